@@ -1,0 +1,210 @@
+"""OpGraph: the operator graph of one model, phase and shape. Frozen, SI units (FLOP, bytes).
+
+Every later stage (cost models, stacked graph, solvers, simulator) reads only these types.
+
+Conventions (the tests check them exactly):
+- matmul FLOPs = 2·M·N·K per product, plus M·N for a fused bias add;
+- attention (fused SDPA) FLOPs = 4·B·H·Sq·Skv·d: QKᵀ and A·V over the *full* Sq×Skv score matrix
+  (no causal halving; prefill Skv = S, decode Skv = C + 1); softmax and scaling are not counted;
+- bytes_read counts the bytes of every distinct input tensor once (a weight is read whole; an embedding
+  lookup reads only the gathered rows); views/expands are free and read their source;
+- weights are model parameters, named as in `state_dict` (a tied weight is one parameter).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Iterable
+
+OP_KINDS: tuple[str, ...] = (
+    "matmul",
+    "attention",
+    "norm",
+    "softmax",
+    "elementwise",
+    "embedding",
+    "data_movement",
+)
+
+DTYPE_BYTES: dict[str, int] = {
+    "fp64": 8,
+    "fp32": 4,
+    "fp16": 2,
+    "bf16": 2,
+    "int64": 8,
+    "int32": 4,
+    "int8": 1,
+    "uint8": 1,
+    "bool": 1,
+}
+
+
+@dataclass(frozen=True)
+class TensorSpec:
+    shape: tuple[int, ...]
+    dtype: str
+
+    @property
+    def numel(self) -> int:
+        n = 1
+        for s in self.shape:
+            n *= s
+        return n
+
+    @property
+    def nbytes(self) -> int:
+        return self.numel * DTYPE_BYTES[self.dtype]
+
+
+@dataclass(frozen=True)
+class Gemm:
+    """`batch` independent products (m×k)·(k×n). `weight_operand`: the k×n operand is a model weight
+    (static, can stay resident on a weight-stationary device); otherwise both operands are activations."""
+
+    m: int
+    k: int
+    n: int
+    batch: int = 1
+    weight_operand: bool = True
+
+    @property
+    def flops(self) -> int:
+        return 2 * self.batch * self.m * self.k * self.n
+
+    @property
+    def macs(self) -> int:
+        return self.batch * self.m * self.k * self.n
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str
+    kind: str
+    target: str  # the ATen op(s) it came from, e.g. "aten.linear" or "fused:aten.mul+aten.silu"
+    inputs: tuple[TensorSpec, ...]
+    outputs: tuple[TensorSpec, ...]
+    flops: int
+    bytes_read: int
+    bytes_written: int
+    weights: tuple[str, ...] = ()
+    weight_bytes: int = 0
+    layer: int | None = None
+    module: str = ""
+    gemms: tuple[Gemm, ...] = ()
+    kv_cache_bytes_read: int = 0  # decode: bytes of the *cached* K/V (C tokens) this op reads
+    n_fused: int = 1  # ATen compute nodes merged into this op (1 = one kernel in eager PyTorch)
+
+    def __post_init__(self) -> None:
+        if self.kind not in OP_KINDS:
+            raise ValueError(f"unknown op kind {self.kind!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "flops": self.flops,
+            "bytes_read": self.bytes_read,
+            "bytes_written": self.bytes_written,
+            "layer": self.layer,
+            "module": self.module,
+        }
+
+
+@dataclass(frozen=True)
+class Edge:
+    src: int  # index into OpGraph.ops
+    dst: int
+    nbytes: int
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    architecture: str
+    num_layers: int
+    hidden: int
+    num_heads: int
+    num_kv_heads: int
+    head_dim: int
+    intermediate: int
+    vocab: int
+    max_positions: int
+    num_parameters: int
+    config_hash: str
+
+
+@dataclass(frozen=True)
+class OpGraph:
+    model: ModelInfo
+    phase: str  # "prefill" | "decode"
+    batch: int
+    seq_len: int  # prefill: prompt length; decode: new tokens (1)
+    context: int | None  # decode: cached tokens C
+    dtype: str
+    ops: tuple[Op, ...]  # topological order
+    edges: tuple[Edge, ...]
+    parameter_bytes: int  # all distinct parameters × dtype bytes
+    meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    # --- queries -------------------------------------------------------------------------------
+    def predecessors(self) -> list[list[int]]:
+        preds: list[list[int]] = [[] for _ in self.ops]
+        for e in self.edges:
+            preds[e.dst].append(e.src)
+        return preds
+
+    def successors(self) -> list[list[int]]:
+        succ: list[list[int]] = [[] for _ in self.ops]
+        for e in self.edges:
+            succ[e.src].append(e.dst)
+        return succ
+
+    def ops_of(self, kind: str) -> list[Op]:
+        return [o for o in self.ops if o.kind == kind]
+
+    def totals(self) -> dict[str, float]:
+        return {
+            "flops": float(sum(o.flops for o in self.ops)),
+            "matmul_flops": float(sum(g.flops for o in self.ops for g in o.gemms)),
+            "weight_bytes": float(self.parameter_bytes),
+            "bytes_read": float(sum(o.bytes_read for o in self.ops)),
+            "bytes_written": float(sum(o.bytes_written for o in self.ops)),
+            "kv_cache_bytes_read": float(sum(o.kv_cache_bytes_read for o in self.ops)),
+            "ops": len(self.ops),
+        }
+
+    def by_kind(self) -> dict[str, dict[str, float]]:
+        out: dict[str, dict[str, float]] = {}
+        for o in self.ops:
+            row = out.setdefault(o.kind, {"count": 0, "flops": 0.0, "bytes_read": 0.0, "bytes_written": 0.0})
+            row["count"] += 1
+            row["flops"] += o.flops
+            row["bytes_read"] += o.bytes_read
+            row["bytes_written"] += o.bytes_written
+        return out
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The `lightcode graph --json` contract (DESIGN §4)."""
+        return {
+            "model": self.model.name,
+            "phase": self.phase,
+            "batch": self.batch,
+            "seq_len": self.seq_len,
+            "context": self.context,
+            "dtype": self.dtype,
+            "ops": [o.to_dict() for o in self.ops],
+            "totals": self.totals(),
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_json_dict(), sort_keys=True)
+
+    def replace_ops(self, ops: Iterable[Op], edges: Iterable[Edge]) -> "OpGraph":
+        from dataclasses import replace
+
+        return replace(self, ops=tuple(ops), edges=tuple(edges))
+
+
+def model_info_dict(info: ModelInfo) -> dict[str, Any]:
+    return asdict(info)
