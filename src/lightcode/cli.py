@@ -24,6 +24,8 @@ app = typer.Typer(
 from lightcode.frontend.cli import register as _register_frontend  # noqa: E402
 
 _register_frontend(app)
+from lightcode.experiments.cli import register as _register_experiments  # noqa: E402
+_register_experiments(app)
 # ---------------------------------------------------------------------------------------------------
 
 

@@ -1,0 +1,124 @@
+"""`lightcode sweep …` and `lightcode reproduce …`.
+
+`lightcode sweep SPEC.yaml` runs a sweep; `lightcode sweep export|plot` read its database. A first
+argument that is not a sub-command name is taken as a spec path (the hidden `run` sub-command).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from typer.core import TyperGroup
+
+
+class _SweepGroup(TyperGroup):
+    def parse_args(self, ctx, args):  # type: ignore[no-untyped-def]
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+sweep_app = typer.Typer(cls=_SweepGroup, help="Design-space sweeps on Dask, results in SQLite (resumable).\n\n"
+                        "lightcode sweep SPEC.yaml [--workers N] [--scheduler ADDR] [--db FILE] [--out DIR] "
+                        "[--retry-errors]  runs a spec; export and plot read its database.",
+                        no_args_is_help=True, add_completion=False)
+
+
+@sweep_app.command("run", hidden=True)
+def sweep_run(
+    spec: Path = typer.Argument(..., help="sweep spec YAML (see README, 'Sweeps')"),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="address of a running Dask scheduler, e.g. tcp://host:8786"),
+    workers: int = typer.Option(2, "--workers", "-w", help="LocalCluster worker processes (1 thread each); 0 = in-process, no Dask"),
+    db: Path = typer.Option(Path("results.sqlite"), "--db", help="SQLite results database (created if missing)"),
+    out: Optional[Path] = typer.Option(None, "--out", help="also write results.csv and figures into DIR"),
+    retry_errors: bool = typer.Option(False, "--retry-errors", help="recompute points recorded as errors"),
+    point: Optional[str] = typer.Option(None, "--point", hidden=True, help="module:function point function (testing)"),
+) -> None:
+    """Run SPEC's Cartesian product; finished points already in --db are skipped."""
+    from lightcode.experiments.spec import load_spec
+    from lightcode.experiments.sweep import run_sweep
+
+    if workers < 0:
+        from lightcode.errors import BadInputError
+
+        raise BadInputError("--workers must be >= 0")
+    s = load_spec(spec)
+    summary = run_sweep(s, db, point_fn=point, scheduler=scheduler, workers=workers, retry_errors=retry_errors)
+    typer.echo(
+        f"{s.name} [{summary.spec_hash}]: {summary.total} points, {summary.skipped} already done, "
+        f"{summary.ok} ok, {summary.errors} errors in {summary.wall_s:.1f} s → {db}"
+    )
+    if out is not None:
+        _export_and_plot(db, out, summary.spec_hash)
+
+
+def _export_and_plot(db: Path, out: Path, spec_hash: Optional[str]) -> None:
+    from lightcode.experiments.export import plot_sweep, to_frame, write_table
+    from lightcode.experiments.store import open_existing
+
+    with open_existing(db) as store:
+        df = to_frame(store.rows(spec_hash))
+    write_table(df, "csv", out / "results.csv")
+    if (df["status"] == "ok").any():
+        plot_sweep(df, out)
+    typer.echo(f"wrote {out / 'results.csv'} and figures to {out}")
+
+
+@sweep_app.command("export")
+def sweep_export(
+    db: Path = typer.Option(..., "--db", help="SQLite results database"),
+    fmt: str = typer.Option("csv", "--format", help="csv | parquet"),
+    out: Optional[Path] = typer.Option(None, "--out", help="output file (default: DB name with the format's suffix)"),
+    spec: Optional[str] = typer.Option(None, "--spec", help="only this spec (hash prefix or name)"),
+) -> None:
+    """Write the results as one row per point (parameters, latency, energy, breakdown, solver status)."""
+    from lightcode.errors import BadInputError
+    from lightcode.experiments.export import select_spec, to_frame, write_table
+    from lightcode.experiments.store import open_existing
+
+    if fmt not in ("csv", "parquet"):
+        raise BadInputError(f"unknown export format {fmt!r} (csv | parquet)")
+    with open_existing(db) as store:
+        df = to_frame(store.rows(select_spec(store, spec)))
+    path = write_table(df, fmt, out or db.with_suffix(f".{fmt}"))
+    typer.echo(f"wrote {len(df)} rows to {path}")
+
+
+@sweep_app.command("plot")
+def sweep_plot(
+    db: Path = typer.Option(..., "--db", help="SQLite results database"),
+    out: Path = typer.Option(Path("sweep-figures"), "--out", help="directory for the PNG figures"),
+    spec: Optional[str] = typer.Option(None, "--spec", help="only this spec (hash prefix or name)"),
+) -> None:
+    """Latency and energy against length, per system and objective (PNG)."""
+    from lightcode.experiments.export import plot_sweep, select_spec, to_frame
+    from lightcode.experiments.store import open_existing
+
+    with open_existing(db) as store:
+        df = to_frame(store.rows(select_spec(store, spec)))
+    if df.empty:
+        from lightcode.errors import BadInputError
+
+        raise BadInputError(f"no results in {str(db)!r}")
+    for p in plot_sweep(df, out):
+        typer.echo(str(p))
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(sweep_app, name="sweep")
+
+    @app.command("reproduce")
+    def reproduce(
+        paper: str = typer.Argument(..., help="which paper: lightcode-2025"),
+        out: Path = typer.Option(Path("runs/reproduce"), "--out", help="directory for figures, REPRODUCTION.md and the results database"),
+        quick: bool = typer.Option(False, "--quick", help="fewer lengths and sweep values (< 2 min on 2 cores)"),
+        workers: int = typer.Option(2, "--workers", "-w", help="LocalCluster worker processes; 0 = in-process"),
+        scheduler: Optional[str] = typer.Option(None, "--scheduler", help="address of a running Dask scheduler"),
+    ) -> None:
+        """Re-run a paper's experiments and write claimed-vs-ours side by side (REPRODUCTION.md)."""
+        from lightcode.experiments.reproduce import reproduce as run
+
+        path = run(paper, out, quick=quick, workers=workers, scheduler=scheduler)
+        typer.echo(f"wrote {path}")

@@ -1,0 +1,244 @@
+"""Sweep specification: a YAML file → a validated `SweepSpec` → the list of `Point`s (Cartesian product).
+
+Every point is identified by a content hash of its inputs (`Point.key`) and every spec by a hash of its
+normalised content (`SweepSpec.spec_hash`); the result store is keyed by the pair, so re-running a spec
+finds its finished points again, whatever their order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Literal, Optional, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from lightcode.errors import BadInputError
+
+Scalar = Union[int, float, str, bool]
+Objective = Literal["latency", "energy", "edp", "pareto"]
+
+
+def _canonical(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _digest(obj: Any, n: int = 16) -> str:
+    return hashlib.sha256(_canonical(obj).encode()).hexdigest()[:n]
+
+
+class LengthRange(BaseModel):
+    """`{start, stop, num, scale}`: `num` lengths from start to stop inclusive (log-spaced by default),
+    rounded to integers, duplicates dropped — e.g. the paper's 20 log-spaced lengths 1…60000."""
+
+    model_config = ConfigDict(extra="forbid")
+    start: int = Field(ge=1)
+    stop: int = Field(ge=1)
+    num: int = Field(ge=1)
+    scale: Literal["log", "linear"] = "log"
+
+    @model_validator(mode="after")
+    def _order(self) -> "LengthRange":
+        if self.stop < self.start:
+            raise ValueError(f"stop ({self.stop}) < start ({self.start})")
+        return self
+
+    def values(self) -> list[int]:
+        if self.num == 1:
+            return [self.start]
+        out: list[int] = []
+        for i in range(self.num):
+            t = i / (self.num - 1)
+            if self.scale == "log":
+                v = math.exp(math.log(self.start) + t * (math.log(self.stop) - math.log(self.start)))
+            else:
+                v = self.start + t * (self.stop - self.start)
+            n = int(round(v))
+            if n not in out:
+                out.append(n)
+        return out
+
+
+Lengths = Union[list[int], LengthRange]
+
+
+def _lengths(v: Optional[Lengths]) -> list[int]:
+    if v is None:
+        return []
+    return v.values() if isinstance(v, LengthRange) else list(v)
+
+
+class SweepSpec(BaseModel):
+    """The sweep file. Each list is one axis of the Cartesian product; unknown keys are rejected."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = "sweep"
+    models: list[str] = Field(min_length=1)
+    phases: list[Literal["prefill", "decode"]] = ["prefill"]
+    seq_lens: Optional[Lengths] = None  # prefill prompt lengths
+    contexts: Optional[Lengths] = None  # decode KV-cache lengths (one new token per step)
+    batches: list[int] = [1]
+    systems: list[str] = Field(min_length=1)
+    corners: list[Optional[str]] = [None]  # None: the system's own corner
+    objectives: list[Objective] = ["latency", "energy"]
+    # Parameter overrides: `grid` is a product over each key's values ("unit.param": [v1, v2, …]), merged
+    # into each entry of `overrides` (explicit override sets). Keys name a unit parameter of the system.
+    overrides: list[dict[str, Scalar]] = [{}]
+    grid: dict[str, list[Scalar]] = {}
+    dtype: Literal["fp16", "bf16", "fp32"] = "fp16"
+    latency_budget_s: Optional[float] = Field(default=None, gt=0)
+    energy_budget_j: Optional[float] = Field(default=None, gt=0)
+    time_limit_s: float = Field(default=10.0, gt=0)
+
+    @field_validator("batches")
+    @classmethod
+    def _positive_batches(cls, v: list[int]) -> list[int]:
+        if any(b < 1 for b in v):
+            raise ValueError("batches must be >= 1")
+        return v
+
+    @field_validator("seq_lens", "contexts")
+    @classmethod
+    def _positive_lengths(cls, v: Optional[Lengths]) -> Optional[Lengths]:
+        if isinstance(v, list) and any(n < 1 for n in v):
+            raise ValueError("lengths must be >= 1")
+        return v
+
+    # --- derived ---------------------------------------------------------------------------------
+    @property
+    def spec_hash(self) -> str:
+        return _digest(self.model_dump(mode="json", exclude={"name"}))  # the name is cosmetic
+
+    def override_sets(self) -> list[dict[str, Scalar]]:
+        keys = sorted(self.grid)
+        combos = [dict(zip(keys, vals)) for vals in itertools.product(*(self.grid[k] for k in keys))]
+        return [{**base, **combo} for base in self.overrides for combo in combos]
+
+    def points(self) -> list["Point"]:
+        """The Cartesian product, ordered so that points sharing a capture (model, phase, batch, length)
+        are adjacent: a worker that just captured a graph is likely to reuse it."""
+        out: list[Point] = []
+        for model, phase, batch in itertools.product(self.models, self.phases, self.batches):
+            lengths = _lengths(self.seq_lens) if phase == "prefill" else _lengths(self.contexts)
+            for n in lengths:
+                seq_len, context = (n, None) if phase == "prefill" else (1, n)
+                for system, corner, ov, objective in itertools.product(
+                    self.systems, self.corners, self.override_sets(), self.objectives
+                ):
+                    out.append(
+                        Point(model=model, phase=phase, seq_len=seq_len, context=context, batch=batch,
+                              system=system, corner=corner, objective=objective, dtype=self.dtype,
+                              overrides=dict(sorted(ov.items())), latency_budget_s=self.latency_budget_s,
+                              energy_budget_j=self.energy_budget_j, time_limit_s=self.time_limit_s)
+                    )
+        return out
+
+
+@dataclass(frozen=True)
+class Point:
+    """One compile job: the keyword arguments of `run_compile` plus parameter overrides."""
+
+    model: str
+    phase: str
+    seq_len: Optional[int]
+    context: Optional[int]
+    batch: int
+    system: str
+    corner: Optional[str]
+    objective: str
+    dtype: str = "fp16"
+    overrides: dict[str, Scalar] = field(default_factory=dict)
+    latency_budget_s: Optional[float] = None
+    energy_budget_j: Optional[float] = None
+    time_limit_s: float = 10.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def key(self) -> str:
+        return _digest(self.to_dict())
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Point":
+        return cls(**d)
+
+
+# --- loading and checking ------------------------------------------------------------------------
+def _first_error(e: ValidationError) -> str:
+    err = e.errors()[0]
+    where = ".".join(str(p) for p in err["loc"]) or "spec"
+    if err["type"] == "extra_forbidden":
+        return f"unknown key {where!r} in sweep spec (allowed: {', '.join(SweepSpec.model_fields)})"
+    return f"sweep spec: {where}: {err['msg']}"
+
+
+def parse_spec(data: Any, *, check_names: bool = True, known_models: Optional[Iterable[str]] = None,
+               known_systems: Optional[Iterable[str]] = None) -> SweepSpec:
+    """Validate a spec dict. Raises BadInputError with a one-line message on any problem."""
+    if not isinstance(data, dict):
+        raise BadInputError("sweep spec must be a YAML mapping (models:, systems:, seq_lens:, …)")
+    try:
+        spec = SweepSpec.model_validate(data)
+    except ValidationError as e:
+        raise BadInputError(_first_error(e)) from None
+    if "prefill" in spec.phases and not _lengths(spec.seq_lens):
+        raise BadInputError("sweep spec: phase 'prefill' needs seq_lens (a list or {start, stop, num})")
+    if "decode" in spec.phases and not _lengths(spec.contexts):
+        raise BadInputError("sweep spec: phase 'decode' needs contexts (a list or {start, stop, num})")
+    if any(len(v) == 0 for v in spec.grid.values()) or not spec.points():
+        raise BadInputError("sweep spec: the Cartesian product is empty (an axis has no values)")
+    if check_names:
+        check_names_known(spec, known_models=known_models, known_systems=known_systems)
+    return spec
+
+
+def load_spec(path: str | Path, **kw: Any) -> SweepSpec:
+    p = Path(path)
+    if not p.is_file():
+        raise BadInputError(f"sweep spec {str(p)!r} not found")
+    try:
+        data = yaml.safe_load(p.read_text())
+    except yaml.YAMLError as e:
+        raise BadInputError(f"sweep spec {str(p)!r} is not valid YAML: {str(e).splitlines()[0]}") from None
+    return parse_spec(data, **kw)
+
+
+def _library_models() -> Optional[set[str]]:
+    try:
+        from lightcode.frontend.presets import PRESETS
+    except ImportError:  # capture not installed yet: names are checked when the point runs
+        return None
+    return set(PRESETS)
+
+
+def _library_systems() -> Optional[set[str]]:
+    try:
+        from lightcode.hardware.load import list_systems
+    except ImportError:
+        return None
+    return {s if isinstance(s, str) else getattr(s, "name", str(s)) for s in list_systems()}
+
+
+def check_names_known(spec: SweepSpec, *, known_models: Optional[Iterable[str]] = None,
+                      known_systems: Optional[Iterable[str]] = None) -> None:
+    """Unknown model or system → BadInputError before any work starts. A model may also be a path to a
+    Hugging Face config.json (or a directory holding one)."""
+    models = set(known_models) if known_models is not None else _library_models()
+    if models is not None:
+        for m in spec.models:
+            if m not in models and not Path(m).exists():
+                raise BadInputError(
+                    f"unknown model {m!r} in sweep spec (presets: {', '.join(sorted(models))}; or a config.json path)"
+                )
+    systems = set(known_systems) if known_systems is not None else _library_systems()
+    if systems is not None:
+        for s in spec.systems:
+            if s not in systems and not Path(s).exists():
+                raise BadInputError(f"unknown system {s!r} in sweep spec (known: {', '.join(sorted(systems))})")

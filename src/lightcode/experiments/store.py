@@ -1,0 +1,139 @@
+"""Resumable result store: one SQLite row per finished sweep point, committed as soon as it arrives.
+
+WAL mode + one short transaction per row: a sweep killed at any instant (SIGKILL included) keeps every
+row committed before it, and the UNIQUE(spec_hash, point_key) constraint makes a re-run unable to
+duplicate one. Only the client process writes; workers never touch the database.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+from lightcode.errors import BadInputError
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS specs (
+    spec_hash   TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    spec_json   TEXT NOT NULL,
+    created_at  REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS points (
+    id          INTEGER PRIMARY KEY,
+    spec_hash   TEXT NOT NULL,
+    point_key   TEXT NOT NULL,
+    params      TEXT NOT NULL,              -- the Point as JSON
+    status      TEXT NOT NULL CHECK (status IN ('ok', 'error')),
+    result      TEXT,                       -- run_compile(...).to_json_dict() as JSON (status ok)
+    error_type  TEXT,
+    error       TEXT,
+    retryable   INTEGER NOT NULL DEFAULT 0, -- 1: lost to infrastructure (worker death …), re-run retries it
+    started_at  REAL,
+    finished_at REAL NOT NULL,
+    duration_s  REAL,                       -- wall time of the point function on its worker
+    worker      TEXT,
+    UNIQUE (spec_hash, point_key)
+);
+CREATE INDEX IF NOT EXISTS points_spec ON points (spec_hash);
+"""
+
+
+class Store:
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        if self.path.parent and not self.path.parent.exists():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            # isolation_level=None: autocommit; each write below is its own transaction.
+            self.conn = sqlite3.connect(str(self.path), isolation_level=None, timeout=30.0)
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable against process death
+            self.conn.executescript(SCHEMA)
+        except sqlite3.DatabaseError as e:
+            raise BadInputError(f"cannot open results database {str(self.path)!r}: {e}") from None
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # --- writing ----------------------------------------------------------------------------------
+    def register_spec(self, spec_hash: str, name: str, spec_json: str) -> None:
+        self.conn.execute(
+            "INSERT OR IGNORE INTO specs (spec_hash, name, spec_json, created_at) VALUES (?, ?, ?, ?)",
+            (spec_hash, name, spec_json, time.time()),
+        )
+
+    def record(self, spec_hash: str, point_key: str, params: dict[str, Any], *, status: str,
+               result: Optional[dict[str, Any]] = None, error_type: Optional[str] = None,
+               error: Optional[str] = None, retryable: bool = False, started_at: Optional[float] = None,
+               duration_s: Optional[float] = None, worker: Optional[str] = None) -> bool:
+        """Commit one point. A finished row is never overwritten, except a retryable error row, which a
+        later outcome replaces. Returns False when the point was already finished (nothing written)."""
+        cur = self.conn.execute(
+            """INSERT INTO points (spec_hash, point_key, params, status, result, error_type, error, retryable,
+                                   started_at, finished_at, duration_s, worker)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (spec_hash, point_key) DO UPDATE SET
+                   status=excluded.status, result=excluded.result, error_type=excluded.error_type,
+                   error=excluded.error, retryable=excluded.retryable, started_at=excluded.started_at,
+                   finished_at=excluded.finished_at, duration_s=excluded.duration_s, worker=excluded.worker
+               WHERE points.retryable = 1""",
+            (spec_hash, point_key, json.dumps(params, sort_keys=True), status,
+             None if result is None else json.dumps(result, sort_keys=True), error_type, error,
+             int(retryable), started_at, time.time(), duration_s, worker),
+        )
+        return cur.rowcount > 0
+
+    def forget_errors(self, spec_hash: str) -> int:
+        """`--retry-errors`: drop the error rows of a spec so that the next run computes them again."""
+        return self.conn.execute("DELETE FROM points WHERE spec_hash=? AND status='error'", (spec_hash,)).rowcount
+
+    # --- reading ----------------------------------------------------------------------------------
+    def finished_keys(self, spec_hash: str) -> set[str]:
+        """Points a re-run must skip: successes and deterministic failures (e.g. infeasible)."""
+        rows = self.conn.execute("SELECT point_key FROM points WHERE spec_hash=? AND retryable=0", (spec_hash,))
+        return {r[0] for r in rows}
+
+    def count(self, spec_hash: Optional[str] = None) -> dict[str, int]:
+        q = "SELECT status, COUNT(*) FROM points"
+        args: tuple = ()
+        if spec_hash:
+            q += " WHERE spec_hash=?"
+            args = (spec_hash,)
+        return dict(self.conn.execute(q + " GROUP BY status", args).fetchall())
+
+    def rows(self, spec_hash: Optional[str] = None) -> Iterator[dict[str, Any]]:
+        q = ("SELECT p.spec_hash, s.name, p.point_key, p.params, p.status, p.result, p.error_type, p.error, "
+             "p.duration_s, p.worker, p.finished_at FROM points p LEFT JOIN specs s USING (spec_hash)")
+        args: tuple = ()
+        if spec_hash:
+            q += " WHERE p.spec_hash=?"
+            args = (spec_hash,)
+        for r in self.conn.execute(q + " ORDER BY p.id", args):
+            yield {
+                "spec_hash": r[0], "spec_name": r[1], "point_key": r[2], "params": json.loads(r[3]),
+                "status": r[4], "result": None if r[5] is None else json.loads(r[5]), "error_type": r[6],
+                "error": r[7], "duration_s": r[8], "worker": r[9], "finished_at": r[10],
+            }
+
+    def specs(self) -> list[dict[str, Any]]:
+        return [
+            {"spec_hash": h, "name": n, "spec": json.loads(j)}
+            for h, n, j in self.conn.execute("SELECT spec_hash, name, spec_json FROM specs ORDER BY created_at")
+        ]
+
+
+def open_existing(path: str | Path) -> Store:
+    """For export/plot: the database must already exist."""
+    if not Path(path).is_file():
+        raise BadInputError(f"results database {str(path)!r} not found (run `lightcode sweep SPEC --db …` first)")
+    return Store(path)

@@ -1,0 +1,147 @@
+"""Run a sweep: the points of a spec that the store does not already hold, as Dask tasks, each result
+committed to SQLite by the client the moment it arrives.
+
+Executors: `distributed.LocalCluster` (processes, `workers` of them, one thread each) by default, an
+existing cluster when `scheduler` is an address, or `workers=0` for a synchronous in-process loop
+(debugging, tests). Failure policy:
+- a point that raises a LightcodeError (infeasible, bad input) → an error row, skipped on re-run;
+- any other exception → Dask retries it (`retries`), then an error row, skipped on re-run;
+- a point lost with its worker → Dask reschedules it (scheduler `allowed-failures`); when it keeps killing
+  workers the row is a *retryable* error that the next run computes again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+from lightcode.experiments.point import PointFn, execute, resolve
+from lightcode.experiments.spec import Point, SweepSpec
+from lightcode.experiments.store import Store
+
+
+@dataclass
+class SweepSummary:
+    spec_hash: str
+    total: int  # points in the spec
+    skipped: int  # already finished in the store
+    ran: int
+    ok: int
+    errors: int
+    wall_s: float
+
+    @property
+    def points_per_s(self) -> float:
+        return self.ran / self.wall_s if self.wall_s > 0 else float("nan")
+
+
+# Exceptions that mean "the infrastructure lost this point", not "this point fails".
+_LOST = ("KilledWorker", "CancelledError", "CommClosedError", "FutureCancelledError", "TimeoutError")
+
+
+def run_sweep(spec: SweepSpec, db: str | Path, *, point_fn: PointFn | str | None = None,
+              scheduler: Optional[str] = None, workers: Optional[int] = None, retries: int = 1,
+              retry_errors: bool = False, progress: bool = True) -> SweepSummary:
+    fn = resolve(point_fn)
+    t0 = time.perf_counter()
+    with Store(db) as store:
+        h = spec.spec_hash
+        store.register_spec(h, spec.name, json.dumps(spec.model_dump(mode="json"), sort_keys=True))
+        if retry_errors:
+            store.forget_errors(h)
+        points = spec.points()
+        done = store.finished_keys(h)
+        todo = [p for p in points if p.key not in done]
+        counts = {"ok": 0, "error": 0}
+
+        def commit(p: Point, out: dict[str, Any], retryable: bool = False) -> None:
+            store.record(h, p.key, p.to_dict(), status=out["status"], result=out.get("result"),
+                         error_type=out.get("error_type"), error=out.get("error"), retryable=retryable,
+                         started_at=out.get("started_at"), duration_s=out.get("duration_s"),
+                         worker=out.get("worker"))
+            counts[out["status"]] += 1
+
+        with _progress(progress, len(todo), spec.name, len(points) - len(todo)) as advance:
+            if workers == 0 and scheduler is None:
+                for p in todo:
+                    commit(p, _execute_local(fn, p.to_dict()))
+                    advance(counts)
+            elif todo:
+                with _client(scheduler, workers) as client:
+                    _run_dask(client, fn, todo, h, retries, commit, lambda: advance(counts))
+    return SweepSummary(h, len(points), len(points) - len(todo), len(todo), counts["ok"], counts["error"],
+                        time.perf_counter() - t0)
+
+
+def _execute_local(fn: PointFn, params: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return execute(fn, params)
+    except Exception as e:  # a bug in one point must not end the sweep
+        return _error_outcome(e)
+
+
+def _error_outcome(e: BaseException) -> dict[str, Any]:
+    msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+    return {"status": "error", "result": None, "error_type": type(e).__name__, "error": msg}
+
+
+def _run_dask(client: Any, fn: PointFn, todo: list[Point], spec_hash: str, retries: int, commit: Any,
+              tick: Any) -> None:
+    from distributed import as_completed
+
+    by_key: dict[str, Point] = {}
+    futures = []
+    for p in todo:
+        # Deterministic task keys: a re-submitted point on a shared scheduler is recognised, not recomputed.
+        key = f"lightcode-point-{spec_hash}-{p.key}"
+        by_key[key] = p
+        futures.append(client.submit(execute, fn, p.to_dict(), key=key, retries=retries, pure=False))
+    for fut in as_completed(futures):
+        p = by_key[fut.key]
+        try:
+            out, lost = fut.result(), False
+        except Exception as e:  # noqa: BLE001 — recorded, never raised: one point must not end the sweep
+            out, lost = _error_outcome(e), type(e).__name__ in _LOST
+        commit(p, out, retryable=lost)
+        fut.release()  # results live in SQLite now; free worker memory
+        tick()
+
+
+@contextmanager
+def _client(scheduler: Optional[str], workers: Optional[int]) -> Iterator[Any]:
+    from distributed import Client, LocalCluster
+
+    with ExitStack() as stack:
+        if scheduler:
+            client = stack.enter_context(Client(scheduler, timeout="30s"))
+        else:
+            cluster = stack.enter_context(
+                LocalCluster(n_workers=workers or 1, threads_per_worker=1, processes=True,
+                             dashboard_address=None, silence_logs=logging.ERROR)
+            )
+            client = stack.enter_context(Client(cluster))
+        yield client
+
+
+@contextmanager
+def _progress(enabled: bool, total: int, name: str, skipped: int) -> Iterator[Any]:
+    if not enabled:
+        yield lambda counts: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import TimeRemainingColumn
+
+    cols = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.fields[status]}"), TimeElapsedColumn(), TimeRemainingColumn())
+    with Progress(*cols, transient=False) as bar:
+        task = bar.add_task(name, total=total, status=f"skipped {skipped}" if skipped else "")
+
+        def advance(counts: dict[str, int]) -> None:
+            bar.update(task, advance=1, status=f"ok {counts['ok']}  err {counts['error']}")
+
+        yield advance
