@@ -1,0 +1,491 @@
+"""capture: ModelSpec -> OpGraph for prefill (batch B, S tokens) or one decode step (B, 1 token, C cached).
+
+Pipeline: export once (symbolic length for prefill) -> RawGraph -> passes (fold views, drop preamble,
+fuse) -> Template (length-independent structure, cached in process and on disk) -> `instantiate` at a
+concrete length (evaluates the symbolic shapes; milliseconds).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import re
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable
+
+from lightcode.errors import BadInputError
+from lightcode.frontend.export import TORCH_DTYPES, _ExportFailed, export_decode, export_prefill
+from lightcode.frontend.model_spec import ModelSpec, resolve_model
+from lightcode.frontend.rawgraph import RawGraph, extract
+from lightcode.ir.opgraph import DTYPE_BYTES, Edge, Gemm, ModelInfo, Op, OpGraph, TensorSpec
+from lightcode.passes.drop_preamble import live_nodes
+from lightcode.passes.fold_views import fold_views, is_folded
+from lightcode.passes.fuse import fuse_groups
+
+_LAYER_RE = re.compile(r"\.(?:layers|h|blocks|layer|decoder_layers)\.(\d+)(?:\.|$)")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Template: everything that does not depend on the length
+
+
+@dataclass
+class GroupT:
+    name: str
+    kind: str
+    target: str
+    module: str
+    layer: int | None
+    members: list[int]  # RawNode indices
+    ext_inputs: list[int]  # root tensor ids read from outside the group (mask arguments excluded)
+    ext_outputs: list[int]  # root tensor ids written and used outside the group
+    ext_views: list[list[int]] = field(default_factory=list)  # per ext input: the views actually read
+    kv_append: bool = False  # decode cache append (serving engines write only the new token in place)
+
+
+@dataclass
+class Template:
+    raw: RawGraph
+    root: list[int]
+    groups: list[GroupT]
+    edges: list[tuple[int, int, int]]  # (src group, dst group, root tensor id)
+    info: dict[str, Any]
+    exprs: list[str] = field(default_factory=list)  # distinct symbolic dims
+
+
+def build_template(raw: RawGraph, info: dict[str, Any]) -> Template:
+    root = fold_views(raw)
+    folded = {n.idx for n in raw.nodes if n.kind == "view" or is_folded(raw, root, n.idx)}
+    live = live_nodes(raw, root, folded)
+    cache_roots = {root[t.tid] for t in raw.tensors if t.origin == "cache"}
+    kv_appends = {i for i in live if raw.nodes[i].aten == "cat" and any(root[t] in cache_roots for t in raw.nodes[i].inputs)}
+    groups_idx = fuse_groups(raw, root, live, keep_separate=kv_appends)
+
+    from lightcode.frontend.aten_map import module_kind
+
+    producer_group: dict[int, int] = {}
+    groups: list[GroupT] = []
+    names: dict[str, int] = {}
+    for gi, members in enumerate(groups_idx):
+        nodes = [raw.nodes[i] for i in members]
+        produced = {root[o] for n in nodes for o in n.outputs}
+        masks = {root[n.attrs["mask_arg"]] for n in nodes if n.attrs.get("mask_arg") is not None}
+        ext_in: list[int] = []
+        views: dict[int, list[int]] = {}
+        for n in nodes:
+            for t in n.inputs:
+                r = root[t]
+                if r not in produced and r not in masks:
+                    if r not in views:
+                        ext_in.append(r)
+                        views[r] = []
+                    if t not in views[r]:
+                        views[r].append(t)
+        for r in produced:
+            producer_group[r] = gi
+        first = nodes[0]
+        kinds = {n.kind for n in nodes}
+        if len(nodes) == 1:
+            kind = first.kind
+        else:
+            kind = module_kind(first.module_class) or ("data_movement" if kinds == {"data_movement"} else "elementwise")
+        is_append = members[0] in kv_appends
+        module = _common_module([n.module for n in nodes])
+        base = f"{module or 'model'}:{'kv_append' if is_append else (first.aten if len(nodes) == 1 else kind)}"
+        k = names.get(base, 0)
+        names[base] = k + 1
+        name = base if k == 0 else f"{base}#{k}"
+        target = "aten." + first.aten if len(nodes) == 1 else "fused:" + "+".join(sorted({n.aten for n in nodes}))
+        m = _LAYER_RE.search("." + module)
+        groups.append(GroupT(name, kind, target, module, int(m.group(1)) if m else None, members, ext_in, [],
+                             [views[r] for r in ext_in], is_append))
+
+    # consumers -> external outputs and edges
+    out_roots = {root[t] for t in raw.graph_outputs}
+    edges: list[tuple[int, int, int]] = []
+    used_outside: dict[int, set[int]] = {}
+    for gi, grp in enumerate(groups):
+        for r in grp.ext_inputs:
+            src = producer_group.get(r)
+            if src is not None and src != gi:
+                edges.append((src, gi, r))
+                used_outside.setdefault(src, set()).add(r)
+    for gi, grp in enumerate(groups):
+        produced = [root[o] for i in grp.members for o in raw.nodes[i].outputs]
+        grp.ext_outputs = sorted({r for r in produced if r in used_outside.get(gi, set()) or r in out_roots})
+
+    order = _topo_order(len(groups), edges)
+    remap = {old: new for new, old in enumerate(order)}
+    groups = [groups[i] for i in order]
+    edges = sorted({(remap[s], remap[d], r) for s, d, r in edges})
+    exprs = sorted({d for t in raw.tensors for d in t.shape if isinstance(d, str)})
+    return Template(raw, root, groups, edges, info, exprs)
+
+
+def _topo_order(n: int, edges: list[tuple[int, int, int]]) -> list[int]:
+    import heapq
+
+    indeg = [0] * n
+    succ: list[set[int]] = [set() for _ in range(n)]
+    for s, d, _ in edges:
+        if d not in succ[s]:
+            succ[s].add(d)
+            indeg[d] += 1
+    heap = [i for i in range(n) if indeg[i] == 0]
+    heapq.heapify(heap)
+    out = []
+    while heap:
+        i = heapq.heappop(heap)
+        out.append(i)
+        for d in succ[i]:
+            indeg[d] -= 1
+            if indeg[d] == 0:
+                heapq.heappush(heap, d)
+    if len(out) != n:  # the fusion pass guarantees acyclicity; this would be a bug
+        raise RuntimeError("fused operator graph has a cycle")
+    return out
+
+
+def _common_module(paths: list[str]) -> str:
+    parts = [p.split(".") for p in paths if p]
+    if not parts:
+        return ""
+    common = []
+    for items in zip(*parts):
+        if len(set(items)) != 1:
+            break
+        common.append(items[0])
+    return ".".join(common)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Instantiation at a concrete length
+
+
+def instantiate(tpl: Template, length: int | None, meta: dict[str, Any]) -> OpGraph:
+    raw, root = tpl.raw, tpl.root
+    values = _eval_exprs(tpl, length)
+
+    def shape(tid: int) -> tuple[int, ...]:
+        return tuple(d if isinstance(d, int) else values[d] for d in raw.tensors[tid].shape)
+
+    shapes = [shape(t.tid) for t in raw.tensors]
+
+    def spec(tid: int) -> TensorSpec:
+        return TensorSpec(shapes[tid], raw.tensors[tid].dtype)
+
+    def nbytes(tid: int) -> int:
+        n = 1
+        for d in shapes[tid]:
+            n *= d
+        return n * DTYPE_BYTES[raw.tensors[tid].dtype]
+
+    def numel(tid: int) -> int:
+        n = 1
+        for d in shapes[tid]:
+            n *= d
+        return n
+
+    def read_bytes(r: int, views: list[int]) -> int:
+        # a slice reads only itself; an expand (GQA repeat) reads only its source
+        return min(nbytes(r), sum(nbytes(v) for v in views))
+
+    ops: list[Op] = []
+    edge_bytes: dict[tuple[int, int], int] = {}
+    for grp in tpl.groups:
+        nodes = [raw.nodes[i] for i in grp.members]
+        flops = 0
+        gemms: list[Gemm] = []
+        for n in nodes:
+            f, gm = _node_flops(n, raw, root, shapes, numel)
+            flops += f
+            gemms.extend(gm)
+        weights, weight_bytes, read = [], 0, 0
+        kv_read = 0
+        for r, views in zip(grp.ext_inputs, grp.ext_views):
+            t = raw.tensors[r]
+            b = read_bytes(r, views)
+            if t.origin == "param":
+                if grp.kind == "embedding":  # a lookup reads only the gathered rows
+                    b = sum(numel(o) for n in nodes for o in n.outputs) * DTYPE_BYTES[t.dtype]
+                weights.append(t.name)
+                weight_bytes += b
+            read += b
+        if grp.kv_append:
+            # in-place append: read and write only the new token's K or V
+            new = [t for t in nodes[0].inputs if raw.tensors[root[t]].origin != "cache"]
+            read = sum(read_bytes(root[t], [t]) for t in new)
+            written = read
+        else:
+            written = sum(nbytes(r) for r in grp.ext_outputs)
+        if grp.kind == "attention":
+            kv_read = sum(_cached_bytes(tpl, r, nbytes) for r in grp.ext_inputs)
+        ops.append(
+            Op(
+                name=grp.name, kind=grp.kind, target=grp.target,
+                inputs=tuple(spec(r) for r in grp.ext_inputs), outputs=tuple(spec(r) for r in grp.ext_outputs),
+                flops=int(flops), bytes_read=int(read), bytes_written=int(written),
+                weights=tuple(weights), weight_bytes=int(weight_bytes), layer=grp.layer, module=grp.module,
+                gemms=tuple(gemms), kv_cache_bytes_read=int(kv_read), n_fused=len(nodes),
+            )
+        )
+    for s, d, r in tpl.edges:
+        g = tpl.groups[d]
+        b = read_bytes(r, g.ext_views[g.ext_inputs.index(r)])
+        edge_bytes[(s, d)] = edge_bytes.get((s, d), 0) + b
+    edges = tuple(Edge(s, d, b) for (s, d), b in sorted(edge_bytes.items()))
+    # parameters the graph reads (a tied weight appears once; an unused alias placeholder is skipped)
+    params = {raw.tensors[r].name: r for grp in tpl.groups for r in grp.ext_inputs if raw.tensors[r].origin == "param"}
+    info = ModelInfo(**{**tpl.info, "num_parameters": sum(numel(t) for t in params.values())})
+    return OpGraph(
+        model=info, phase=meta["phase"], batch=meta["batch"], seq_len=meta["seq_len"], context=meta["context"],
+        dtype=meta["dtype"], ops=tuple(ops), edges=edges, parameter_bytes=sum(nbytes(t) for t in params.values()), meta=dict(meta),
+    )
+
+
+def _cached_bytes(tpl: Template, r: int, nbytes: Callable[[int], int]) -> int:
+    """Bytes of the KV *cache* behind an attention input: the cache part of a kv_append's output."""
+    raw, root = tpl.raw, tpl.root
+    t = raw.tensors[r]
+    if t.producer is None:
+        return nbytes(r) if t.origin == "cache" else 0
+    n = raw.nodes[t.producer]
+    if n.aten != "cat":
+        return 0
+    return sum(nbytes(root[i]) for i in n.inputs if raw.tensors[root[i]].origin == "cache")
+
+
+def _node_flops(n, raw: RawGraph, root, shapes, numel) -> tuple[int, list[Gemm]]:
+    """FLOPs of one ATen node (conventions in ir/opgraph.py) and its GEMMs."""
+    ins = n.inputs
+    is_param = lambda t: raw.tensors[root[t]].origin == "param"  # noqa: E731
+    if n.kind == "matmul":
+        if n.aten == "linear":
+            x, w = shapes[ins[0]], shapes[ins[1]]
+            k, nn = x[-1], w[0]
+            m = numel(ins[0]) // k
+            g = Gemm(m, k, nn, 1, is_param(ins[1]))
+            return g.flops + (m * nn if n.attrs.get("bias") else 0), [g]
+        if n.aten == "addmm":  # bias, x (M,K), W (K,N)
+            x, w = shapes[ins[1]], shapes[ins[2]]
+            g = Gemm(x[0], x[1], w[1], 1, is_param(ins[2]))
+            return g.flops + x[0] * w[1], [g]
+        a, b, out = shapes[ins[-2]], shapes[ins[-1]], shapes[n.outputs[0]]
+        m, k, nn = a[-2] if len(a) > 1 else 1, a[-1], b[-1]
+        batch = max(numel(n.outputs[0]) // max(m * nn, 1), 1)
+        g = Gemm(m, k, nn, batch, is_param(ins[-1]))
+        extra = numel(n.outputs[0]) if n.aten == "baddbmm" else 0
+        return g.flops + extra, [g]
+    if n.kind == "attention":
+        q, k, v = shapes[ins[0]], shapes[ins[1]], shapes[ins[2]]
+        bh = numel(ins[0]) // (q[-2] * q[-1])
+        g1 = Gemm(q[-2], q[-1], k[-2], bh, False)  # Q·Kᵀ
+        g2 = Gemm(q[-2], k[-2], v[-1], bh, False)  # A·V
+        return g1.flops + g2.flops, [g1, g2]
+    if n.kind == "embedding":
+        return 0, []
+    if n.kind == "data_movement":
+        return 0, []
+    # element-wise, norm, softmax: one FLOP per element of the largest operand
+    sizes = [numel(t) for t in ins] + [numel(o) for o in n.outputs]
+    return max(sizes) if sizes else 0, []
+
+
+def _eval_exprs(tpl: Template, length: int | None) -> dict[str, int]:
+    if not tpl.exprs:
+        return {}
+    fn = _lambdified(tuple(tpl.exprs), tpl.raw.symbol)
+    vals = fn(length)
+    return {e: int(round(float(v))) for e, v in zip(tpl.exprs, vals)}
+
+
+@lru_cache(maxsize=64)
+def _lambdified(exprs: tuple[str, ...], symbol: str):
+    import sympy
+
+    sym = sympy.Symbol(symbol, integer=True, positive=True)
+    parsed = [sympy.sympify(e, locals={symbol: sym}) for e in exprs]
+    return sympy.lambdify([sym], parsed, modules="math")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Public entry point with caching
+
+
+def capture(
+    model: str | ModelSpec,
+    seq_len: int | None = None,
+    phase: str = "prefill",
+    context: int | None = None,
+    batch: int = 1,
+    dtype: str = "fp16",
+    progress: Callable[[str], None] | None = None,
+) -> OpGraph:
+    """Capture `model` (preset name or config.json path) into an OpGraph.
+
+    prefill: `seq_len` tokens per sequence. decode: one new token with a KV cache of `context` tokens
+    (`seq_len`, if given, must be 1).
+    """
+    spec = model if isinstance(model, ModelSpec) else resolve_model(model)
+    if phase not in ("prefill", "decode"):
+        raise BadInputError(f"unknown phase {phase!r}; use 'prefill' or 'decode'.")
+    if dtype not in TORCH_DTYPES:
+        raise BadInputError(f"unknown dtype {dtype!r}; use one of {', '.join(TORCH_DTYPES)}.")
+    if not isinstance(batch, int) or batch <= 0:
+        raise BadInputError(f"batch must be a positive integer, got {batch}.")
+    max_pos = spec.max_positions
+    if max_pos is None:
+        raise BadInputError(f"{spec.name}: config has no max_position_embeddings / n_positions; add one.")
+    if phase == "prefill":
+        if context is not None:
+            raise BadInputError("--context applies to decode only; for prefill give --seq-len.")
+        if seq_len is None:
+            raise BadInputError("prefill needs a sequence length: pass --seq-len N.")
+        if seq_len <= 0 or seq_len > max_pos:
+            raise BadInputError(f"sequence length must be in 1..{max_pos} for {spec.name} (max positions), got {seq_len}.")
+        length = seq_len
+    else:
+        if context is None:
+            raise BadInputError("decode needs the KV-cache length: pass --context C (tokens already cached).")
+        if seq_len not in (None, 1):
+            raise BadInputError(f"decode captures one new token per sequence; --seq-len must be 1 or omitted, got {seq_len}.")
+        if context <= 0 or context + 1 > max_pos:
+            raise BadInputError(f"context must be in 1..{max_pos - 1} for {spec.name} (max positions {max_pos}), got {context}.")
+        seq_len, length = 1, context
+    meta = {"phase": phase, "batch": batch, "seq_len": seq_len, "context": context if phase == "decode" else None,
+            "dtype": dtype, "model_name": spec.name}
+    return _instantiate_cached(spec, phase, batch, dtype, length, tuple(sorted(meta.items())), progress)
+
+
+_GRAPHS: dict[tuple, OpGraph] = {}
+_TEMPLATES: dict[tuple, Template] = {}
+CAPTURE_STATS = {"exports": 0, "disk_hits": 0, "memory_hits": 0, "export_s": 0.0}
+
+
+def _instantiate_cached(spec, phase, batch, dtype, length, meta_items, progress) -> OpGraph:
+    key = (spec.name, spec.config_hash, phase, batch, dtype, length)
+    g = _GRAPHS.get(key)
+    if g is not None:
+        return g
+    tpl, sym = _template(spec, phase, batch, dtype, length, progress)
+    g = instantiate(tpl, length if sym else None, dict(meta_items))
+    if len(_GRAPHS) > 256:
+        _GRAPHS.clear()
+    _GRAPHS[key] = g
+    return g
+
+
+def _template(spec: ModelSpec, phase: str, batch: int, dtype: str, length: int, progress) -> tuple[Template, bool]:
+    """The template serving `length`: the symbolic one when possible, else a static one. Returns
+    (template, is_symbolic)."""
+    max_pos = spec.max_positions
+    static_only = phase == "decode" or length == 1
+    keys = [] if static_only else [(spec.config_hash, phase, batch, dtype, "sym")]
+    keys.append((spec.config_hash, phase, batch, dtype, length))
+    for key in keys:
+        tpl = _TEMPLATES.get(key) or _load_disk(key)
+        if tpl is not None:
+            if key in _TEMPLATES:
+                CAPTURE_STATS["memory_hits"] += 1
+            _TEMPLATES[key] = tpl
+            return tpl, key[-1] == "sym"
+    # export: symbolic first (prefill), static as fall-back
+    for key in keys:
+        symbolic = key[-1] == "sym"
+        if progress:
+            progress(f"exporting {spec.name} ({phase}{', symbolic length' if symbolic else f', length {length}'})")
+        t0 = time.perf_counter()
+        try:
+            if phase == "prefill":
+                ep, config = export_prefill(spec, batch, dtype, None if symbolic else length, max_pos)
+            else:
+                ep, config = export_decode(spec, batch, dtype, length, max_pos)
+        except _ExportFailed:
+            if symbolic:
+                continue
+            raise
+        CAPTURE_STATS["exports"] += 1
+        CAPTURE_STATS["export_s"] += time.perf_counter() - t0
+        tpl = build_template(extract(ep), _model_info(spec, config))
+        _TEMPLATES[key] = tpl
+        _store_disk(key, tpl)
+        return tpl, symbolic
+    raise AssertionError("unreachable")
+
+
+def _model_info(spec: ModelSpec, config) -> dict[str, Any]:
+    heads = config.num_attention_heads
+    hidden = config.hidden_size
+    return {
+        "name": spec.name,
+        "architecture": config.model_type,
+        "num_layers": config.num_hidden_layers,
+        "hidden": hidden,
+        "num_heads": heads,
+        "num_kv_heads": getattr(config, "num_key_value_heads", None) or heads,
+        "head_dim": getattr(config, "head_dim", None) or hidden // heads,
+        "intermediate": getattr(config, "intermediate_size", None) or getattr(config, "n_inner", None) or 4 * hidden,
+        "vocab": config.vocab_size,
+        "max_positions": spec.max_positions,
+        "num_parameters": 0,  # counted from the graph's parameters in `instantiate`
+        "config_hash": spec.config_hash,
+    }
+
+
+# --- disk cache ---------------------------------------------------------------------------------------
+
+
+def cache_dir() -> Path:
+    d = os.environ.get("LIGHTCODE_CACHE_DIR")
+    return Path(d) if d else Path.home() / ".cache" / "lightcode"
+
+
+@lru_cache(maxsize=1)
+def _code_version() -> str:
+    """Hash of the capture code: a change to it invalidates cached templates."""
+    import torch
+    import transformers
+
+    here = Path(__file__).resolve().parent
+    files = sorted(here.glob("*.py")) + sorted((here.parent / "passes").glob("*.py"))
+    h = hashlib.sha256(f"{torch.__version__}/{transformers.__version__}".encode())
+    for f in files:
+        h.update(f.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def _disk_path(key: tuple) -> Path:
+    name = "-".join(str(k) for k in key)
+    return cache_dir() / "capture" / _code_version() / f"{name}.pkl"
+
+
+def _load_disk(key: tuple) -> Template | None:
+    p = _disk_path(key)
+    try:
+        with p.open("rb") as f:
+            tpl = pickle.load(f)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        return None
+    CAPTURE_STATS["disk_hits"] += 1
+    return tpl
+
+
+def _store_disk(key: tuple, tpl: Template) -> None:
+    p = _disk_path(key)
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        tmp = p.with_suffix(f".tmp{os.getpid()}")
+        with tmp.open("wb") as f:
+            pickle.dump(tpl, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, p)  # atomic: concurrent sweep workers never read a half-written file
+    except OSError:
+        pass  # a read-only home only costs speed
+
+
+def clear_memory_cache() -> None:
+    _GRAPHS.clear()
+    _TEMPLATES.clear()
