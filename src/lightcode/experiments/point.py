@@ -32,14 +32,11 @@ def compile_kwargs(params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def system_arg(params: dict[str, Any]) -> Any:
-    """The system name, or — with parameter overrides — a system object loaded with them applied."""
-    overrides = params.get("overrides") or {}
-    if not overrides:
-        return params["system"]
-    from lightcode.hardware.load import load_system
+def system_arg(params: dict[str, Any]) -> str:
+    """The system name, or — with parameter overrides — the path of a derived system YAML."""
+    from lightcode.experiments.overrides import system_with_overrides
 
-    return load_system(params["system"], corner=params.get("corner"), overrides=overrides)
+    return system_with_overrides(params["system"], params.get("overrides") or {}, params.get("corner"))
 
 
 def compile_point(params: dict[str, Any]) -> dict[str, Any]:
