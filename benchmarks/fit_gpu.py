@@ -1,0 +1,69 @@
+"""Fit the GPU family's per-kind efficiencies to Vidur's A100 Llama-2-7B kernel medians.
+
+Run: python -m benchmarks.fit_gpu   (prints the fitted values that go into a100-sxm-80gb.yaml)
+
+Model (cost/gpu.py): t = max(F / (peak·eff_c), bytes / (BW·eff_m)) + launch_overhead, with peaks,
+bandwidth and launch overhead from the A100 YAML (datasheet/sourced, not fitted). Least squares on
+log(predicted / measured), so every point weighs by its relative error:
+- compute_eff_matmul, memory_eff_matmul: the 4 projections x 9 token counts (36 points);
+- memory_eff_norm: RMSNorm at 4096 tokens; memory_eff_elementwise: rotary, SiLU-mul, add at 4096
+  (the only small-op times in the summary; at 1 token they are launch-sized).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import least_squares
+
+from benchmarks import vidur_a100 as V
+from lightcode.cost.gpu import GpuUnit
+from lightcode.hardware.load import read_unit
+from lightcode.hardware.probe import llama2_7b_layer_ops
+
+UNIT = "a100-sxm-80gb"
+
+
+def _unit(**override: float) -> GpuUnit:
+    params = read_unit(UNIT).si()
+    params.update(override)
+    return GpuUnit(UNIT, params)
+
+
+def fit_matmul() -> tuple[float, float, float]:
+    ops = {t: llama2_7b_layer_ops(t) for t in V.TOKENS}
+    meas = np.array([V.measured(o, t) for t in V.TOKENS for o in V.OPS])
+
+    def resid(x):
+        u = _unit(compute_eff_matmul=x[0], memory_eff_matmul=x[1])
+        pred = np.array([u.op_cost(ops[t][o], "fp16").latency_s for t in V.TOKENS for o in V.OPS])
+        return np.log(pred / meas)
+
+    r = least_squares(resid, x0=[0.7, 0.7], bounds=([0.05, 0.05], [1.0, 1.0]))
+    rms = float(np.sqrt(np.mean(r.fun**2)))
+    return float(r.x[0]), float(r.x[1]), rms
+
+
+def fit_vector(kind_param: str, names: dict[str, str]) -> float:
+    ops = llama2_7b_layer_ops(4096)
+    meas = np.array([V.SMALL_4096_MS[m] * 1e-3 for m in names.values()])
+
+    def resid(x):
+        u = _unit(**{kind_param: x[0]})
+        pred = np.array([u.op_cost(ops[o], "fp16").latency_s for o in names])
+        return np.log(pred / meas)
+
+    return float(least_squares(resid, x0=[0.5], bounds=([0.01], [1.0])).x[0])
+
+
+def main() -> None:
+    ec, em, rms = fit_matmul()
+    en = fit_vector("memory_eff_norm", {"input_norm": "rmsnorm"})
+    ee = fit_vector("memory_eff_elementwise", {"rotary": "rotary", "silu_mul": "silu_mul", "residual_add_1": "residual_add"})
+    print(f"compute_eff_matmul     = {ec:.3f}")
+    print(f"memory_eff_matmul      = {em:.3f}   (rms log error over 36 GEMM points: {rms:.3f})")
+    print(f"memory_eff_norm        = {en:.3f}")
+    print(f"memory_eff_elementwise = {ee:.3f}")
+
+
+if __name__ == "__main__":
+    main()

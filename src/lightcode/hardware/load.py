@@ -1,0 +1,337 @@
+"""Loading units and systems from the YAML library (or from file paths) into cost-model objects.
+
+    load_unit("h100-sxm")                     -> a UnitModel (its family's class)
+    load_system("h100+ddot-b-4bit")           -> System (implements hardware.api.SystemModel)
+    load_system("path/to/my-system.yaml", corner="aggressive")
+    read_unit(...) / read_system(...)         -> validated specs with every value, unit and source
+
+Loaded units and systems are cached (the compiler asks for the same system many times); the cache key
+includes the file's modification time, so editing a YAML in a notebook takes effect.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from pydantic import ValidationError
+
+from lightcode.cost.transfer import CrossingParams, LinkParams, MemoryParams, transfer_cost
+from lightcode.cost.types import ZERO, CostBreakdown
+from lightcode.errors import ConfigError
+from lightcode.hardware.api import UnitModel
+from lightcode.hardware.schema import (
+    CORNERS,
+    CROSSING_SPECS,
+    LINK_SPECS,
+    MEMORY_SPECS,
+    ParamValue,
+    SystemFile,
+    UnitFile,
+    convert_params,
+    format_validation_error,
+)
+
+LIBRARY = Path(__file__).parent / "library"
+UNITS_DIR = LIBRARY / "units"
+SYSTEMS_DIR = LIBRARY / "systems"
+
+
+# --- files ---------------------------------------------------------------------------------------
+def list_units() -> list[str]:
+    return sorted(p.stem for p in UNITS_DIR.glob("*.yaml"))
+
+
+def list_systems() -> list[str]:
+    return sorted(p.stem for p in SYSTEMS_DIR.glob("*.yaml"))
+
+
+def _is_path(name_or_path: str | Path) -> bool:
+    s = str(name_or_path)
+    return isinstance(name_or_path, Path) or s.endswith((".yaml", ".yml")) or "/" in s or "\\" in s
+
+
+def _resolve(name_or_path: str | Path, kind: str, base: Path | None = None) -> Path:
+    if _is_path(name_or_path):
+        p = Path(name_or_path)
+        if base is not None and not p.is_absolute():
+            p = base / p
+        if not p.is_file():
+            raise ConfigError(f"{p}: no such {kind} file")
+        return p.resolve()
+    directory, known = (UNITS_DIR, list_units()) if kind == "unit" else (SYSTEMS_DIR, list_systems())
+    p = directory / f"{name_or_path}.yaml"
+    if not p.is_file():
+        close = difflib.get_close_matches(str(name_or_path), known, n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else f"; known: {', '.join(known) or '(none)'}"
+        raise ConfigError(f"{name_or_path}: unknown {kind} (no file {p}){hint}")
+    return p
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        where = getattr(e, "problem_mark", None)
+        at = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise ConfigError(f"{path}: malformed YAML{at}: {problem}") from None
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read: {e.strerror}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
+    return data
+
+
+def _mtime(p: Path) -> int:
+    return p.stat().st_mtime_ns
+
+
+# --- families --------------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=1)
+def _family_import_failures() -> dict[str, str]:
+    """Import every cost module (each registers its family); a broken one must not hide the others."""
+    import importlib
+    import pkgutil
+
+    import lightcode.cost as cost_pkg
+
+    failures = {}
+    for mod in pkgutil.iter_modules(cost_pkg.__path__):
+        try:
+            importlib.import_module(f"lightcode.cost.{mod.name}")
+        except Exception as e:  # noqa: BLE001 - reported only if its family is asked for
+            failures[mod.name] = f"{type(e).__name__}: {e}".splitlines()[0]
+    return failures
+
+
+def get_family(name: str, where: str):
+    from lightcode.hardware.families import FAMILIES
+
+    failures = _family_import_failures()
+    if name not in FAMILIES:
+        known = ", ".join(sorted(FAMILIES)) or "(none)"
+        broken = "; modules that failed to import: " + ", ".join(f"{k} ({v})" for k, v in failures.items()) if failures else ""
+        raise ConfigError(f"{where}: family: unknown family {name!r} (known: {known}){broken}")
+    return FAMILIES[name]
+
+
+# --- units -----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class UnitSpec:
+    name: str
+    family: str
+    kind: str
+    description: str
+    corner: str
+    path: Path
+    params: Mapping[str, ParamValue]
+    corners: tuple[str, ...]  # corners the file defines (besides baseline = params)
+
+    def si(self) -> dict[str, float]:
+        return {k: v.value for k, v in self.params.items()}
+
+
+def _check_corner(corner: str, where: str) -> None:
+    if corner not in CORNERS:
+        raise ConfigError(f"{where}: corner: unknown corner {corner!r} (known: {', '.join(CORNERS)})")
+
+
+def read_unit(name_or_path: str | Path, corner: str = "baseline", base: Path | None = None) -> UnitSpec:
+    """Parse and validate a unit file at `corner` (a corner the file lacks means its baseline)."""
+    path = _resolve(name_or_path, "unit", base)
+    return _read_unit_cached(path, _mtime(path), corner)
+
+
+@functools.lru_cache(maxsize=256)
+def _read_unit_cached(path: Path, _mtime_ns: int, corner: str) -> UnitSpec:
+    where = str(path)
+    _check_corner(corner, where)
+    try:
+        f = UnitFile.model_validate(_read_yaml(path))
+    except ValidationError as e:
+        raise ConfigError(format_validation_error(where, e)) from None
+    if path.parent == UNITS_DIR and f.name != path.stem:
+        raise ConfigError(f"{where}: name: {f.name!r} must equal the file name {path.stem!r}")
+    fam = get_family(f.family, where)
+    for c, block in f.corners.items():  # validate every corner, not only the one asked for
+        convert_params(where, fam.params, f.params, block, c)
+    params = convert_params(where, fam.params, f.params, f.corners.get(corner), corner)
+    return UnitSpec(f.name, f.family, fam.kind, f.description, corner, path, params, tuple(f.corners))
+
+
+def build_unit(spec: UnitSpec) -> UnitModel:
+    fam = get_family(spec.family, str(spec.path))
+    unit = fam.factory(spec.name, spec.si())
+    if not isinstance(unit, UnitModel):
+        raise TypeError(f"family {spec.family!r} built {type(unit).__name__}, which does not implement UnitModel")
+    return unit
+
+
+def load_unit(name_or_path: str | Path, corner: str = "baseline") -> UnitModel:
+    """A ready cost model for one unit (cached per file version and corner)."""
+    spec = read_unit(name_or_path, corner)
+    return _build_unit_cached(spec.path, _mtime(spec.path), corner)
+
+
+@functools.lru_cache(maxsize=256)
+def _build_unit_cached(path: Path, _mtime_ns: int, corner: str) -> UnitModel:
+    return build_unit(_read_unit_cached(path, _mtime_ns, corner))
+
+
+# --- systems ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SystemSpec:
+    name: str
+    description: str
+    corner: str
+    path: Path
+    units: tuple[UnitSpec, ...]  # host first
+    memories: Mapping[str, Mapping[str, ParamValue]]
+    links: tuple[tuple[tuple[str, str], Mapping[str, ParamValue]], ...]
+    crossing: Mapping[str, ParamValue] | None
+    crossing_memories: tuple[str, str] | None  # (host_memory, buffer_memory)
+
+
+def read_system(name_or_path: str | Path, corner: str | None = None) -> SystemSpec:
+    """Parse and validate a system file and every unit it names (at the system's or the given corner)."""
+    path = _resolve(name_or_path, "system")
+    return _read_system_cached(path, _mtime(path), corner)
+
+
+@functools.lru_cache(maxsize=64)
+def _read_system_cached(path: Path, _mtime_ns: int, corner: str | None) -> SystemSpec:
+    where = str(path)
+    try:
+        f = SystemFile.model_validate(_read_yaml(path))
+    except ValidationError as e:
+        raise ConfigError(format_validation_error(where, e)) from None
+    if path.parent == SYSTEMS_DIR and f.name != path.stem:
+        raise ConfigError(f"{where}: name: {f.name!r} must equal the file name {path.stem!r}")
+    corner = corner or f.corner
+    _check_corner(corner, where)
+
+    units: list[UnitSpec] = []
+    for i, u in enumerate(f.units):
+        try:
+            units.append(read_unit(u, corner, base=path.parent))
+        except ConfigError as e:
+            if not _is_path(u) and not (UNITS_DIR / f"{u}.yaml").is_file():
+                raise ConfigError(f"{where}: units[{i}]: unit {u!r} does not exist ({UNITS_DIR / (u + '.yaml')} missing)") from None
+            raise ConfigError(f"{where}: units[{i}]: {e}") from None
+    names = [u.name for u in units]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"{where}: units: a unit is listed twice ({', '.join(names)})")
+    if units[0].kind == "photonic":
+        raise ConfigError(f"{where}: units[0]: the first unit is the host and must be electronic, got photonic {names[0]!r}")
+
+    memories = {}
+    for k, m in f.memories.items():
+        block = {n: getattr(m, n) for n in ("read_energy", "write_energy", "bandwidth", "capacity")}
+        memories[k] = convert_params(where, MEMORY_SPECS, block, prefix=f"memories.{k}")
+    links = []
+    seen = set()
+    for i, link in enumerate(f.links):
+        a, b = link.between
+        for x in (a, b):
+            if x not in names:
+                raise ConfigError(f"{where}: links[{i}].between: {x!r} is not one of the system's units ({', '.join(names)})")
+        if a == b or frozenset((a, b)) in seen:
+            raise ConfigError(f"{where}: links[{i}].between: duplicate or self link {a}–{b}")
+        seen.add(frozenset((a, b)))
+        params = convert_params(where, LINK_SPECS, {n: getattr(link, n) for n in ("bandwidth", "latency", "energy")}, prefix=f"links[{i}]")
+        links.append(((a, b), params))
+    for u in names[1:]:
+        if frozenset((names[0], u)) not in seen:
+            raise ConfigError(f"{where}: links: unit {u!r} has no link to the host {names[0]!r}")
+
+    crossing = None
+    crossing_memories = None
+    has_photonic = any(u.kind == "photonic" for u in units)
+    if f.crossing is not None:
+        c = f.crossing
+        for fld in ("host_memory", "buffer_memory"):
+            if getattr(c, fld) not in memories:
+                raise ConfigError(f"{where}: crossing.{fld}: {getattr(c, fld)!r} is not a key of memories ({', '.join(memories) or 'none'})")
+        crossing = convert_params(
+            where, CROSSING_SPECS, {n: getattr(c, n) for n in ("element_bytes", "dac_energy", "adc_energy", "latency")}, prefix="crossing"
+        )
+        crossing_memories = (c.host_memory, c.buffer_memory)
+    elif has_photonic:
+        raise ConfigError(f"{where}: crossing: required when the system has a photonic unit")
+    return SystemSpec(f.name, f.description, corner, path, tuple(units), memories, tuple(links), crossing, crossing_memories)
+
+
+def _memory(p: Mapping[str, ParamValue]) -> MemoryParams:
+    g = lambda k: p[k].value if k in p else None  # noqa: E731
+    return MemoryParams(p["read_energy"].value, p["write_energy"].value, g("bandwidth"), g("capacity"))
+
+
+@dataclass
+class System:
+    """A loaded system: its units (host first) and the transfer law between them (cost/transfer.py)."""
+
+    name: str
+    corner: str
+    units: dict[str, UnitModel]
+    spec: SystemSpec
+    links: dict[frozenset, LinkParams] = field(default_factory=dict)
+    crossing: CrossingParams | None = None
+    memories: dict[str, MemoryParams] = field(default_factory=dict)
+
+    @property
+    def host(self) -> str:
+        return next(iter(self.units))
+
+    def transfer_cost(self, src_unit: str, dst_unit: str, nbytes: int) -> CostBreakdown:
+        if src_unit == dst_unit:
+            return ZERO
+        for u in (src_unit, dst_unit):
+            if u not in self.units:
+                raise KeyError(f"system {self.name!r} has no unit {u!r} (units: {', '.join(self.units)})")
+        link = self.links.get(frozenset((src_unit, dst_unit)))
+        if link is None:  # no direct link: route through the host
+            return self.transfer_cost(src_unit, self.host, nbytes) + self.transfer_cost(self.host, dst_unit, nbytes)
+        kind = lambda u: self.units[u].kind == "photonic"  # noqa: E731
+        return transfer_cost(kind(src_unit), kind(dst_unit), nbytes, link, self.crossing)
+
+    def __repr__(self) -> str:
+        return f"System({self.name!r}, corner={self.corner!r}, units={list(self.units)})"
+
+
+def load_system(name_or_path: str | Path, corner: str | None = None) -> System:
+    """A ready System (cached per file version and corner). corner=None: the file's `corner` field."""
+    path = _resolve(name_or_path, "system")
+    return _load_system_cached(path, _mtime(path), corner)
+
+
+@functools.lru_cache(maxsize=64)
+def _load_system_cached(path: Path, mtime_ns: int, corner: str | None) -> System:
+    spec = _read_system_cached(path, mtime_ns, corner)
+    units = {u.name: _build_unit_cached(u.path, _mtime(u.path), spec.corner) for u in spec.units}
+    memories = {k: _memory(v) for k, v in spec.memories.items()}
+    links = {
+        frozenset(ab): LinkParams(p["bandwidth"].value, p["latency"].value, p["energy"].value) for ab, p in spec.links
+    }
+    crossing = None
+    if spec.crossing is not None and spec.crossing_memories is not None:
+        c, (host_mem, buf_mem) = spec.crossing, spec.crossing_memories
+        crossing = CrossingParams(
+            int(c["element_bytes"].value),
+            c["dac_energy"].value,
+            c["adc_energy"].value,
+            c["latency"].value,
+            memories[host_mem],
+            memories[buf_mem],
+        )
+    return System(spec.name, spec.corner, units, spec, links, crossing, memories)
+
+
+def clear_caches() -> None:
+    for f in (_read_unit_cached, _build_unit_cached, _read_system_cached, _load_system_cached):
+        f.cache_clear()
