@@ -1,0 +1,246 @@
+"""DDot / DOTA dynamic dot-product photonic core (Lightening-Transformer, HPCA'24), re-derived.
+
+Structure (photonic_sims.md §1.2–1.3): R tiles × C cores; a core is an H×W crossbar of DDot nodes, each
+fed Λ wavelengths. Both operands are encoded every cycle (DAC + MZM per row/column × wavelength), so
+there is no weight programming and dynamic×dynamic products (attention) run as well as weight GEMMs.
+One core-cycle computes an H×W output tile over a Λ-long slice of the reduction.
+
+Tiling of one GEMM [N1×D]·[D×N2] (orientation in `photonic_common.oriented`):
+  i1 = ⌈N1/H⌉ row tiles, i2 = ⌈N2/W⌉ column tiles, iD = ⌈D/Λ⌉ reduction slices.
+  The R tiles take different row tiles (operand 2 is broadcast optically to all of them); the C cores of
+  a tile take different reduction slices and sum their photocurrents before one shared ADC; the detector
+  integrates T' = min(T, ⌈D/(CΛ)⌉) consecutive slices before converting.
+  cycles = batch·⌈i1/R⌉ · i2 · ⌈iD/C⌉ (broadcast: every tile sees the same operand 2, so batch items
+  cannot share the tiles; LT spreads them, ⌈i1·batch/R⌉) — ceil losses are the real utilisation (a batch-1 GEMV fills one
+  of W columns; a one-query attention fills one of H rows).
+Events (each charged with its per-event energy from the YAML, converters via photonics.converters):
+  operand-1 encodes N1·D·i2 (reused across the W columns); operand-2 encodes N2·D per row-tile pass
+  (reused across H rows and broadcast to R tiles); detector samples N1·N2·iD × detectors/node;
+  ADC/TIA/adder events N1·N2·⌈⌈iD/T'⌉/C⌉; laser on for every active core-cycle.
+Memory (16-bit words scaled by bits/16, LT convention): weights stream from DRAM once per op (they do not
+fit on chip) and are staged GB2→GB1 once, then read GB1→RF per encode; operand 2 is fetched GB2→GB1→RF
+per encode; each ADC output crosses the NoC; outputs are written back (our access counts, calibrated
+to LT's totals, not its code). Attention reads its cached K/V from DRAM
+(LT assumed none; decode needs it). Latency = max(compute cycles, weight/KV streaming).
+"""
+
+from __future__ import annotations
+
+import math
+
+from lightcode.cost.photonic_common import GEMM_KINDS, PhotonicUnit, ceil_div, kv_cache_elements, oriented
+from lightcode.cost.types import CostBreakdown
+from lightcode.hardware.families import ParamSpec, register_family
+from lightcode.ir.opgraph import Gemm, Op
+from lightcode.photonics import converters, linkbudget, precision
+
+_P = ParamSpec
+DDOT_PARAMS = (
+    _P("clock", "Hz", "photonic core clock (one encode per operand element per cycle)"),
+    _P("bits", "1", "operand precision the unit computes at", integer=True),
+    _P("core_rows", "1", "crossbar height H (operand-1 rows)", integer=True),
+    _P("core_cols", "1", "crossbar width W (operand-2 columns)", integer=True),
+    _P("wavelengths", "1", "WDM channels Λ per node (reduction slice per cycle)", integer=True),
+    _P("tiles", "1", "tiles R (take different row tiles)", integer=True),
+    _P("cores_per_tile", "1", "cores C per tile (split the reduction)", integer=True),
+    _P("time_accum", "1", "detector integrates T cycles before one ADC conversion", integer=True),
+    _P("operand_broadcast", "1", "1: operand-2 encoders shared by all tiles (optical broadcast)",
+       positive=False, integer=True),
+    _P("adc_share", "1", "1: the C cores of a tile sum photocurrents into one ADC", positive=False,
+       integer=True),
+    _P("adc_bits_per_doubling", "1", "ADC bits added per doubling of analog accumulation", positive=False),
+    _P("dac_ref_power", "W", "DAC reference design power"),
+    _P("dac_ref_rate", "Hz", "DAC reference sample rate"),
+    _P("dac_ref_bits", "1", "DAC reference resolution"),
+    _P("adc_ref_power", "W", "SAR ADC reference design power"),
+    _P("adc_ref_rate", "Hz", "SAR ADC reference sample rate"),
+    _P("adc_ref_bits", "1", "SAR ADC reference resolution"),
+    _P("modulator_energy", "J", "MZM energy per symbol (one symbol per cycle)"),
+    _P("router_power", "W", "MRR WDM router holding power, each"),
+    _P("routers_per_modulator", "1", "WDM routers per modulator (mux + demux)", positive=False),
+    _P("pd_power", "W", "photodetector power, each"),
+    _P("detectors_per_node", "1", "photodetectors per DDot node (balanced pair)", integer=True),
+    _P("tia_power", "W", "TIA power, one per ADC"),
+    _P("adder_power", "W", "digital partial-sum adder power, one per ADC"),
+    _P("precision_law", "1", "0: P_rx = sensitivity·2^bits (LT); 1: shot/thermal/RIN SNR", positive=False,
+       integer=True),
+    _P("pd_sensitivity", "W", "photodetector sensitivity (1-bit received power), LT law"),
+    _P("pd_responsivity", "A/W", "photodetector responsivity (SNR law)", required=False),
+    _P("receiver_temperature", "K", "receiver noise temperature (SNR law)", required=False),
+    _P("receiver_load", "ohm", "receiver load / TIA transimpedance (SNR law)", required=False),
+    _P("laser_rin", "dB/Hz", "laser relative intensity noise (SNR law)", positive=False,
+       required=False),
+    _P("wall_plug_efficiency", "1", "laser electrical→optical efficiency"),
+    _P("modulator_loss", "dB", "MZM insertion loss", positive=False),
+    _P("router_loss", "dB", "MRR router insertion loss, each", positive=False),
+    _P("splitter_loss", "dB", "y-branch loss per 1:2 stage", positive=False),
+    _P("phase_shifter_loss", "dB", "DDot phase-shifter loss", positive=False),
+    _P("coupler_loss", "dB", "DDot directional-coupler loss", positive=False),
+    _P("laser_coupling_loss", "dB", "laser-to-chip coupling loss", positive=False),
+    _P("word_bits", "bit", "memory word the access energies refer to"),
+    _P("dram_energy", "J", "DRAM/HBM access energy per word"),
+    _P("gb2_energy", "J", "global buffer (GB2) access energy per word"),
+    _P("gb1_energy", "J", "local buffer (GB1) access energy per word"),
+    _P("rf_energy", "J", "register-file access energy per word"),
+    _P("noc_energy", "J", "network-on-chip hop energy per word"),
+    _P("dram_bandwidth", "B/s", "weight/KV streaming bandwidth"),
+    _P("sram_clock", "Hz", "on-chip memory clock (transfer granularity)"),
+    _P("sram_power", "W", "SRAM (GB + LB + PE buffers) power, idle power of the unit", positive=False),
+)
+
+
+@register_family("ddot", "photonic", DDOT_PARAMS)
+class DDotUnit(PhotonicUnit):
+    """DOTA / Lightening-Transformer dynamic dot-product photonic tensor core (event-count model)."""
+
+    def __init__(self, name, params):
+        super().__init__(name, params)
+        p = self.p
+        self.H, self.W, self.L = self._int("core_rows"), self._int("core_cols"), self._int("wavelengths")
+        self.R, self.C, self.T = self._int("tiles"), self._int("cores_per_tile"), self._int("time_accum")
+        self.f = p["clock"]
+        self.slots = 1  # the R·C cores are ganged on one op (shared broadcast and ADCs), not independent
+        self.static_power_w = p["sram_power"]
+        self.weight_capacity_bytes = None  # dynamic operands: weights stream, nothing is held
+
+    # ---- device laws -------------------------------------------------------------------------------
+    def dac_energy(self, bits: float) -> float:
+        p = self.p
+        return converters.dac_energy_j(bits, p["dac_ref_power"], p["dac_ref_rate"], p["dac_ref_bits"])
+
+    def adc_energy(self, bits: float) -> float:
+        p = self.p
+        return converters.adc_energy_j(bits, p["adc_ref_power"], p["adc_ref_rate"], p["adc_ref_bits"])
+
+    def tx_energy(self) -> float:
+        """Modulator symbol plus the WDM routers' holding power over one cycle."""
+        p = self.p
+        return p["modulator_energy"] + p["routers_per_modulator"] * p["router_power"] / self.f
+
+    def path_loss_db(self) -> float:
+        """Longest laser→detector path: coupling, MZM, routers, 1:N splitter tree; then in the node a
+        splitter tap, the phase shifter and the coupler (photonic_sims.md §1.6)."""
+        p = self.p
+        stages = math.ceil(math.log2(max(self.H, self.W)))
+        modulation = p["modulator_loss"] + p["routers_per_modulator"] * p["router_loss"] + stages * p["splitter_loss"]
+        node = p["splitter_loss"] + p["phase_shifter_loss"] + p["coupler_loss"]
+        return p["laser_coupling_loss"] + modulation + node
+
+    def laser_power(self, adc_bits: int) -> float | None:
+        """Electrical laser power per core sized for `adc_bits` at each of the H·W nodes, or None."""
+        rx = linkbudget.rx_power_for_bits(adc_bits, self.p, self.f)
+        if rx is None:
+            return None
+        return linkbudget.laser_electrical_power_w(rx, self.path_loss_db(), self.H * self.W,
+                                                   self.p["wall_plug_efficiency"])
+
+    # ---- counts ------------------------------------------------------------------------------------
+    def n_encoders(self) -> tuple[int, int]:
+        op1 = self.H * self.L * self.R * self.C
+        op2 = self.W * self.L * self.C * (1 if self._flag("operand_broadcast") else self.R)
+        return op1, op2
+
+    def n_adcs(self) -> int:
+        return self.H * self.W * self.R * (1 if self._flag("adc_share") else self.C)
+
+    def peak_power_w(self, bits: int | None = None) -> dict[str, float] | None:
+        """All devices active every cycle (LT's area/power report), by component."""
+        b = bits or self.precision_bits
+        laser = self.laser_power(b)
+        if laser is None:
+            return None
+        n_enc = sum(self.n_encoders())
+        n_adc = self.n_adcs()
+        p = self.p
+        return {
+            "dac": n_enc * self.dac_energy(b) * self.f,
+            "modulator": n_enc * self.tx_energy() * self.f,
+            "detector": self.H * self.W * self.R * self.C * p["detectors_per_node"] * p["pd_power"]
+            + n_adc * p["tia_power"],
+            "adc": n_adc * self.adc_energy(b) * self.f,
+            "compute": n_adc * p["adder_power"],
+            "laser": self.R * self.C * laser,
+            "static": p["sram_power"],
+        }
+
+    def peak_macs_per_s(self) -> float:
+        return self.H * self.W * self.L * self.R * self.C * self.f
+
+    def mapping(self, g: Gemm) -> dict[str, float]:
+        """Tiling of one GEMM: tile counts, cycles, analog accumulation length and utilisation."""
+        n1, d, n2 = oriented(g)
+        i1, i2, i_d = ceil_div(n1, self.H), ceil_div(n2, self.W), ceil_div(d, self.L)
+        c_sum = self.C if self._flag("adc_share") else 1
+        t_eff = max(1, min(self.T, ceil_div(d, c_sum * self.L)))
+        convs = ceil_div(ceil_div(i_d, t_eff), c_sum)
+        if self._flag("operand_broadcast"):  # all tiles see the same operand 2: one batch item at a time
+            passes = g.batch * ceil_div(i1, self.R)
+        else:
+            passes = ceil_div(i1 * g.batch, self.R)
+        cycles = passes * i2 * ceil_div(i_d, self.C)
+        util = g.macs / (cycles * self.R * self.C * self.H * self.W * self.L)
+        return {"n1": n1, "d": d, "n2": n2, "i1": i1, "i2": i2, "i_d": i_d, "t_eff": t_eff,
+                "convs_per_output": convs, "n_analog": min(d, self.L * t_eff * c_sum), "cycles": cycles, "row_passes": passes,
+                "utilisation": util}
+
+    # ---- the cost model ----------------------------------------------------------------------------
+    def op_cost(self, op: Op, dtype: str) -> CostBreakdown | None:
+        if op.kind not in GEMM_KINDS or not op.gemms:
+            return None
+        p = self.p
+        b = precision.operand_bits(self.precision_bits, dtype)
+        if not converters.converter_supports(b, self.f, p["dac_ref_bits"], p["dac_ref_rate"]):
+            return None
+        wb = b / p["word_bits"]  # words per element
+        e = dict.fromkeys(("compute", "dac", "adc", "modulator", "laser", "detector", "memory"), 0.0)
+        cycles = 0
+        stream_s = 0.0
+        for g in op.gemms:
+            m = self.mapping(g)
+            b_adc = precision.adc_bits_required(b, m["n_analog"], p["adc_bits_per_doubling"])
+            if not converters.converter_supports(b_adc, self.f, p["adc_ref_bits"], p["adc_ref_rate"]):
+                return None
+            laser = self.laser_power(b_adc)
+            if laser is None:
+                return None
+            n1, d, n2, i1, i2, i_d = m["n1"], m["d"], m["n2"], m["i1"], m["i2"], m["i_d"]
+            bt = g.batch
+            enc1 = n1 * d * i2 * bt
+            # operand 2 is re-encoded once per pass over the row tiles (shared by all tiles if broadcast)
+            enc2 = n2 * d * (m["row_passes"] if self._flag("operand_broadcast") else i1 * bt)
+            adc_events = n1 * n2 * m["convs_per_output"] * bt
+            cycles += m["cycles"]
+            e["laser"] += laser / self.f * i1 * i2 * i_d * bt
+            e["dac"] += (enc1 + enc2) * self.dac_energy(b)
+            e["modulator"] += (enc1 + enc2) * self.tx_energy()
+            e["detector"] += (n1 * n2 * i_d * bt * p["detectors_per_node"] * p["pd_power"]
+                              + adc_events * p["tia_power"]) / self.f
+            e["adc"] += adc_events * self.adc_energy(b_adc)
+            e["compute"] += adc_events * p["adder_power"] / self.f
+            # data movement, in words
+            # operand 1 is staged once in the tile's local buffer and read (via the RF) per encode;
+            # operand 2 lives in the global buffer and is fetched GB2→GB1→RF for every pass
+            once1 = n1 * d * bt
+            outputs = n1 * n2 * bt
+            per_enc1 = p["gb1_energy"] + 2 * p["rf_energy"]
+            per_enc2 = p["gb2_energy"] + 2 * p["gb1_energy"] + 2 * p["rf_energy"]
+            e["memory"] += wb * (enc1 * per_enc1 + enc2 * per_enc2
+                                 + (once1 + outputs) * (p["gb2_energy"] + p["gb1_energy"])
+                                 + adc_events * p["noc_energy"])
+            if g.weight_operand:
+                e["memory"] += once1 * wb * (p["dram_energy"] + p["gb2_energy"])
+                stream_s += self._weight_stream_s(n1, d, b) * bt
+        kv = kv_cache_elements(op) if op.kind == "attention" else 0
+        if kv:
+            e["memory"] += kv * wb * p["dram_energy"]
+            stream_s += kv * b / 8 / p["dram_bandwidth"]
+        latency = max(cycles / self.f, stream_s)
+        return CostBreakdown(latency, e)
+
+    def _weight_stream_s(self, n1: int, d: int, bits: float) -> float:
+        """Weights stream in chunks of R·H rows (one row tile per tile), each a whole number of SRAM
+        cycles at the DRAM bandwidth."""
+        p = self.p
+        chunk_bytes = self.R * self.H * d * bits / 8
+        per_chunk = math.ceil(chunk_bytes / p["dram_bandwidth"] * p["sram_clock"] - 1e-9) / p["sram_clock"]
+        return ceil_div(n1, self.R * self.H) * per_chunk

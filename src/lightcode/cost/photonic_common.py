@@ -1,0 +1,52 @@
+"""Shared plumbing for photonic unit families: parameter access, GEMM orientation, ceil arithmetic.
+
+No device numbers here: everything comes from the unit's YAML through `params` (SI floats).
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from lightcode.ir.opgraph import DTYPE_BYTES, Gemm, Op
+
+GEMM_KINDS = ("matmul", "attention")
+
+
+def ceil_div(a: int, b: int) -> int:
+    return -(-int(a) // int(b))
+
+
+class PhotonicUnit:
+    """Common attributes of the `UnitModel` protocol for photonic families."""
+
+    kind = "photonic"
+
+    def __init__(self, name: str, params: Mapping[str, float]):
+        self.name = name
+        self.p = dict(params)
+        self.precision_bits = int(round(self.p["bits"]))
+
+    def _int(self, key: str) -> int:
+        return int(round(self.p[key]))
+
+    def _flag(self, key: str) -> bool:
+        return bool(round(self.p.get(key, 0.0)))
+
+
+def oriented(g: Gemm) -> tuple[int, int, int]:
+    """(N1, D, N2) as LT maps a GEMM: N1 on the core height, N2 on the width, D on wavelengths/time.
+
+    A weight GEMM puts the weight's output features on the height and tokens on the width (so a batch-1
+    GEMV fills one column); a dynamic GEMM (attention) puts the query rows on the height and keys on the
+    width (so decode, with one query, fills one row)."""
+    if g.weight_operand:
+        return g.n, g.k, g.m
+    return g.m, g.k, g.n
+
+
+def kv_cache_elements(op: Op) -> int:
+    """Elements of cached K/V an attention op streams from memory (0 in prefill)."""
+    if not op.kv_cache_bytes_read:
+        return 0
+    dtype = op.inputs[0].dtype if op.inputs else "fp16"
+    return op.kv_cache_bytes_read // DTYPE_BYTES.get(dtype, 2)

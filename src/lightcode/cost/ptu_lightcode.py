@@ -1,0 +1,66 @@
+"""The LightCode PTU ("PHU") exactly as the authors' code models it (lightcode.md §2), for reproduction.
+
+- compute: every MAC costs a flat `mac_energy`; no laser, static, detector or precision terms;
+- conversion: a flat `dac_energy` per number entering the PTU (activations *and* weights) and
+  `adc_energy` per number leaving it (LightCode charges these on SRAM↔PHU edges; we charge them here so a
+  weight that never appears as a graph edge is still converted — links must not charge them again);
+- crossing delay: `conversion_delay` once in and once out per op (LightCode: 10 ns per SRAM↔PHU edge);
+- weights: `weight_fetch_energy` per weight number (HBM node + HBM→SRAM + SRAM→PHU edges, without DAC);
+- time: cycles = ⌈⌈D/M⌉/cores⌉ · K per GEMM, D = output elements, K = dot length, M = WDM multiplex
+  factor: each cycle every core produces M partial dot products, one element of K per cycle.
+Precision is not modeled (`bits` is LightCode's 32-bit BITS_PER_NUM), so no op is ever rejected for it.
+"""
+
+from __future__ import annotations
+
+from lightcode.cost.photonic_common import GEMM_KINDS, PhotonicUnit, ceil_div
+from lightcode.cost.types import CostBreakdown
+from lightcode.hardware.families import ParamSpec, register_family
+from lightcode.ir.opgraph import Op
+
+_P = ParamSpec
+PTU_LIGHTCODE_PARAMS = (
+    _P("clock", "Hz", "PHU clock (LightCode PHU_MIN_CLOCK)"),
+    _P("cores", "1", "PHU cores an op is spread over", integer=True),
+    _P("multiplex", "1", "WDM multiplex factor M: dot products per core-cycle", integer=True),
+    _P("bits", "1", "LightCode BITS_PER_NUM (precision is not modeled)", integer=True),
+    _P("mac_energy", "J", "energy per photonic MAC (PHU_MAC)"),
+    _P("dac_energy", "J", "energy per number converted into the PTU (DAC_POWER)"),
+    _P("adc_energy", "J", "energy per number converted out of the PTU (ADC_POWER)"),
+    _P("conversion_delay", "s", "delay per SRAM↔PHU crossing (DAC_ADC_DELAY)", positive=False),
+    _P("weight_fetch_energy", "J", "per weight number: HBM read/write + HBM→SRAM + SRAM→PHU", positive=False),
+)
+
+
+@register_family("ptu-lightcode", "photonic", PTU_LIGHTCODE_PARAMS)
+class LightCodePTU(PhotonicUnit):
+    """LightCode's photonic tensor unit: flat per-MAC energy, per-number DAC/ADC, WDM-multiplexed cycles."""
+
+    def __init__(self, name, params):
+        super().__init__(name, params)
+        self.slots = 1  # an op is spread over all `cores` by the cycle formula
+        self.static_power_w = 0.0  # LightCode models no idle power
+        self.weight_capacity_bytes = None
+
+    def cycles(self, op: Op) -> int:
+        cores, mux = self._int("cores"), self._int("multiplex")
+        return sum(ceil_div(ceil_div(g.batch * g.m * g.n, mux), cores) * g.k for g in op.gemms)
+
+    def compute_time_s(self, op: Op) -> float:
+        return self.cycles(op) / self.p["clock"]
+
+    def op_cost(self, op: Op, dtype: str) -> CostBreakdown | None:
+        if op.kind not in GEMM_KINDS or not op.gemms:
+            return None
+        p = self.p
+        macs = sum(g.macs for g in op.gemms)
+        numbers_in = sum(g.batch * (g.m * g.k + g.k * g.n) for g in op.gemms)
+        numbers_out = sum(g.batch * g.m * g.n for g in op.gemms)
+        weight_numbers = sum(g.batch * g.k * g.n for g in op.gemms if g.weight_operand)
+        energy = {
+            "compute": macs * p["mac_energy"],
+            "dac": numbers_in * p["dac_energy"],
+            "adc": numbers_out * p["adc_energy"],
+            "memory": weight_numbers * p["weight_fetch_energy"],
+        }
+        return CostBreakdown(self.compute_time_s(op) + 2 * p["conversion_delay"], energy)
