@@ -26,6 +26,8 @@ from lightcode.frontend.cli import register as _register_frontend  # noqa: E402
 _register_frontend(app)
 from lightcode.experiments.cli import register as _register_experiments  # noqa: E402
 _register_experiments(app)
+from lightcode.hardware.cli import register as _register_hardware  # noqa: E402
+_register_hardware(app)
 # ---------------------------------------------------------------------------------------------------
 
 

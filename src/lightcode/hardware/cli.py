@@ -1,0 +1,234 @@
+"""`lightcode hardware list | show | validate | cost`: inspect and check the hardware library."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+hw = typer.Typer(name="hardware", help="List, show, validate and cost hardware units and systems.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(hw, name="hardware")
+
+
+def _file_kind(path: Path) -> str:
+    """'unit' or 'system' from a YAML file's top-level keys."""
+    from lightcode.errors import ConfigError
+    from lightcode.hardware.load import _read_yaml
+
+    data = _read_yaml(path)
+    if "family" in data:
+        return "unit"
+    if "units" in data:
+        return "system"
+    raise ConfigError(f"{path}: neither a unit file (needs 'family') nor a system file (needs 'units')")
+
+
+def _kind_of(name: str) -> str:
+    from lightcode.errors import ConfigError
+    from lightcode.hardware.load import _is_path, list_systems, list_units
+
+    if _is_path(name):
+        p = Path(name)
+        if not p.is_file():
+            raise ConfigError(f"{name}: no such file")
+        return _file_kind(p)
+    if name in list_units():
+        return "unit"
+    if name in list_systems():
+        return "system"
+    import difflib
+
+    close = difflib.get_close_matches(name, list_units() + list_systems(), n=3)
+    hint = f"; did you mean {', '.join(close)}?" if close else "; see `lightcode hardware list`"
+    raise ConfigError(f"{name}: no unit or system of that name{hint}")
+
+
+def _short(message: str) -> str:
+    """An error without its leading file path (the table row already names the file)."""
+    head, sep, rest = message.partition(".yaml: ")
+    return rest if sep else message
+
+
+def _params_json(params) -> dict:
+    return {k: {"value": v.value, "unit": v.unit, "text": v.text, "source": v.source, "corner": v.corner} for k, v in params.items()}
+
+
+def _params_table(title: str, params):
+    from rich.table import Table
+
+    t = Table(title=title, title_justify="left", show_lines=False)
+    for col in ("parameter", "value (SI)", "as written", "corner", "source"):
+        t.add_column(col, overflow="fold")
+    for k, v in params.items():
+        t.add_row(k, v.si, v.text, "" if v.corner == "baseline" else v.corner, v.source)
+    return t
+
+
+@hw.command("list")
+def list_cmd(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
+    """List the units and systems in the library (with any that fail to load)."""
+    from lightcode.errors import ConfigError
+    from lightcode.hardware.load import list_systems, list_units, read_system, read_unit
+
+    units, systems = [], []
+    for n in list_units():
+        try:
+            s = read_unit(n)
+            units.append({"name": n, "family": s.family, "kind": s.kind, "corners": ["baseline", *s.corners], "error": None})
+        except ConfigError as e:
+            units.append({"name": n, "family": None, "kind": None, "corners": [], "error": str(e)})
+    for n in list_systems():
+        try:
+            s = read_system(n)
+            systems.append({"name": n, "units": [u.name for u in s.units], "corner": s.corner, "error": None})
+        except ConfigError as e:
+            systems.append({"name": n, "units": [], "corner": None, "error": str(e)})
+    if as_json:
+        typer.echo(json.dumps({"units": units, "systems": systems}))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    c = Console()
+    t = Table(title="units", title_justify="left")
+    for col in ("name", "family", "kind", "corners", "status"):
+        t.add_column(col, overflow="fold")
+    for u in units:
+        t.add_row(u["name"], u["family"] or "", u["kind"] or "", ", ".join(u["corners"]), "ok" if not u["error"] else f"[red]{_short(u['error'])}")
+    c.print(t)
+    t = Table(title="systems", title_justify="left")
+    for col in ("name", "units (host first)", "corner", "status"):
+        t.add_column(col, overflow="fold")
+    for s in systems:
+        t.add_row(s["name"], ", ".join(s["units"]), s["corner"] or "", "ok" if not s["error"] else f"[red]{_short(s['error'])}")
+    c.print(t)
+
+
+@hw.command("show")
+def show_cmd(
+    name: str = typer.Argument(..., help="unit or system name, or a YAML path"),
+    corner: Optional[str] = typer.Option(None, "--corner", help="conservative | baseline | aggressive"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """Every parameter of a unit or system: SI value, unit, as written, source."""
+    from lightcode.hardware.load import read_system, read_unit
+
+    if _kind_of(name) == "unit":
+        s = read_unit(name, corner or "baseline")
+        if as_json:
+            out = {"kind": "unit", "name": s.name, "family": s.family, "unit_kind": s.kind, "corner": s.corner,
+                   "description": s.description, "path": str(s.path), "params": _params_json(s.params)}
+            typer.echo(json.dumps(out))
+            return
+        from rich.console import Console
+
+        Console().print(_params_table(f"{s.name}  (family {s.family}, {s.kind}, corner {s.corner})  {s.path}", s.params))
+        return
+    sy = read_system(name, corner)
+    if as_json:
+        out = {
+            "kind": "system", "name": sy.name, "corner": sy.corner, "description": sy.description, "path": str(sy.path),
+            "units": {u.name: {"family": u.family, "kind": u.kind, "params": _params_json(u.params)} for u in sy.units},
+            "memories": {k: _params_json(v) for k, v in sy.memories.items()},
+            "links": [{"between": list(ab), **_params_json(p)} for ab, p in sy.links],
+            "crossing": None if sy.crossing is None else {
+                "host_memory": sy.crossing_memories[0], "buffer_memory": sy.crossing_memories[1], **_params_json(sy.crossing)},
+        }
+        typer.echo(json.dumps(out))
+        return
+    from rich.console import Console
+
+    c = Console()
+    c.print(f"[bold]{sy.name}[/]  corner {sy.corner}  {sy.path}\n{sy.description}")
+    for k, v in sy.memories.items():
+        c.print(_params_table(f"memory {k}", v))
+    for ab, p in sy.links:
+        c.print(_params_table(f"link {ab[0]} <-> {ab[1]}", p))
+    if sy.crossing is not None:
+        c.print(_params_table(f"crossing (host memory {sy.crossing_memories[0]}, buffer {sy.crossing_memories[1]})", sy.crossing))
+    for u in sy.units:
+        c.print(_params_table(f"unit {u.name}  (family {u.family}, {u.kind}, corner {u.corner})", u.params))
+
+
+@hw.command("validate")
+def validate_cmd(file: Path = typer.Argument(..., help="a unit or system YAML file")) -> None:
+    """Check a unit or system file (exit 2 with `error: FILE: field: …` when it is wrong)."""
+    from lightcode.errors import ConfigError
+    from lightcode.hardware.load import build_unit, read_system, read_unit
+
+    if not file.is_file():
+        raise ConfigError(f"{file}: no such file")
+    if _file_kind(file) == "unit":
+        s = read_unit(file)
+        for c in s.corners:
+            read_unit(file, c)
+        try:
+            build_unit(s)
+        except (ValueError, TypeError) as e:
+            raise ConfigError(f"{file}: {e}") from None
+        typer.echo(f"ok: unit {s.name} (family {s.family}, {len(s.params)} parameters, corners: baseline{''.join(', ' + c for c in s.corners)})")
+    else:
+        sy = read_system(file)
+        typer.echo(f"ok: system {sy.name} (units: {', '.join(u.name for u in sy.units)}; corner {sy.corner})")
+
+
+def _parse_gemm(text: str) -> tuple[int, int, int]:
+    from lightcode.errors import BadInputError
+
+    try:
+        m, k, n = (int(x) for x in text.split(","))
+    except ValueError:
+        raise BadInputError(f"--gemm: expected M,K,N (three integers), got {text!r}") from None
+    if min(m, k, n) < 1:
+        raise BadInputError(f"--gemm: dimensions must be >= 1, got {text!r}")
+    return m, k, n
+
+
+@hw.command("cost")
+def cost_cmd(
+    name: str = typer.Argument(..., help="unit name (or a system name: every unit is costed)"),
+    gemm: str = typer.Option(..., "--gemm", help="M,K,N: (M×K)·(K×N), the K×N operand a weight"),
+    dtype: str = typer.Option("fp16", "--dtype", help="fp16 | bf16 | fp32 | int8"),
+    corner: str = typer.Option("baseline", "--corner", help="conservative | baseline | aggressive"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """Latency and energy of one GEMM on a unit."""
+    from lightcode.errors import BadInputError
+    from lightcode.hardware.load import load_system, load_unit
+    from lightcode.hardware.probe import gemm_op
+    from lightcode.ir.opgraph import DTYPE_BYTES
+
+    m, k, n = _parse_gemm(gemm)
+    if dtype not in DTYPE_BYTES:
+        raise BadInputError(f"--dtype: unknown dtype {dtype!r} (known: {', '.join(DTYPE_BYTES)})")
+    op = gemm_op(m, k, n, dtype)
+    units = [load_unit(name, corner)] if _kind_of(name) == "unit" else list(load_system(name, corner).units.values())
+    results = {}
+    for u in units:
+        c = u.op_cost(op, dtype)
+        results[u.name] = (
+            {"unit": u.name, "supported": True, **c.to_dict()}
+            if c is not None
+            else {"unit": u.name, "supported": False, "latency_s": None, "energy_j": None, "energy_breakdown_j": None}
+        )
+    if as_json:
+        typer.echo(json.dumps(next(iter(results.values())) if len(results) == 1 else {"units": results}))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title=f"GEMM ({m}×{k})·({k}×{n}) {dtype}, corner {corner}, {op.flops:.3g} FLOP", title_justify="left")
+    t.add_column("")
+    for u in results:
+        t.add_column(u, justify="right")
+    rows = [("latency", lambda r: f"{r['latency_s']:.4g} s"), ("energy", lambda r: f"{r['energy_j']:.4g} J")]
+    comps = sorted({c for r in results.values() if r["supported"] for c, v in r["energy_breakdown_j"].items() if v})
+    rows += [(f"  {c}", lambda r, c=c: f"{r['energy_breakdown_j'][c]:.4g} J") for c in comps]
+    for label, fmt in rows:
+        t.add_row(label, *(fmt(r) if r["supported"] else "cannot run" for r in results.values()))
+    Console().print(t)
