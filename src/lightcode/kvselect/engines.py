@@ -1,0 +1,196 @@
+"""KV-cache block-selection engines for one decode step, per (layer, KV head).
+
+Layout (one choice, used everywhere): blocks of B tokens are aligned at absolute position `sink` and a
+block becomes selectable once it is complete and wholly older than the local window. For a query at
+position t (context t+1 tokens) the candidates are blocks j < N_t = ⌊(t+1−W−S)/B⌋; always kept are the S
+sink tokens and the recent region [S+N_t·B, t] (the W-token window plus < B tokens of the open block).
+
+GQA: one selection per KV head serves all G query heads of its group. Every engine scores a block by the
+*sum over the group's query heads* (oracle: the group's total attention mass; Quest: the sum of the
+per-head bounds; signature: Σ_h q_h·σ = (Σ_h q_h)·σ, so one aggregated query per KV head).
+Queries are the real post-rotary queries of the step, never keys.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from lightcode.errors import BadInputError
+
+ENGINES = ("full", "oracle", "quest", "signature", "photonic-signature", "photonic-quest")
+
+
+@dataclass(frozen=True)
+class Layout:
+    block: int
+    sink: int = 4
+    window: int = 256
+
+    def __post_init__(self):
+        if self.block <= 0:
+            raise BadInputError(f"block size must be > 0 tokens, got {self.block}")
+        if self.sink < 0 or self.window < 0:
+            raise BadInputError("sink and window must be >= 0 tokens")
+
+    def n_candidates(self, t):
+        """Selectable blocks for a query at position t (vectorised over t)."""
+        return np.maximum(0, (np.asarray(t) + 1 - self.window - self.sink) // self.block)
+
+    def check(self, context: int, k: int) -> int:
+        """Validate k for the smallest evaluated context; returns N there."""
+        n = int(self.n_candidates(context - 1))
+        if k < 1:
+            raise BadInputError(f"k must be >= 1 block, got {k}")
+        if k > n:
+            raise BadInputError(
+                f"k={k} exceeds the {n} selectable blocks of {self.block} tokens at context {context} "
+                f"(sink {self.sink}, window {self.window}); use a smaller k or block, or a longer context"
+            )
+        return n
+
+
+@dataclass
+class LayerData:
+    """One layer at m evaluated decode positions. q: (Hkv, G, m, d); k, v: (Hkv, T, d); pos: (m,)."""
+
+    q: np.ndarray
+    k: np.ndarray
+    v: np.ndarray
+    pos: np.ndarray
+    layout: Layout
+    _probs: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def nmax(self) -> int:
+        return int(self.layout.n_candidates(self.pos.max()))
+
+    @property
+    def n_valid(self) -> np.ndarray:
+        return self.layout.n_candidates(self.pos)
+
+    def probs(self) -> np.ndarray:
+        """Full causal attention probabilities (Hkv, G, m, T) over keys 0..max(pos)."""
+        if self._probs is None:
+            T = int(self.pos.max()) + 1
+            d = self.q.shape[-1]
+            s = np.einsum("hgmd,htd->hgmt", self.q, self.k[:, :T]) / math.sqrt(d)
+            s = np.where(np.arange(T)[None, None, None, :] <= self.pos[None, None, :, None], s, -np.inf)
+            s = s - s.max(axis=-1, keepdims=True)
+            p = np.exp(s)
+            self._probs = p / p.sum(axis=-1, keepdims=True)
+        return self._probs
+
+    def blocks(self, x: np.ndarray) -> np.ndarray:
+        """(Hkv, T, d) → (Hkv, nmax, B, d) candidate blocks."""
+        b, s, n = self.layout.block, self.layout.sink, self.nmax
+        return x[:, s : s + n * b].reshape(x.shape[0], n, b, x.shape[-1])
+
+    def block_mass(self) -> np.ndarray:
+        """True attention mass per candidate block per query head: (Hkv, G, m, nmax)."""
+        b, s, n = self.layout.block, self.layout.sink, self.nmax
+        p = self.probs()[..., s : s + n * b]
+        return p.reshape(*p.shape[:-1], n, b).sum(axis=-1)
+
+
+def reduction_basis(k: np.ndarray, d_sig: int, how: str, seed: int = 0) -> np.ndarray:
+    """Per-head (d, d_sig) map applied to mean keys and queries alike. 'pca': top eigenvectors of the
+    (uncentred) key second moment of the keys given (calibration = the prefill); 'first': PRISM's code
+    (first d_sig dims); 'random': Gaussian JL with unit columns; 'none': identity (d_sig = d)."""
+    h, _, d = k.shape
+    if how == "none" or d_sig >= d:
+        return np.broadcast_to(np.eye(d, dtype=np.float32), (h, d, d)).copy()
+    if how == "first":
+        return np.broadcast_to(np.eye(d, dtype=np.float32)[:, :d_sig], (h, d, d_sig)).copy()
+    if how == "random":
+        r = np.random.default_rng(seed).standard_normal((h, d, d_sig)).astype(np.float32)
+        return r / np.linalg.norm(r, axis=1, keepdims=True)
+    if how == "pca":
+        kk = k.astype(np.float64)
+        cov = np.einsum("htd,hte->hde", kk, kk)
+        _, vecs = np.linalg.eigh(cov)  # ascending
+        return vecs[:, :, ::-1][:, :, :d_sig].astype(np.float32).copy()
+    raise BadInputError(f"unknown signature reduction {how!r}; use pca, first, random or none")
+
+
+@dataclass
+class EngineConfig:
+    d_sig: int = 32
+    reduction: str = "pca"
+    mrr: object | None = None  # photonics.microring.MRRConfig for the photonic engines
+    seed: int = 0
+
+
+def _quest_bounds(ld: LayerData) -> tuple[np.ndarray, np.ndarray]:
+    kb = ld.blocks(ld.k)
+    return kb.min(axis=2), kb.max(axis=2)  # (Hkv, N, d)
+
+
+def scores(name: str, ld: LayerData, cfg: EngineConfig, layer: int = 0) -> np.ndarray:
+    """Block scores (Hkv, m, nmax); higher means more worth fetching."""
+    if name == "oracle":
+        return ld.block_mass().sum(axis=1)
+    if name == "quest":
+        lo, hi = _quest_bounds(ld)
+        qp, qn = np.maximum(ld.q, 0.0), np.maximum(-ld.q, 0.0)
+        # Σ_i max(q_i m_i, q_i M_i) = q⁺·M − q⁻·m, summed over the group
+        return (np.einsum("hgmd,hnd->hmn", qp, hi) - np.einsum("hgmd,hnd->hmn", qn, lo)).astype(np.float32)
+    if name in ("signature", "photonic-signature"):
+        t0 = int(ld.pos.min())  # calibration on keys the prefill has already produced
+        basis = reduction_basis(ld.k[:, : max(t0, 1)], cfg.d_sig, cfg.reduction, cfg.seed)
+        sig = np.einsum("hnd,hde->hne", ld.blocks(ld.k).mean(axis=2), basis)
+        qa = np.einsum("hmd,hde->hme", ld.q.sum(axis=1), basis)
+        if name == "signature":
+            return np.einsum("hme,hne->hmn", qa, sig)
+        return _photonic(sig, qa, cfg, layer, signed=True)
+    if name == "photonic-quest":
+        lo, hi = _quest_bounds(ld)
+        w = np.concatenate([hi, -lo], axis=-1)  # (Hkv, N, 2d) signed weights on balanced rings
+        h, g, m, d = ld.q.shape
+        x = np.concatenate([np.maximum(ld.q, 0.0), np.maximum(-ld.q, 0.0)], axis=-1).reshape(h, g * m, 2 * d)
+        s = _photonic(w, x, cfg, layer, signed=False)  # one non-negative pass per query head
+        return s.reshape(h, g, m, -1).sum(axis=1)
+    raise BadInputError(f"unknown engine {name!r}; known: {', '.join(ENGINES)}")
+
+
+def _photonic(w: np.ndarray, x: np.ndarray, cfg: EngineConfig, layer: int, signed: bool) -> np.ndarray:
+    from lightcode.photonics import microring as mr
+
+    if cfg.mrr is None:
+        raise BadInputError("photonic engines need a microring corner (EngineConfig.mrr)")
+    out = np.empty((w.shape[0], x.shape[1], w.shape[1]), dtype=np.float64)
+    for h in range(w.shape[0]):
+        rng = np.random.default_rng([cfg.seed, layer, h])  # a fixed chip state per (layer, head)
+        bank = mr.program(w[h], cfg.mrr, rng)
+        out[h] = mr.scores(bank, x[h], rng, signed=signed)
+    return out
+
+
+def select(sc: np.ndarray, n_valid: np.ndarray, k: int) -> np.ndarray:
+    """Top-k mask (Hkv, m, nmax) among each query's valid blocks; ties go to the older block."""
+    n = sc.shape[-1]
+    valid = np.arange(n)[None, None, :] < np.asarray(n_valid)[None, :, None]
+    s = np.where(valid, sc, -np.inf)
+    order = np.argsort(-s, axis=-1, kind="stable")[..., :k]
+    mask = np.zeros(sc.shape, dtype=bool)
+    np.put_along_axis(mask, order, True, axis=-1)
+    return mask & valid
+
+
+def token_mask(ld: LayerData, blocks: np.ndarray | None) -> np.ndarray:
+    """Kept tokens (Hkv, m, T): sinks + selected blocks + recent region, causal. None = full attention."""
+    lay = ld.layout
+    T = ld.k.shape[1]
+    pos = ld.pos
+    tix = np.arange(T)
+    causal = tix[None, :] <= pos[:, None]  # (m, T)
+    if blocks is None:
+        return np.broadcast_to(causal, (ld.k.shape[0], len(pos), T)).copy()
+    recent = tix[None, :] >= (lay.sink + ld.n_valid * lay.block)[:, None]
+    keep = np.broadcast_to((tix < lay.sink)[None, :] | recent, (ld.k.shape[0], len(pos), T)).copy()
+    n = ld.nmax
+    tb = np.repeat(blocks, lay.block, axis=-1)  # (Hkv, m, n*B)
+    keep[..., lay.sink : lay.sink + n * lay.block] |= tb
+    return keep & causal[None]
