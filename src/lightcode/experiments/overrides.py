@@ -86,6 +86,11 @@ def check_overrides(system: str, overrides: Mapping[str, Any], corner: Optional[
     """Fail early (BadInputError/ConfigError) on an override the system cannot take."""
     if not overrides:
         return
+    from lightcode.errors import ConfigError
     from lightcode.hardware.load import read_system
 
-    read_system(system_with_overrides(system, overrides, corner), corner)
+    try:
+        read_system(system_with_overrides(system, overrides, corner), corner)
+    except ConfigError as e:  # name the override, not the derived file in the cache
+        label = ", ".join(f"{k}={v!r}" for k, v in overrides.items())
+        raise BadInputError(f"override {{{label}}} on {system!r}: {str(e).rpartition('.yaml: ')[2]}") from None
