@@ -1,0 +1,151 @@
+"""Fidelity of the cost models against measured / published numbers: predicted vs reference, % error.
+
+Run: python -m benchmarks.fidelity            (all sections)
+     python -m benchmarks.fidelity gpu-vidur  (one section by name)
+
+Each section is a function that prints its table; add one with `@section("name")` (photonic sections
+go after the GPU ones). Ops are built from public model shapes (lightcode.hardware.probe), not captured.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Callable
+
+from benchmarks import vidur_a100 as V
+from lightcode.hardware.load import load_unit
+from lightcode.hardware.probe import decoder_decode_ops, decoder_prefill_ops, llama2_7b_layer_ops
+
+SECTIONS: list[tuple[str, Callable[[], None]]] = []
+
+
+def section(name: str):
+    def deco(fn: Callable[[], None]):
+        SECTIONS.append((name, fn))
+        return fn
+
+    return deco
+
+
+def pct(pred: float, ref: float) -> str:
+    return f"{100 * (pred / ref - 1):+6.1f}%"
+
+
+# public configs (shapes only)
+LLAMA2_7B = dict(layers=32, hidden=4096, heads=32, intermediate=11008, vocab=32000)
+LLAMA2_13B = dict(layers=40, hidden=5120, heads=40, intermediate=13824, vocab=32000)
+LLAMA31_8B = dict(layers=32, hidden=4096, heads=32, intermediate=14336, vocab=128256, kv_heads=8)
+
+
+def run_ops(unit, ops, dtype: str = "fp16") -> tuple[float, float]:
+    """(time s, energy J) of ops run back to back on one GPU, idle power over the makespan included."""
+    t = e = 0.0
+    for op in ops:
+        c = unit.op_cost(op, dtype)
+        t += c.latency_s
+        e += c.total_energy_j
+    return t, e + unit.static_power_w * t
+
+
+def generate(unit, shape: dict, prompt: int, new_tokens: int, batch: int = 1) -> tuple[float, float]:
+    """Prefill (last-position logits, as serving engines do) + new_tokens-1 decode steps."""
+    t, e = run_ops(unit, decoder_prefill_ops(**shape, seq=prompt, batch=batch, lm_head_tokens=batch))
+    for i in range(new_tokens - 1):
+        dt, de = run_ops(unit, decoder_decode_ops(**shape, context=prompt + i, batch=batch))
+        t, e = t + dt, e + de
+    return t, e
+
+
+@section("gpu-vidur")
+def gpu_vidur() -> None:
+    """A100 per-op kernel times vs Vidur's measured medians (the data the efficiencies were fitted on)."""
+    u = load_unit("a100-sxm-80gb")
+    print("== GPU: A100 per-op predicted vs measured (Vidur Llama-2-7B mlp.csv medians, ms; in-sample fit) ==")
+    print(f"{'tokens':>6} " + " ".join(f"{o:>22}" for o in (*V.OPS, "layer sum")))
+    worst_op, worst_sum = 0.0, 0.0
+    for t in V.TOKENS:
+        ops = llama2_7b_layer_ops(t)
+        cells = []
+        for o in V.OPS:
+            p, m = u.op_cost(ops[o], "fp16").latency_s, V.measured(o, t)
+            worst_op = max(worst_op, abs(p / m - 1))
+            cells.append(f"{p * 1e3:6.3f}/{m * 1e3:6.3f} {pct(p, m)}")
+        p = sum(u.op_cost(op, "fp16").latency_s for op in ops.values())
+        m = V.layer_sum(t)
+        if t >= 128:
+            worst_sum = max(worst_sum, abs(p / m - 1))
+        cells.append(f"{p * 1e3:6.3f}/{m * 1e3:6.3f} {pct(p, m)}")
+        print(f"{t:>6} " + " ".join(f"{c:>22}" for c in cells))
+    print(f"worst per-op error {100 * worst_op:.1f}% (goal <= 25%); worst layer-sum error at >= 128 tokens "
+          f"{100 * worst_sum:.1f}% (goal <= 10%)")
+    ops = llama2_7b_layer_ops(4096)
+    print("small ops at 4096 tokens (ms):", ", ".join(
+        f"{k} {u.op_cost(ops[o], 'fp16').latency_s * 1e3:.3f}/{V.SMALL_4096_MS[k]:.3f} {pct(u.op_cost(ops[o], 'fp16').latency_s, V.SMALL_4096_MS[k] * 1e-3)}"
+        for k, o in (("rmsnorm", "input_norm"), ("rotary", "rotary"), ("silu_mul", "silu_mul"), ("residual_add", "residual_add_1"))
+    ))
+    print()
+
+
+@section("gpu-published")
+def gpu_published() -> None:
+    """End-to-end numbers published for whole models (llm_perf_models.md §2.3, §2.4) vs our prediction."""
+    a100, a100_40, h100 = load_unit("a100-sxm-80gb"), load_unit("a100-sxm-40gb"), load_unit("h100-sxm")
+    rows: list[tuple[str, str, float, float, str]] = []  # (setting, metric, ours, published, note)
+
+    t, _ = run_ops(a100_40, decoder_prefill_ops(**LLAMA2_13B, seq=512, lm_head_tokens=1))
+    rows.append(("13B, A100-40GB, FasterTransformer, 512 prompt, b1", "prefill ms", t * 1e3, 63.17, "Llama-2-13B shapes assumed"))
+    t, _ = run_ops(a100_40, decoder_decode_ops(**LLAMA2_13B, context=512))
+    rows.append(("13B, A100-40GB, FasterTransformer, b1", "decode ms/token", t * 1e3, 22.0, "context 512"))
+    for unit, label, ref1, ref8 in ((a100, "A100 80GB", 234.0, 329.5), (h100, "H100 80GB", 153.8, 199.2)):
+        for b, ref in ((1, ref1), (8, ref8)):
+            t, _ = generate(unit, LLAMA2_7B, 128, 20, batch=b)
+            oos = "" if unit is a100 else "; H100 out of sample"
+            rows.append((f"Llama-2-7B, NeMo/TRT-LLM, {label}, 128 in/20 out, b{b}", "request ms", t * 1e3, ref, "prefill + 19 decode steps" + oos))
+    for b, itl, j_tok in ((8, 7.32, 0.455), (128, 16.5, 0.095), (512, 47.4, None)):
+        t, e = run_ops(h100, decoder_decode_ops(**LLAMA31_8B, context=1024, batch=b))
+        rows.append((f"Llama-3.1-8B, vLLM, H100, decode b{b}", "ITL ms", t * 1e3, itl, "context 1024 assumed (ML.ENERGY lm-arena-chat)"))
+        if j_tok is not None:
+            note = "in-sample: active_power_fraction derived from this point" if b == 8 else "energy out of sample"
+            rows.append((f"Llama-3.1-8B, vLLM, H100, decode b{b}", "J/token", e / b, j_tok, note))
+    t, _ = run_ops(a100, decoder_prefill_ops(**LLAMA2_7B, seq=512, lm_head_tokens=1))
+    rows.append(("Llama-7B, A100-SXM-80GB, 512 prompt (llm-analysis estimate)", "prefill ms", t * 1e3, 31.89, "a model, not a measurement"))
+    t, _ = run_ops(a100, decoder_decode_ops(**LLAMA2_7B, context=512))
+    rows.append(("Llama-7B, A100-SXM-80GB (llm-analysis estimate)", "decode ms/token", t * 1e3, 7.48, "a model, not a measurement"))
+
+    print("== GPU: published end-to-end numbers vs our prediction (llm_perf_models.md §2.3-2.4) ==")
+    w = max(len(r[0]) for r in rows)
+    print(f"{'setting':<{w}}  {'metric':<15} {'ours':>9} {'published':>9} {'error':>7}  note")
+    for setting, metric, ours, ref, note in rows:
+        print(f"{setting:<{w}}  {metric:<15} {ours:9.3f} {ref:9.3f} {pct(ours, ref)}  {note}")
+    print()
+
+
+@section("gpu-gpt2-launch")
+def gpu_gpt2_launch() -> None:
+    """GPT-2 prefill on H100: launch overhead vs roofline time (eager kernels; §2.3 says launch bound)."""
+    from lightcode.hardware.probe import decoder_prefill_ops as pre
+
+    u = load_unit("h100-sxm")
+    print("== GPU: GPT-2 (124M) prefill on H100, eager kernels: launch vs roofline ==")
+    for s in (128, 512, 1024):
+        ops = pre(layers=12, hidden=768, heads=12, intermediate=3072, vocab=50257, seq=s, gated=False, eager_act_kernels=8)
+        launch = sum(op.n_fused for op in ops) * u.p["launch_overhead"]
+        roof = sum(max(u.roofline(op, "fp16")[:2]) for op in ops)
+        print(f"S={s:5d}: kernels {sum(op.n_fused for op in ops):4d}, launch {launch * 1e3:.3f} ms, roofline {roof * 1e3:.3f} ms"
+              f" -> {'launch' if launch > roof else 'roofline'} bound")
+    print()
+
+
+def main(argv: list[str]) -> None:
+    names = [n for n, _ in SECTIONS]
+    chosen = argv or names
+    for n in chosen:
+        if n not in names:
+            raise SystemExit(f"unknown section {n!r} (known: {', '.join(names)})")
+    for n, fn in SECTIONS:
+        if n in chosen:
+            fn()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
