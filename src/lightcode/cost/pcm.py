@@ -1,0 +1,63 @@
+"""Phase-change-memory photonic crossbar (family `pcm-crossbar`): non-volatile in-memory weights.
+
+Each core: `wavelengths` WDM inputs fanned out to `rows` output waveguides; a PCM cell at each crossing
+sets the transmission (the weight) and each output detector sums its column. The cells keep their state
+without power (no hold term) but rewriting is slow and costly (`pcm_write_energy` per cell,
+`pcm_write_time` per tile, cells written in parallel) and wears them out (`pcm_endurance` writes — with
+weights reloaded per op, an LLM rewrites every cell once per layer per token: see `ops_until_worn`).
+Transmission is ≥ 0: signed weights use a differential cell pair (`cells_per_weight` = 2) into a
+balanced detector, signed inputs a second pass. Resolution: log2(`pcm_levels`) bits per cell.
+"""
+
+from __future__ import annotations
+
+import math
+
+from lightcode.cost.weight_stationary import COMMON_PARAMS, WeightStationaryUnit
+from lightcode.hardware.families import ParamSpec, register_family
+
+_P = ParamSpec
+PCM_PARAMS = COMMON_PARAMS + (
+    _P("rows", "1", "output columns per core", integer=True),
+    _P("wavelengths", "1", "WDM inputs per core", integer=True),
+    _P("pcm_levels", "1", "distinguishable transmission levels per cell", integer=True),
+    _P("pcm_write_energy", "J", "energy to program one cell to a level"),
+    _P("pcm_write_time", "s", "time to program a tile (cells written in parallel, incl. verify)"),
+    _P("pcm_cell_loss", "dB", "insertion loss of one cell in its most transparent state", positive=False),
+    _P("pcm_endurance", "1", "write cycles a cell survives"),
+)
+
+
+@register_family("pcm-crossbar", "photonic", PCM_PARAMS)
+class PCMCrossbarUnit(WeightStationaryUnit):
+    """PCM photonic crossbar: WDM inputs, non-volatile multi-level weights, no holding power."""
+
+    def __init__(self, name, params):
+        super().__init__(name, params)
+        self.endurance_cycles = self.p["pcm_endurance"]
+
+    def core_inputs(self) -> int:
+        return self._int("wavelengths")
+
+    def core_outputs(self) -> int:
+        return self._int("rows")
+
+    def core_loss_db(self) -> float:
+        # the splitter tree to the rows is in the shared path; one cell + a combiner stage per column
+        return self.p["pcm_cell_loss"] + self.p["splitter_loss"] * math.ceil(math.log2(self.core_inputs()))
+
+    def hold_power_per_cell(self) -> float:
+        return 0.0
+
+    def program_time_s(self) -> float:
+        return self.p["pcm_write_time"]
+
+    def program_energy_per_cell(self) -> float:
+        return self.p["pcm_write_energy"]
+
+    def weight_bits_max(self) -> float:
+        return math.log2(self._int("pcm_levels"))
+
+    def ops_until_worn(self, ops_per_cell_rewrite: float = 1.0) -> float:
+        """Op executions before a cell wears out when every op rewrites it once (reload-per-op)."""
+        return self.endurance_cycles / ops_per_cell_rewrite

@@ -1,0 +1,180 @@
+"""Shared model of weight-stationary photonic cores (MRR weight bank, MZI mesh, PCM crossbar).
+
+A core holds a `core_inputs × core_outputs` weight tile in its devices; inputs stream through it at the
+clock, one input vector per cycle, and each output detector sums `core_inputs` products in analog.
+
+One GEMM (m×k)·(k×n) with a weight operand, `batch` times:
+  weight tiles = ⌈k/inputs⌉ · ⌈n/outputs⌉ · batch, spread over the unit's cores;
+  per tile: program the devices (time `program_time_s`, energy per cell), then stream m vectors
+  × `sign_passes` (devices that cannot represent signed operands repeat the pass).
+  latency = ⌈tiles/cores⌉ · (program time + m·passes/clock), or the weight fetch if that is slower.
+Assumption (documented in hardware/README.md): an op's weights are loaded when it runs — the unit is far
+smaller than an LLM layer, so nothing stays resident between ops. `op_cost(..., weights_resident=True)`
+drops the loading for a compiler that pins an op whose weights fit `weight_capacity_bytes`.
+Dynamic×dynamic GEMMs (attention) need a reprogram per use of each operand: not realizable (None).
+
+Per-event energies: input DAC + modulator per encoded element (re-encoded for every output tile),
+detector + TIA + ADC per output sample (once per input tile), laser per active core-cycle (link budget),
+device hold power × op latency on active cores (`static`: on because this op's weights are held),
+reprogramming = programming DAC conversions + per-cell program energy, memory = weight fetch + activations.
+"""
+
+from __future__ import annotations
+
+import math
+
+from lightcode.cost.photonic_common import GEMM_KINDS, PhotonicUnit, ceil_div
+from lightcode.cost.types import CostBreakdown
+from lightcode.hardware.families import ParamSpec
+from lightcode.ir.opgraph import Op
+from lightcode.photonics import converters, linkbudget, precision
+
+_P = ParamSpec
+COMMON_PARAMS = (
+    _P("clock", "Hz", "input symbol rate (one input vector per cycle)"),
+    _P("bits", "1", "operand precision the unit computes at", integer=True),
+    _P("cores", "1", "independent weight-stationary cores, ganged on one op", integer=True),
+    _P("sign_passes", "1", "passes per input vector to realise signed operands", integer=True),
+    _P("cells_per_weight", "1", "devices per stored weight (2 = differential pair)", integer=True),
+    _P("adc_bits_per_doubling", "1", "ADC bits added per doubling of analog accumulation", positive=False),
+    _P("dac_ref_power", "W", "DAC reference design power"),
+    _P("dac_ref_rate", "Hz", "DAC reference sample rate"),
+    _P("dac_ref_bits", "1", "DAC reference resolution"),
+    _P("adc_ref_power", "W", "SAR ADC reference design power"),
+    _P("adc_ref_rate", "Hz", "SAR ADC reference sample rate"),
+    _P("adc_ref_bits", "1", "SAR ADC reference resolution"),
+    _P("modulator_energy", "J", "input modulator energy per symbol"),
+    _P("modulator_hold_power", "W", "input modulator bias/lock power, each, while the op runs", positive=False),
+    _P("modulator_loss", "dB", "input modulator insertion loss", positive=False),
+    _P("pd_power", "W", "photodetector bias power, each", positive=False),
+    _P("detectors_per_output", "1", "photodetectors per output (2 = balanced)", integer=True),
+    _P("tia_power", "W", "TIA power, one per output"),
+    _P("precision_law", "1", "0: P_rx = sensitivity·2^bits (LT); 1: shot/thermal/RIN SNR", positive=False,
+       integer=True),
+    _P("pd_sensitivity", "W", "photodetector sensitivity (LT law)", required=False),
+    _P("pd_responsivity", "A/W", "photodetector responsivity (SNR law)", required=False),
+    _P("receiver_temperature", "K", "receiver noise temperature (SNR law)", required=False),
+    _P("receiver_load", "ohm", "receiver load / transimpedance (SNR law)", required=False),
+    _P("laser_rin", "dB/Hz", "laser relative intensity noise (SNR law)", positive=False, required=False),
+    _P("wall_plug_efficiency", "1", "laser electrical→optical efficiency"),
+    _P("laser_coupling_loss", "dB", "laser-to-chip coupling loss", positive=False),
+    _P("splitter_loss", "dB", "loss per 1:2 splitter stage", positive=False),
+    _P("system_penalty", "dB", "organisation-dependent power penalty (crosstalk, extinction)", positive=False),
+    _P("weight_memory_energy", "J/B", "energy per byte of weights fetched from memory"),
+    _P("activation_memory_energy", "J/B", "energy per byte of activations read or written on chip"),
+    _P("weight_bandwidth", "B/s", "weight fetch bandwidth"),
+)
+
+
+class WeightStationaryUnit(PhotonicUnit):
+    """Base class: subclasses define the core geometry, optical path and programming physics."""
+
+    def __init__(self, name, params):
+        super().__init__(name, params)
+        self.f = self.p["clock"]
+        self.cores = self._int("cores")
+        self.slots = 1  # the cores are ganged on one op's weight tiles
+        self.static_power_w = 0.0  # devices are powered only while an op holds weights (see op_cost)
+        cells = self.cores * self.core_inputs() * self.core_outputs()
+        self.weight_capacity_bytes = cells / self._int("cells_per_weight") * self.precision_bits / 8
+
+    # ---- family hooks ---------------------------------------------------------------------------
+    def core_inputs(self) -> int:  # reduction elements per core-cycle (analog sum length)
+        raise NotImplementedError
+
+    def core_outputs(self) -> int:  # outputs per core-cycle
+        raise NotImplementedError
+
+    def cells_per_core(self) -> int:  # programmable devices holding one weight tile
+        return self.core_inputs() * self.core_outputs() * self._int("cells_per_weight")
+
+    def core_loss_db(self) -> float:  # loss from the input modulators to one detector, inside the core
+        raise NotImplementedError
+
+    def laser_fanout(self) -> int:  # detectors one laser line feeds
+        return self.core_outputs()
+
+    def hold_power_per_cell(self) -> float:
+        raise NotImplementedError
+
+    def program_time_s(self) -> float:
+        raise NotImplementedError
+
+    def program_energy_per_cell(self) -> float:
+        raise NotImplementedError
+
+    def weight_bits_max(self) -> float:  # resolution the weight devices can hold
+        return math.inf
+
+    # ---- shared physics -------------------------------------------------------------------------
+    def path_loss_db(self) -> float:
+        p = self.p
+        tree = math.ceil(math.log2(max(self.laser_fanout(), 1))) * p["splitter_loss"]
+        return p["laser_coupling_loss"] + p["modulator_loss"] + tree + self.core_loss_db() + p["system_penalty"]
+
+    def laser_power(self, adc_bits: int) -> float | None:
+        rx = linkbudget.rx_power_for_bits(adc_bits, self.p, self.f)
+        if rx is None:
+            return None
+        return linkbudget.laser_electrical_power_w(rx, self.path_loss_db(), self.laser_fanout(),
+                                                   self.p["wall_plug_efficiency"])
+
+    def dac_energy(self, bits: float) -> float:
+        p = self.p
+        return converters.dac_energy_j(bits, p["dac_ref_power"], p["dac_ref_rate"], p["dac_ref_bits"])
+
+    def adc_energy(self, bits: float) -> float:
+        p = self.p
+        return converters.adc_energy_j(bits, p["adc_ref_power"], p["adc_ref_rate"], p["adc_ref_bits"])
+
+    # ---- the cost model -------------------------------------------------------------------------
+    def op_cost(self, op: Op, dtype: str, *, weights_resident: bool = False) -> CostBreakdown | None:
+        if op.kind not in GEMM_KINDS or not op.gemms or not all(g.weight_operand for g in op.gemms):
+            return None
+        p = self.p
+        b = precision.operand_bits(self.precision_bits, dtype)
+        if b > self.weight_bits_max() + 1e-9:
+            return None
+        if not converters.converter_supports(b, self.f, p["dac_ref_bits"], p["dac_ref_rate"]):
+            return None
+        kin, kout = self.core_inputs(), self.core_outputs()
+        passes = self._int("sign_passes")
+        weight_bytes = sum(g.k * g.n * g.batch for g in op.gemms) * b / 8
+        resident = weights_resident and weight_bytes <= self.weight_capacity_bytes
+        e = dict.fromkeys(("dac", "adc", "modulator", "laser", "detector", "static", "memory",
+                           "reprogramming"), 0.0)
+        busy_s = 0.0
+        active_cores = 0
+        for g in op.gemms:
+            tk, tn = ceil_div(g.k, kin), ceil_div(g.n, kout)
+            tiles = tk * tn * g.batch
+            b_adc = precision.adc_bits_required(b, min(g.k, kin), p["adc_bits_per_doubling"])
+            if not converters.converter_supports(b_adc, self.f, p["adc_ref_bits"], p["adc_ref_rate"]):
+                return None
+            laser = self.laser_power(b_adc)
+            if laser is None:
+                return None
+            rounds = ceil_div(tiles, self.cores)
+            stream_cycles = g.m * passes
+            program_s = 0.0 if resident else self.program_time_s()
+            busy_s += rounds * (program_s + stream_cycles / self.f)
+            active_cores = max(active_cores, min(tiles, self.cores))
+            encodes = g.m * g.k * tn * g.batch * passes
+            samples = g.m * g.n * tk * g.batch * passes
+            e["dac"] += encodes * self.dac_energy(b)
+            e["modulator"] += encodes * p["modulator_energy"]
+            e["adc"] += samples * self.adc_energy(b_adc)
+            e["detector"] += samples * (p["tia_power"] + p["detectors_per_output"] * p["pd_power"]) / self.f
+            e["laser"] += laser * tiles * stream_cycles / self.f
+            if not resident:
+                cells = g.k * g.n * g.batch * self._int("cells_per_weight")
+                e["reprogramming"] += g.k * g.n * g.batch * self.dac_energy(b) + cells * self.program_energy_per_cell()
+            e["memory"] += (g.m * g.k + g.m * g.n) * g.batch * b / 8 * p["activation_memory_energy"]
+        fetch_s = 0.0
+        if not resident:
+            e["memory"] += weight_bytes * p["weight_memory_energy"]
+            fetch_s = weight_bytes / p["weight_bandwidth"]
+        latency = max(busy_s, fetch_s)
+        hold_w = active_cores * (self.cells_per_core() * self.hold_power_per_cell() + kin * p["modulator_hold_power"])
+        e["static"] = hold_w * latency
+        return CostBreakdown(latency, e)
