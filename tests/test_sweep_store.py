@@ -56,3 +56,23 @@ def test_sweep_resumes_and_records_errors(tmp_path):
     ok = df[df.status == "ok"]
     assert set(ok.columns) >= {"latency_s", "energy_j", "seq_len", "system", "objective", "ops.ptu"}
     assert ok.latency_s.notna().all()
+
+
+def test_export_csv_and_parquet(tmp_path):
+    import pandas as pd
+
+    from lightcode.experiments.export import plot_sweep, write_table
+
+    db = tmp_path / "r.sqlite"
+    run_sweep(small_spec(), db, point_fn=fake_point, workers=0, progress=False)
+    with Store(db) as st:
+        df = to_frame(st.rows())
+    back = {
+        "csv": pd.read_csv(write_table(df, "csv", tmp_path / "r.csv")),
+        "parquet": pd.read_parquet(write_table(df, "parquet", tmp_path / "r.parquet")),
+    }
+    for got in back.values():
+        assert len(got) == 12 and list(got.columns) == list(df.columns)
+        assert sorted(got.latency_s.dropna()) == sorted(df.latency_s.dropna())
+    figs = plot_sweep(df, tmp_path / "figs")
+    assert {f.name for f in figs} == {"latency_vs_length_gpt2_prefill_b1.png", "energy_vs_length_gpt2_prefill_b1.png"}

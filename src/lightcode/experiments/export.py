@@ -92,13 +92,18 @@ def plot_sweep(df, out_dir: Path, *, prefix: str = "") -> list[Path]:
         for metric, base_col, unit, scale in (("latency_s", "baseline_latency_s", "ms", 1e3),
                                               ("energy_j", "baseline_energy_j", "mJ", 1e3)):
             fig, ax = plt.subplots(figsize=(7, 4.5))
+            # colour = system, line style = objective: one glance separates hardware from objective
+            colors = {sys_: f"C{i}" for i, sys_ in enumerate(sorted(g["system"].unique()))}
+            styles = {o: ls for o, ls in zip(sorted(g["objective"].unique()), ("-", "--", "-.", ":"))}
             for label, s in g.groupby(g.apply(lambda r: _series_label(r, vary), axis=1)):
                 s = s.sort_values("length")
-                ax.plot(s["length"], s[metric] * scale, marker="o", ms=3, label=label)
+                first = s.iloc[0]
+                ax.plot(s["length"], s[metric] * scale, marker="o", ms=3, label=label,
+                        color=colors[first["system"]], ls=styles[first["objective"]])
             for system, s in g.groupby("system"):
                 s = s.drop_duplicates("length").sort_values("length")
                 if s[base_col].notna().any():
-                    ax.plot(s["length"], s[base_col] * scale, ls="--", color="gray", lw=1,
+                    ax.plot(s["length"], s[base_col] * scale, ls=":", color=colors[system], lw=1, alpha=0.6,
                             label=f"{system} all-electronic")
             ax.set_xscale("log")
             ax.set_yscale("log")
