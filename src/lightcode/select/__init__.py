@@ -1,0 +1,36 @@
+"""Selection: `select(stacked, objective, constraints) -> Assignment` (exact CP-SAT or a baseline)."""
+
+from __future__ import annotations
+
+from lightcode.select.types import Assignment, Constraints, Objective, Status
+
+METHODS = ("cpsat", "all-electronic", "greedy", "path-search")
+
+
+def select(stacked, objective="energy", constraints: Constraints | None = None, *, time_limit_s: float = 10.0,
+           method: str = "cpsat", workers: int = 1) -> Assignment:
+    """Choose a unit per op. `method="cpsat"` is exact (status OPTIMAL, or FEASIBLE with a gap on a
+    time-out); the baselines return FEASIBLE assignments to be judged by the simulator."""
+    from lightcode.errors import BadInputError
+
+    objective = Objective.parse(objective)
+    if method == "cpsat":
+        from lightcode.select.cpsat import select_cpsat
+
+        return select_cpsat(stacked, objective, constraints, time_limit_s=time_limit_s, workers=workers)
+    if method == "all-electronic":
+        from lightcode.select.baselines import all_electronic
+
+        return all_electronic(stacked, objective)
+    if method == "greedy":
+        from lightcode.select.baselines import greedy
+
+        return greedy(stacked, objective)
+    if method == "path-search":
+        from lightcode.select.pathsearch import path_search
+
+        return path_search(stacked, objective)
+    raise BadInputError(f"unknown selection method {method!r}; known: {', '.join(METHODS)}")
+
+
+__all__ = ["select", "Assignment", "Constraints", "Objective", "Status", "METHODS"]

@@ -1,0 +1,140 @@
+"""StackedGraph: an OpGraph plus, per op, every realization the system offers and, per edge and pair of
+realizations, the transfer cost (DESIGN §2; the authors' "Stacked Graph", lightcode.md §1.2).
+
+Besides the graph's own edges the stacked graph holds *host I/O edges*: activations that enter the graph
+(token ids, masks) come from the host unit's memory, and graph outputs return to it. They are edges with
+`src is None` (from host) or `dst is None` (to host), so an op placed off the host pays for them.
+
+Building is cheap on purpose: every distinct (op shape signature, unit) pair is costed once (the 32
+identical layers of a 7B model share their signatures), and every (src unit, dst unit, bytes) transfer once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+from lightcode.cost.types import ZERO, CostBreakdown
+from lightcode.errors import BadInputError
+from lightcode.hardware.api import SystemModel
+from lightcode.ir.opgraph import Op, OpGraph
+
+
+@dataclass(frozen=True)
+class Realization:
+    unit: str
+    cost: CostBreakdown
+
+
+@dataclass(frozen=True)
+class StackedEdge:
+    src: int | None  # op index; None = the host's memory (a graph input)
+    dst: int | None  # op index; None = the host's memory (a graph output)
+    nbytes: int
+
+
+def op_signature(op: Op) -> tuple:
+    """Everything a cost model may read from an op, without its name, module path or layer index."""
+    return (op.kind, op.target, op.inputs, op.outputs, op.flops, op.bytes_read, op.bytes_written,
+            op.weight_bytes, op.gemms, op.kv_cache_bytes_read, op.n_fused)
+
+
+class StackedGraph:
+    """Per-op realizations and per-edge transfer costs of `graph` on `system`. Immutable after build."""
+
+    def __init__(self, graph: OpGraph, system: SystemModel, *, dtype: str | None = None):
+        self.graph = graph
+        self.system = system
+        self.dtype = dtype or graph.dtype
+        self.units: tuple[str, ...] = tuple(system.units)
+        if not self.units:
+            raise BadInputError(f"system {system.name!r} has no compute units")
+        self.host: str = self.units[0]
+        n = len(graph.ops)
+
+        # --- realizations, memoised on the op's shape signature ----------------------------------------
+        sig_ids: dict[tuple, int] = {}
+        self.op_sig: list[int] = []  # per op: id of its signature (equal ids ⇒ equal realizations)
+        self.sig_realizations: list[tuple[Realization, ...]] = []
+        for op in graph.ops:
+            key = op_signature(op)
+            sid = sig_ids.get(key)
+            if sid is None:
+                sid = len(self.sig_realizations)
+                sig_ids[key] = sid
+                reals = []
+                for uname, unit in system.units.items():
+                    c = unit.op_cost(op, self.dtype)
+                    if c is not None:
+                        reals.append(Realization(uname, c))
+                self.sig_realizations.append(tuple(reals))
+            self.op_sig.append(sid)
+        self.realizations: tuple[tuple[Realization, ...], ...] = tuple(self.sig_realizations[s] for s in self.op_sig)
+        for i, reals in enumerate(self.realizations):
+            if not reals:
+                op = graph.ops[i]
+                raise BadInputError(f"op {op.name!r} ({op.kind}) has no realization on any unit of "
+                                    f"system {system.name!r}; add a unit that can run it")
+
+        # --- edges: graph edges first (same indices as graph.edges), then host I/O edges --------------
+        edges = [StackedEdge(e.src, e.dst, e.nbytes) for e in graph.edges]
+        has_pred = [False] * n
+        has_succ = [False] * n
+        for e in graph.edges:
+            has_pred[e.dst] = True
+            has_succ[e.src] = True
+        for i, op in enumerate(graph.ops):
+            if not has_pred[i]:  # a source reads graph inputs (not weights, not cached K/V) from the host
+                external = op.bytes_read - op.weight_bytes - op.kv_cache_bytes_read
+                edges.append(StackedEdge(None, i, max(0, external)))
+        for i, op in enumerate(graph.ops):
+            if not has_succ[i]:
+                edges.append(StackedEdge(i, None, op.bytes_written))
+        self.edges: tuple[StackedEdge, ...] = tuple(edges)
+        self.in_edges: list[list[int]] = [[] for _ in range(n)]
+        self.out_edges: list[list[int]] = [[] for _ in range(n)]
+        for k, e in enumerate(self.edges):
+            if e.dst is not None:
+                self.in_edges[e.dst].append(k)
+            if e.src is not None:
+                self.out_edges[e.src].append(k)
+        self._transfer_memo: dict[tuple[str, str, int], CostBreakdown] = {}
+
+    # --- queries -------------------------------------------------------------------------------------
+    @property
+    def n_ops(self) -> int:
+        return len(self.graph.ops)
+
+    def unit(self, name: str):
+        return self.system.units[name]
+
+    def edge_unit(self, e: StackedEdge, assignment: Mapping[int, str] | list[str], end: str) -> str:
+        """The unit at one end ("src" | "dst") of an edge under an assignment (host for I/O edges)."""
+        i = e.src if end == "src" else e.dst
+        return self.host if i is None else assignment[i]
+
+    def transfer_cost(self, src_unit: str, dst_unit: str, nbytes: int) -> CostBreakdown:
+        if src_unit == dst_unit:
+            return ZERO
+        key = (src_unit, dst_unit, nbytes)
+        c = self._transfer_memo.get(key)
+        if c is None:
+            c = self.system.transfer_cost(src_unit, dst_unit, nbytes)
+            self._transfer_memo[key] = c
+        return c
+
+    def edge_cost(self, k: int, src_unit: str, dst_unit: str) -> CostBreakdown:
+        return self.transfer_cost(src_unit, dst_unit, self.edges[k].nbytes)
+
+    def realization(self, i: int, unit: str) -> Realization | None:
+        for r in self.realizations[i]:
+            if r.unit == unit:
+                return r
+        return None
+
+    def n_distinct_signatures(self) -> int:
+        return len(self.sig_realizations)
+
+
+def build_stacked(graph: OpGraph, system: SystemModel, *, dtype: str | None = None) -> StackedGraph:
+    return StackedGraph(graph, system, dtype=dtype)

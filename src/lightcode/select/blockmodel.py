@@ -1,0 +1,279 @@
+"""Exact joint selection + scheduling of one block with OR-Tools CP-SAT.
+
+Model (all data on the integer grid of `Grid`):
+- per op: one bool per realization (AddExactlyOne), a start, and one optional fixed-size interval per
+  realization on its unit; a unit with 1 slot is a NoOverlap, with k slots a Cumulative of capacity k;
+- per edge and pair of distinct units (a, b): a bool "this edge crosses a→b" (≥ x_src,a + x_dst,b − 1; the
+  objective never gains from setting it needlessly) carrying the transfer energy and, when the transfer takes
+  time, an optional interval on the directed link a->b (NoOverlap) between the producer's end and the
+  consumer's start;
+- the block's entry (the previous cut op, finished at time 0 on a fixed unit) and host I/O edges are edges
+  whose one end is fixed;
+- span ≥ every op end and every host-bound transfer end; the exit (cut) op may be pinned to a unit.
+Objectives: span (latency) or dyn + c·span (energy: op + transfer energy, plus the static power of the
+allowed units × span, c on the grid).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lightcode.ir.stacked import StackedGraph
+from lightcode.select.blocks import Block
+from lightcode.sim.schedule import link_name
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Integer grid of the solver. time_s: one time unit; energy_j: one energy unit (= time_s × 1 mW or
+    finer, so static power in W × span converts to energy with an integer coefficient)."""
+
+    time_s: float
+    energy_j: float
+
+    def t(self, seconds: float) -> int:
+        return int(round(seconds / self.time_s))
+
+    def e(self, joules: float) -> int:
+        return int(round(joules / self.energy_j))
+
+    def static_coef(self, power_w: float) -> int:
+        return int(round(power_w * self.time_s / self.energy_j))
+
+
+@dataclass(frozen=True)
+class BlockSolution:
+    status: str  # OPTIMAL | FEASIBLE | INFEASIBLE
+    span: int
+    dyn: int  # op + transfer energy on the grid
+    objective: int
+    bound: int
+    units: tuple[str, ...]  # per block op
+    starts: tuple[int, ...]  # per block op, local to the block
+    transfer_starts: dict  # position in block_edges(...) -> local start (valid for every identical block)
+    wall_s: float
+
+
+def block_edges(stacked: StackedGraph, block: Block, entry_unit: str | None = None) -> list[tuple]:
+    """Edges touching a block in a canonical order: (edge, src op | None, dst op | None, fixed src unit,
+    fixed dst unit). Identical blocks list corresponding edges at the same positions."""
+    inside = set(block.ops)
+    out = []
+    for i in block.ops:
+        for k in stacked.in_edges[i]:
+            e = stacked.edges[k]
+            if e.src is None:
+                out.append((k, None, i, stacked.host, None))
+            elif e.src in inside:
+                out.append((k, e.src, i, None, None))
+            elif e.src == block.entry:
+                out.append((k, None, i, entry_unit, None))
+            else:
+                raise ValueError(f"edge {k} enters a block from outside its entry (bad cut)")
+        for k in stacked.out_edges[i]:
+            if stacked.edges[k].dst is None:
+                out.append((k, i, None, None, stacked.host))
+    return out
+
+
+class BlockModel:
+    """The CP-SAT model of one block for one set of allowed units and boundary units; re-solvable with
+    different objectives and bounds (epsilon-constraint, lexicographic tie-break)."""
+
+    def __init__(self, stacked: StackedGraph, block: Block, grid: Grid, allowed: frozenset[str],
+                 entry_unit: str | None, exit_unit: str | None, static_coef: int,
+                 weight_capacity: dict[str, float] | None = None):
+        from ortools.sat.python import cp_model
+
+        self.cp_model = cp_model
+        self.block = block
+        self.static_coef = static_coef
+        m = cp_model.CpModel()
+        self.m = m
+        ops = block.ops
+        inside = set(ops)
+        self.feasible = True
+
+        # options per op: (unit, duration, energy)
+        opts: dict[int, list[tuple[str, int, int]]] = {}
+        horizon = 0
+        for i in ops:
+            o = [(r.unit, grid.t(r.cost.latency_s), grid.e(r.cost.total_energy_j))
+                 for r in stacked.realizations[i] if r.unit in allowed]
+            if i == block.exit and exit_unit is not None:
+                o = [x for x in o if x[0] == exit_unit]
+            if not o:
+                self.feasible = False
+                return
+            opts[i] = o
+            horizon += max(d for _, d, _ in o)
+        edge_list = block_edges(stacked, block, entry_unit)
+        edge_pairs = []  # (k, src, dst, a, b, lat, energy)
+        self.edge_pos = {k: p for p, (k, *_rest) in enumerate(edge_list)}
+        for k, src, dst, fa, fb in edge_list:
+            src_units = [fa] if src is None else [u for u, _, _ in opts[src]]
+            dst_units = [fb] if dst is None else [u for u, _, _ in opts[dst]]
+            best = 0
+            for a in src_units:
+                for b in dst_units:
+                    if a == b:
+                        continue
+                    c = stacked.edge_cost(k, a, b)
+                    lat, en = grid.t(c.latency_s), grid.e(c.total_energy_j)
+                    best = max(best, lat)
+                    if lat or en:
+                        edge_pairs.append((k, src, dst, a, b, lat, en))
+            horizon += best
+        self.horizon = H = max(1, horizon)
+
+        # op variables
+        self.x: dict[int, dict[str, object]] = {}
+        self.choice_vars = []  # the selection bools (constants excluded): what a hint fixes
+        self.start: dict[int, object] = {}
+        self.end: dict[int, object] = {}
+        unit_intervals: dict[str, list] = {}
+        unit_load: dict[str, list] = {}
+        dyn_terms = []
+        self.weight_terms: dict[str, list] = {}
+        for i in ops:
+            s = m.new_int_var(0, H, f"s{i}")
+            self.start[i] = s
+            xs = {}
+            if len(opts[i]) == 1:
+                u, d, en = opts[i][0]
+                xs[u] = m.new_constant(1)
+                self.end[i] = s + d
+                if d > 0:
+                    unit_intervals.setdefault(u, []).append(m.new_fixed_size_interval_var(s, d, f"iv{i}"))
+                    unit_load.setdefault(u, []).append(d)
+                dyn_terms.append(en)
+            else:
+                dur_expr = []
+                for u, d, en in opts[i]:
+                    b = m.new_bool_var(f"x{i}_{u}")
+                    self.choice_vars.append(b)
+                    xs[u] = b
+                    if d > 0:
+                        unit_intervals.setdefault(u, []).append(
+                            m.new_optional_fixed_size_interval_var(s, d, b, f"iv{i}_{u}"))
+                        unit_load.setdefault(u, []).append(d * b)
+                    dur_expr.append(d * b)
+                    dyn_terms.append(en * b)
+                m.add_exactly_one(list(xs.values()))
+                self.end[i] = s + sum(dur_expr)
+            self.x[i] = xs
+            wb = stacked.graph.ops[i].weight_bytes
+            if weight_capacity and wb:
+                for u, b in xs.items():
+                    if u in weight_capacity:
+                        self.weight_terms.setdefault(u, []).append(wb * b)
+        for u, caps in (weight_capacity or {}).items():
+            if u in self.weight_terms:
+                m.add(sum(self.weight_terms[u]) <= int(caps))
+
+        span = m.new_int_var(0, H, "span")
+        self.span = span
+        for i in ops:
+            m.add(span >= self.end[i])
+
+        # edges: precedence, crossing bools, link intervals
+        for k, src, dst, fa, fb in edge_list:
+            if src is not None and dst is not None:
+                m.add(self.start[dst] >= self.end[src])
+        link_intervals: dict[str, list] = {}
+        self.crossings: list[tuple] = []  # (edge, src, dst, unit a, unit b, presence, transfer start)
+        for k, src, dst, a, b, lat, en in edge_pairs:
+            lits = []
+            if src is not None:
+                lits.append(self.x[src][a])
+            if dst is not None:
+                lits.append(self.x[dst][b])
+            if len(lits) == 2:
+                y = m.new_bool_var(f"y{k}_{a}_{b}")
+                m.add_bool_or([lits[0].Not(), lits[1].Not(), y])
+            else:
+                y = lits[0]
+            if en:
+                dyn_terms.append(en * y)
+            ts = None
+            if lat:
+                ts = m.new_int_var(0, H, f"t{k}_{a}_{b}")
+                if src is not None:
+                    m.add(ts >= self.end[src]).only_enforce_if(y)
+                if dst is not None:
+                    m.add(ts + lat <= self.start[dst]).only_enforce_if(y)
+                else:
+                    m.add(ts + lat <= span).only_enforce_if(y)
+                link_intervals.setdefault(link_name(a, b), []).append(
+                    m.new_optional_fixed_size_interval_var(ts, lat, y, f"l{k}_{a}_{b}"))
+            self.crossings.append((k, src, dst, a, b, y, ts))
+
+        # redundant load bounds (span ≥ work on a unit / its slots): make the LP relaxation see resources
+        for u, terms in unit_load.items():
+            slots = max(1, int(stacked.unit(u).slots))
+            m.add(slots * span >= sum(terms))
+        for u, ivs in unit_intervals.items():
+            slots = max(1, int(stacked.unit(u).slots))
+            if slots == 1:
+                m.add_no_overlap(ivs)
+            elif len(ivs) > slots:
+                m.add_cumulative(ivs, [1] * len(ivs), slots)
+        for ivs in link_intervals.values():
+            if len(ivs) > 1:
+                m.add_no_overlap(ivs)
+
+        self.dyn = sum(dyn_terms)
+        self.energy = self.dyn + static_coef * span
+        self.ops = ops
+        self._hint = None
+
+    # --- solving ---------------------------------------------------------------------------------------
+    def solve(self, minimise: str, *, span_ub: int | None = None, energy_ub: int | None = None,
+              time_limit_s: float = 10.0, workers: int = 1) -> BlockSolution:
+        """minimise "span" or "energy", optionally under span/energy upper bounds (added as constraints on a
+        copy so the model stays reusable)."""
+        cp_model = self.cp_model
+        import time
+
+        model = self.m.clone()
+        # clone() keeps variable indices, so expressions built on self.m apply to the copy by index
+        span = model.get_int_var_from_proto_index(self.span.index)
+        objective_expr = self.span if minimise == "span" else self.energy
+        if span_ub is not None:
+            model.add(span <= span_ub)
+        if energy_ub is not None:
+            model.add(self.energy <= energy_ub)
+        model.minimize(objective_expr)
+        if self._hint is not None:
+            for var, val in self._hint:
+                model.add_hint(var, val)
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = max(0.01, time_limit_s)
+        solver.parameters.num_workers = workers
+        t0 = time.perf_counter()
+        st = solver.solve(model)
+        wall = time.perf_counter() - t0
+        if st == cp_model.MODEL_INVALID:
+            raise RuntimeError(f"invalid CP-SAT block model: {model.validate()}")
+        if st == cp_model.INFEASIBLE:
+            return BlockSolution("INFEASIBLE", 0, 0, 0, 0, (), (), {}, wall)
+        if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # UNKNOWN: time-out before any solution
+            return BlockSolution("UNKNOWN", 0, 0, 0, int(solver.best_objective_bound), (), (), {}, wall)
+        units = []
+        for i in self.ops:
+            units.append(next(u for u, b in self.x[i].items() if solver.boolean_value(b)))
+        starts = tuple(solver.value(self.start[i]) for i in self.ops)
+        tstarts = {}
+        chosen = dict(zip(self.ops, units))
+        for k, src, dst, a, b, y, ts in self.crossings:
+            # only the pair the assignment really crosses (a spurious y = 1 elsewhere is harmless but not real)
+            if ts is not None and (src is None or chosen[src] == a) and (dst is None or chosen[dst] == b):
+                tstarts[self.edge_pos[k]] = solver.value(ts)
+        # keep the solution as the next solve's hint (epsilon steps and tie-breaks start from it)
+        self._hint = [(b, solver.boolean_value(b)) for b in self.choice_vars]
+        span_v = solver.value(self.span)
+        dyn_v = solver.value(self.dyn)
+        obj = int(round(solver.objective_value))
+        bound = int(round(solver.best_objective_bound)) if st != cp_model.OPTIMAL else obj
+        status = "OPTIMAL" if st == cp_model.OPTIMAL else "FEASIBLE"
+        return BlockSolution(status, span_v, dyn_v, obj, bound, tuple(units), starts, tstarts, wall)

@@ -1,0 +1,423 @@
+"""Exact selection + scheduling: CP-SAT per distinct block, dynamic programme over the block chain.
+
+Method (DESIGN §2):
+1. Split the graph at strict articulation points (select/blocks.py). The makespan is then exactly the sum of
+   block spans and the state passed between blocks is the unit holding the cut op's output.
+2. Static power couples energy and makespan (hardware/api.py: Σ_{used units} P·makespan). For every set U
+   of powered units we charge Σ_{u∈U} P_u per unit of time in every block; the true optimum is the minimum
+   over U (a solution that leaves a unit of U idle is also found, cheaper, for the smaller set). Units with
+   zero static power are always in U. Latency does not depend on U: all units are allowed.
+3. Each distinct (block signature, U, entry unit, exit unit) is solved once by CP-SAT (select/blockmodel.py):
+   for scalar objectives its optimum with a lexicographic tie-break (fastest among the least-energy, least
+   energy among the fastest), for fronts its full latency–energy Pareto front by the epsilon-constraint
+   method (each point: min energy s.t. span ≤ ε, then min span at that energy).
+4. A DP over the chain keeps, per boundary unit, the best value (scalar objectives) or the Pareto set of
+   (span, energy) (EDP, Pareto, budgets, power cap). The chain front is the Pareto filter of sums of block
+   front points, so each of its points is exact when every block front is.
+
+Integer grid (CP-SAT needs integers; Grid in blockmodel.py): the time unit τt is the power of ten at or below
+H/10⁶, H the largest block's serial horizon; the energy unit τe is the power of ten at or below both
+E/10⁹ (E the largest block's energy scale) and P_min·τt/10³, so static power enters with ≥ 3 significant
+digits. Durations and energies are rounded to the nearest grid unit; the simulator re-evaluates the chosen
+assignment in floats, and the two agree within (ops on the critical path)·τt/2 in time and
+(ops + edges)·τe/2 + P·that in energy.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, replace
+from itertools import combinations
+
+from lightcode.errors import InfeasibleError
+from lightcode.ir.stacked import StackedGraph
+from lightcode.select.blockmodel import BlockModel, BlockSolution, Grid, block_edges
+from lightcode.select.blocks import Block, split_blocks
+from lightcode.select.types import Assignment, Constraints, Objective, Status
+
+MAX_FRONT_POINTS_PER_BLOCK = 64
+MAX_CHAIN_FRONT = 4000
+
+
+def choose_grid(stacked: StackedGraph, blocks: list[Block]) -> Grid:
+    h_max = 0.0
+    e_max = 0.0
+    for b in blocks:
+        h = sum(max(r.cost.latency_s for r in stacked.realizations[i]) for i in b.ops)
+        e = sum(max(r.cost.total_energy_j for r in stacked.realizations[i]) for i in b.ops)
+        for i in b.ops:
+            for k in stacked.in_edges[i]:
+                ed = stacked.edges[k]
+                lat = en = 0.0
+                for a in stacked.units:
+                    for c in stacked.units:
+                        if a != c:
+                            tc = stacked.transfer_cost(a, c, ed.nbytes)
+                            lat, en = max(lat, tc.latency_s), max(en, tc.total_energy_j)
+                h += lat
+                e += en
+        h_max, e_max = max(h_max, h), max(e_max, e)
+    powers = [stacked.unit(u).static_power_w for u in stacked.units]
+    e_max += sum(powers) * h_max
+    tau_t = 10.0 ** math.floor(math.log10(h_max / 1e6)) if h_max > 0 else 1e-9
+    tau_e = 10.0 ** math.floor(math.log10(e_max / 1e9)) if e_max > 0 else 1e-12
+    p_min = min((p for p in powers if p > 0), default=0.0)
+    if p_min > 0:
+        tau_e = min(tau_e, 10.0 ** math.floor(math.log10(p_min * tau_t / 1e3)))
+    return Grid(tau_t, tau_e)
+
+
+def restrict_precision(stacked: StackedGraph, constraints: Constraints) -> StackedGraph:
+    """A view of `stacked` without realizations on units below the minimum precision of the op's kind."""
+    if not constraints.min_precision_bits:
+        return stacked
+    import copy
+
+    view = copy.copy(stacked)
+    reals = []
+    for i, op in enumerate(stacked.graph.ops):
+        need = constraints.min_precision_bits.get(op.kind, 0)
+        keep = tuple(r for r in stacked.realizations[i] if stacked.unit(r.unit).precision_bits >= need)
+        if not keep:
+            raise InfeasibleError(f"no unit delivers {need} bits for op {op.name!r} ({op.kind}); "
+                                  f"lower the minimum precision for {op.kind!r}")
+        reals.append(keep)
+    view.realizations = tuple(reals)
+    return view
+
+
+@dataclass
+class _Point:
+    span: int
+    energy: int  # dyn + c_U·span on the grid
+    back: tuple  # (prev state, prev index, block point)
+
+
+class ChainSolver:
+    def __init__(self, stacked: StackedGraph, constraints: Constraints, *, time_limit_s: float, workers: int):
+        self.stacked = stacked
+        self.constraints = constraints
+        self.deadline = time.perf_counter() + time_limit_s
+        self.workers = workers
+        if constraints.couples_blocks:  # a global capacity ties all layers: one monolithic model
+            all_ops = tuple(range(stacked.n_ops))
+            self.blocks = [Block(all_ops, None, None, ("monolithic",))]
+        else:
+            self.blocks = split_blocks(stacked)
+        self.grid = choose_grid(stacked, self.blocks)
+        self.models: dict[tuple, BlockModel | None] = {}
+        self.cache: dict[tuple, object] = {}
+        self.proven = True  # every solve used was OPTIMAL (and no front was truncated)
+        self.n_solves = 0
+        self.warnings: list[str] = []
+
+    # --- units and boundary states ---------------------------------------------------------------------
+    def unit_sets(self) -> list[frozenset[str]]:
+        st = self.stacked
+        free = [u for u in st.units if st.unit(u).static_power_w <= 0]
+        powered = [u for u in st.units if st.unit(u).static_power_w > 0]
+        out = []
+        for r in range(len(powered), -1, -1):
+            for combo in combinations(powered, r):
+                U = frozenset(free) | frozenset(combo)
+                if all(any(x.unit in U for x in st.realizations[i]) for i in range(st.n_ops)):
+                    out.append(U)
+        return out
+
+    def static_coef(self, U: frozenset[str]) -> int:
+        return self.grid.static_coef(sum(self.stacked.unit(u).static_power_w for u in U))
+
+    def states(self, op: int | None, U: frozenset[str]) -> list[str | None]:
+        if op is None:
+            return [None]
+        return [r.unit for r in self.stacked.realizations[op] if r.unit in U]
+
+    def model(self, b: Block, U, s, t) -> BlockModel | None:
+        key = (b.signature, U, s, t)
+        if key not in self.models:
+            cap = dict(self.constraints.weight_capacity_bytes) or None
+            bm = BlockModel(self.stacked, b, self.grid, U, s, t, self.static_coef(U), cap)
+            self.models[key] = bm if bm.feasible else None
+        return self.models[key]
+
+    def remaining(self) -> float:
+        return max(0.05, self.deadline - time.perf_counter())
+
+    def _solve(self, bm: BlockModel, minimise: str, **kw) -> BlockSolution:
+        self.n_solves += 1
+        sol = bm.solve(minimise, time_limit_s=self.remaining(), workers=self.workers, **kw)
+        if sol.status in ("FEASIBLE", "UNKNOWN"):
+            self.proven = False
+        return sol
+
+    # --- one block: optimum or front -------------------------------------------------------------------
+    def block_optimum(self, b: Block, U, s, t, primary: str) -> BlockSolution | None:
+        """primary "span": fastest, least energy among the fastest; "energy": the converse."""
+        key = ("opt", b.signature, U, s, t, primary)
+        if key in self.cache:
+            return self.cache[key]
+        bm = self.model(b, U, s, t)
+        sol = None
+        if bm is not None:
+            first = self._solve(bm, primary)
+            if first.status in ("OPTIMAL", "FEASIBLE"):
+                if primary == "span":
+                    tie = bm.solve("energy", span_ub=first.span, time_limit_s=self.remaining(), workers=self.workers)
+                else:
+                    tie = bm.solve("span", energy_ub=first.objective, time_limit_s=self.remaining(),
+                                   workers=self.workers)
+                sol = first
+                if tie.status in ("OPTIMAL", "FEASIBLE"):
+                    sol = replace(tie, status=first.status, objective=first.objective, bound=first.bound)
+            elif first.status == "UNKNOWN":
+                self.warnings.append("a block found no solution within the time limit")
+        self.cache[key] = sol
+        return sol
+
+    def block_front(self, b: Block, U, s, t) -> list[BlockSolution]:
+        key = ("front", b.signature, U, s, t)
+        if key in self.cache:
+            return self.cache[key]
+        bm = self.model(b, U, s, t)
+        pts: list[BlockSolution] = []
+        if bm is not None:
+            fastest = self.block_optimum(b, U, s, t, "span")
+            least = self.block_optimum(b, U, s, t, "energy")
+            if fastest is not None and least is not None:
+                pts.append(least)
+                ub = least.span - 1
+                while ub >= fastest.span and len(pts) < MAX_FRONT_POINTS_PER_BLOCK:
+                    p = self._solve(bm, "energy", span_ub=ub)
+                    if p.status not in ("OPTIMAL", "FEASIBLE"):
+                        break
+                    tie = bm.solve("span", energy_ub=p.objective, time_limit_s=self.remaining(), workers=self.workers)
+                    if tie.status in ("OPTIMAL", "FEASIBLE"):
+                        p = replace(tie, status=p.status, objective=p.objective, bound=p.bound)
+                    pts.append(p)
+                    ub = p.span - 1
+                if ub >= fastest.span:
+                    self.proven = False
+                    self.warnings.append(f"a block front was truncated at {MAX_FRONT_POINTS_PER_BLOCK} points")
+                if pts[-1].span > fastest.span:
+                    pts.append(fastest)
+        # a front point's objective is its energy including the static power of U
+        pts = [replace(p, objective=p.dyn + self.static_coef(U) * p.span) for p in pts]
+        self.cache[key] = pts
+        return pts
+
+    # --- the chain ---------------------------------------------------------------------------------------
+    def chain(self, U, block_points, keep):
+        """Generic DP. block_points(b, U, s, t) -> list of BlockSolution; keep(list[_Point]) -> filtered.
+        Returns the per-step tables (for reconstruction) and the final points."""
+        tables = []
+        cur: dict = {None: [_Point(0, 0, ())]}
+        for bi, b in enumerate(self.blocks):
+            nxt: dict = {}
+            for t in self.states(b.exit, U):
+                cands = []
+                for s, pts in cur.items():
+                    if not pts:
+                        continue
+                    for j, bp in enumerate(block_points(b, U, s, t)):
+                        for pi, p in enumerate(pts):
+                            cands.append(_Point(p.span + bp.span, p.energy + bp.objective, (s, pi, t, j)))
+                nxt[t] = keep(cands)
+            tables.append(nxt)
+            cur = nxt
+        return tables, [p for pts in cur.values() for p in pts]
+
+    def reconstruct(self, tables, U, point: _Point, block_points) -> tuple[list[str], list[float], dict, int, int]:
+        """Units, start times (s) and transfer starts of a final chain point."""
+        n = self.stacked.n_ops
+        units = [""] * n
+        starts_local: list[tuple[int, BlockSolution, Block]] = []
+        p = point
+        for bi in range(len(self.blocks) - 1, -1, -1):
+            s, pi, t, j = p.back
+            bp = block_points(self.blocks[bi], U, s, t)[j]
+            starts_local.append((bi, bp, self.blocks[bi]))
+            p = tables[bi - 1][s][pi] if bi > 0 else None
+        starts = [0.0] * n
+        tstarts: dict[int, float] = {}
+        offset = 0
+        dyn = 0
+        for bi, bp, b in reversed(starts_local):
+            for pos, i in enumerate(b.ops):
+                units[i] = bp.units[pos]
+                starts[i] = (offset + bp.starts[pos]) * self.grid.time_s
+            # transfer starts are keyed by edge position within the block (shared by identical blocks)
+            edges = block_edges(self.stacked, b)
+            for pos, ts in bp.transfer_starts.items():
+                tstarts[edges[pos][0]] = (offset + ts) * self.grid.time_s
+            offset += bp.span
+            dyn += bp.dyn
+        return units, starts, tstarts, offset, dyn
+
+
+def _pareto_filter(points: list[_Point]) -> list[_Point]:
+    points = sorted(points, key=lambda p: (p.span, p.energy))
+    out = []
+    best = None
+    for p in points:
+        if best is None or p.energy < best:
+            out.append(p)
+            best = p.energy
+    if len(out) > MAX_CHAIN_FRONT:  # thin evenly; the kept points stay achievable but the front is partial
+        step = len(out) / MAX_CHAIN_FRONT
+        out = [out[int(i * step)] for i in range(MAX_CHAIN_FRONT - 1)] + [out[-1]]
+    return out
+
+
+def select_cpsat(stacked: StackedGraph, objective: Objective | str = Objective.ENERGY,
+                 constraints: Constraints | None = None, *, time_limit_s: float = 10.0,
+                 workers: int = 1) -> Assignment:
+    t0 = time.perf_counter()
+    objective = Objective.parse(objective)
+    constraints = constraints or Constraints()
+    stacked = restrict_precision(stacked, constraints)
+    cs = ChainSolver(stacked, constraints, time_limit_s=time_limit_s, workers=workers)
+    g = cs.grid
+    c = constraints
+    needs_front = (objective in (Objective.EDP, Objective.PARETO) or c.avg_power_cap_w is not None
+                   or (objective == Objective.ENERGY and c.latency_budget_s is not None)
+                   or (objective == Objective.LATENCY and c.energy_budget_j is not None))
+
+    def finish(units, starts, tstarts, span, dyn, obj_value, bound, pareto=()):
+        used = set(units)
+        lat = span * g.time_s
+        energy = dyn * g.energy_j + sum(stacked.unit(u).static_power_w for u in used) * lat
+        status = Status.OPTIMAL if cs.proven else Status.FEASIBLE
+        gap = None
+        if bound is not None and obj_value:
+            gap = max(0.0, (obj_value - bound) / abs(obj_value))
+        warns = list(dict.fromkeys(cs.warnings))
+        if status == Status.FEASIBLE:
+            warns.append(f"solver stopped before proving optimality (time limit {time_limit_s:g} s); "
+                         f"gap {gap if gap is not None else float('nan'):.3g}")
+        return Assignment(
+            units=tuple(units), method="cpsat", objective=objective, status=status,
+            objective_value=obj_value, bound=bound, gap=gap, solve_time_s=time.perf_counter() - t0,
+            latency_s=lat, energy_j=energy, op_start_s=tuple(starts), transfer_start_s=tstarts,
+            pareto=tuple(pareto), grid={"time_s": g.time_s, "energy_j": g.energy_j}, warnings=tuple(warns))
+
+    if not needs_front:
+        primary = "span" if objective == Objective.LATENCY else "energy"
+        sets = [frozenset(stacked.units)] if primary == "span" else cs.unit_sets()
+        best = None
+        lb_best = math.inf
+        for U in sets:
+            def bpts(b, U_, s, t, primary=primary):
+                sol = cs.block_optimum(b, U_, s, t, primary)
+                return [] if sol is None else [sol]
+
+            key = (lambda p: p.span) if primary == "span" else (lambda p: p.energy)
+            tables, final = cs.chain(U, bpts, lambda pts, key=key: [min(pts, key=key)] if pts else [])
+            if not final:
+                continue
+            p = min(final, key=key)
+            lb = _chain_bound(cs, U, primary)
+            lb_best = min(lb_best, lb)
+            if best is None or key(p) < key(best[1]):
+                best = (U, p, tables, bpts)
+        if best is None:
+            raise InfeasibleError("no assignment satisfies the constraints")
+        U, p, tables, bpts = best
+        units, starts, tstarts, span, dyn = cs.reconstruct(tables, U, p, bpts)
+        if primary == "span":
+            obj_value, bound = span * g.time_s, lb_best * g.time_s
+        else:
+            obj_value, bound = p.energy * g.energy_j, lb_best * g.energy_j
+        a = finish(units, starts, tstarts, span, dyn, obj_value, bound)
+        _check_budgets(a, c)
+        return a
+
+    # --- fronts: EDP, Pareto, budgets, power cap -------------------------------------------------------
+    finals = []
+    for U in cs.unit_sets():
+        def bpts(b, U_, s, t):
+            return cs.block_front(b, U_, s, t)
+
+        tables, final = cs.chain(U, bpts, _pareto_filter)
+        for p in final:
+            finals.append((U, p, tables, bpts))
+    if not finals:
+        raise InfeasibleError("no assignment satisfies the constraints")
+    # global Pareto filter across unit sets
+    finals.sort(key=lambda x: (x[1].span, x[1].energy))
+    front = []
+    best_e = None
+    for f in finals:
+        if best_e is None or f[1].energy < best_e:
+            front.append(f)
+            best_e = f[1].energy
+    t_min = front[0][1].span * g.time_s
+    feas = front
+    if c.latency_budget_s is not None:
+        feas = [f for f in feas if f[1].span * g.time_s <= c.latency_budget_s * (1 + 1e-9)]
+        if not feas:
+            raise InfeasibleError(f"latency budget {c.latency_budget_s:.6g} s is below the fastest achievable "
+                                  f"latency {t_min:.6g} s; raise --latency-budget to at least that")
+    if c.energy_budget_j is not None:
+        feas = [f for f in feas if f[1].energy * g.energy_j <= c.energy_budget_j * (1 + 1e-9)]
+        if not feas:
+            e_lo = min(f[1].energy for f in front) * g.energy_j
+            raise InfeasibleError(f"energy budget {c.energy_budget_j:.6g} J is below the least achievable "
+                                  f"energy {e_lo:.6g} J under the other constraints; raise --energy-budget")
+    if c.avg_power_cap_w is not None:
+        cap = c.avg_power_cap_w
+        feas = [f for f in feas if f[1].energy * g.energy_j <= cap * f[1].span * g.time_s * (1 + 1e-9)]
+        if not feas:
+            raise InfeasibleError(f"average power cap {cap:.6g} W is below every Pareto-optimal mapping; "
+                                  f"the least-power one draws {min(x[1].energy * g.energy_j / max(x[1].span * g.time_s, 1e-30) for x in front):.6g} W")
+        cs.warnings.append("the average power cap is applied over the latency–energy front (not proven optimal)")
+        cs.proven = False
+
+    def assignment_of(f, obj_value):
+        U, p, tables, bp = f
+        units, starts, tstarts, span, dyn = cs.reconstruct(tables, U, p, bp)
+        return finish(units, starts, tstarts, span, dyn, obj_value, None)
+
+    if objective == Objective.PARETO:
+        pts = [assignment_of(f, f[1].energy * g.energy_j) for f in feas]
+        head = min(pts, key=lambda a: a.energy_j * a.latency_s)  # the front's least-EDP point leads
+        return replace(head, pareto=tuple(pts), bound=None, gap=None, solve_time_s=time.perf_counter() - t0)
+    if objective == Objective.EDP:
+        f = min(feas, key=lambda f: f[1].energy * f[1].span)
+        v = f[1].energy * g.energy_j * f[1].span * g.time_s
+        a = assignment_of(f, v)
+        return replace(a, bound=v if a.status == Status.OPTIMAL else None, gap=0.0 if a.status == Status.OPTIMAL else None)
+    if objective == Objective.ENERGY:
+        f = min(feas, key=lambda f: (f[1].energy, f[1].span))
+        v = f[1].energy * g.energy_j
+    else:
+        f = min(feas, key=lambda f: (f[1].span, f[1].energy))
+        v = f[1].span * g.time_s
+    a = assignment_of(f, v)
+    return replace(a, bound=v if a.status == Status.OPTIMAL else None, gap=0.0 if a.status == Status.OPTIMAL else None)
+
+
+def _chain_bound(cs: ChainSolver, U, primary: str) -> int:
+    """Lower bound of the chain from the block bounds (equals the optimum when every block is proven)."""
+    cur = {None: 0}
+    for b in cs.blocks:
+        nxt = {}
+        for t in cs.states(b.exit, U):
+            vals = []
+            for s, v in cur.items():
+                sol = cs.cache.get(("opt", b.signature, U, s, t, primary))
+                if sol is not None:
+                    vals.append(v + sol.bound)
+            if vals:
+                nxt[t] = min(vals)
+        cur = nxt
+    return min(cur.values()) if cur else 0
+
+
+def _check_budgets(a: Assignment, c: Constraints) -> None:
+    if c.latency_budget_s is not None and a.latency_s > c.latency_budget_s * (1 + 1e-9):
+        raise InfeasibleError(f"latency budget {c.latency_budget_s:.6g} s is below the fastest achievable "
+                              f"latency {a.latency_s:.6g} s; raise --latency-budget to at least that")
+    if c.energy_budget_j is not None and a.energy_j > c.energy_budget_j * (1 + 1e-9):
+        raise InfeasibleError(f"energy budget {c.energy_budget_j:.6g} J is below the least achievable energy "
+                              f"{a.energy_j:.6g} J; raise --energy-budget to at least that")

@@ -1,0 +1,152 @@
+"""List scheduling of an Assignment on its System: ops on unit cores, transfers on links.
+
+Resources: a unit has `slots` cores (a GPU runs one kernel at a time: 1 slot; a photonic unit one per
+independent core). A transfer between two different units occupies the directed link `src->dst` (one
+transfer at a time per direction; links are full duplex). Host I/O edges use the link to or from the host.
+
+Priority: the solver's start times when the Assignment carries them, else the op's topological index.
+Among the tasks whose inputs are all done, the one of smallest priority goes next and starts as early as its
+inputs and a free core/link allow (serial schedule generation). Replaying a feasible solver schedule in its
+own start order never starts a task later than the solver did, so the simulated makespan is at most the
+solver's (and equal to it when the solver proved optimality), up to the solver's integer time grid.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+
+from lightcode.ir.stacked import StackedGraph
+from lightcode.select.types import Assignment
+
+
+def link_name(src_unit: str, dst_unit: str) -> str:
+    return f"{src_unit}->{dst_unit}"
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: str  # "op" | "transfer"
+    index: int  # op index, or stacked edge index
+    resource: str  # unit name or link name
+    core: int
+    start_s: float
+    end_s: float
+    cause: int  # task id of the task that bound this start (-1: started at time 0)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    events: tuple[Event, ...]  # in dispatch order
+    op_event: tuple[int, ...]  # op index -> position in events
+    transfer_event: dict[int, int]  # stacked edge index -> position in events (transfers with latency > 0)
+    makespan_s: float
+
+    def op_start(self, i: int) -> float:
+        return self.events[self.op_event[i]].start_s
+
+    def op_end(self, i: int) -> float:
+        return self.events[self.op_event[i]].end_s
+
+
+def schedule(stacked: StackedGraph, assignment: Assignment) -> Schedule:
+    units = assignment.units
+    n = stacked.n_ops
+    if len(units) != n:
+        raise ValueError(f"assignment has {len(units)} units for {n} ops")
+
+    # tasks: 0..n-1 are ops; n.. are transfers (edges whose endpoint units differ and take time)
+    task_kind: list[str] = ["op"] * n
+    task_index: list[int] = list(range(n))
+    task_dur: list[float] = []
+    task_res: list[str] = []
+    for i in range(n):
+        r = stacked.realization(i, units[i])
+        if r is None:
+            raise ValueError(f"op {stacked.graph.ops[i].name!r} has no realization on unit {units[i]!r}")
+        task_dur.append(r.cost.latency_s)
+        task_res.append(units[i])
+    preds: list[list[int]] = [[] for _ in range(n)]
+    succs: list[list[int]] = [[] for _ in range(n)]
+    transfer_task: dict[int, int] = {}
+    for k, e in enumerate(stacked.edges):
+        su = stacked.edge_unit(e, units, "src")
+        du = stacked.edge_unit(e, units, "dst")
+        lat = stacked.edge_cost(k, su, du).latency_s if su != du else 0.0
+        if lat > 0.0:
+            t = len(task_kind)
+            transfer_task[k] = t
+            task_kind.append("transfer")
+            task_index.append(k)
+            task_dur.append(lat)
+            task_res.append(link_name(su, du))
+            preds.append([])
+            succs.append([])
+            if e.src is not None:
+                preds[t].append(e.src)
+                succs[e.src].append(t)
+            if e.dst is not None:
+                preds[e.dst].append(t)
+                succs[t].append(e.dst)
+        elif e.src is not None and e.dst is not None:
+            preds[e.dst].append(e.src)
+            succs[e.src].append(e.dst)
+
+    # priorities
+    def prio(t: int) -> tuple:
+        if task_kind[t] == "op":
+            i = task_index[t]
+            s = assignment.op_start_s[i] if assignment.op_start_s is not None else float(i)
+            return (s, i, 0, t)
+        k = task_index[t]
+        e = stacked.edges[k]
+        src = -1 if e.src is None else e.src
+        if assignment.transfer_start_s is not None and k in assignment.transfer_start_s:
+            s = assignment.transfer_start_s[k]
+        elif assignment.op_start_s is not None:
+            s = assignment.op_start_s[e.src] if e.src is not None else 0.0
+        else:
+            s = float(src) if e.src is not None else -1.0
+        return (s, src, 1, t)
+
+    n_tasks = len(task_kind)
+    slots: dict[str, int] = {u: max(1, int(stacked.unit(u).slots)) for u in stacked.units}
+    free: dict[str, list[float]] = {}
+    last_task_on: dict[tuple[str, int], int] = {}
+    remaining = [len(p) for p in preds]
+    ready_time = [0.0] * n_tasks
+    ready_cause = [-1] * n_tasks
+    heap = [(prio(t), t) for t in range(n_tasks) if remaining[t] == 0]
+    heapq.heapify(heap)
+    start = [0.0] * n_tasks
+    end = [0.0] * n_tasks
+    events: list[Event] = []
+    pos = [0] * n_tasks
+    while heap:
+        _, t = heapq.heappop(heap)
+        res = task_res[t]
+        cores = free.setdefault(res, [0.0] * (slots.get(res, 1)))
+        c = min(range(len(cores)), key=lambda j: (cores[j], j))
+        s = max(ready_time[t], cores[c])
+        cause = ready_cause[t] if ready_time[t] >= cores[c] else last_task_on.get((res, c), -1)
+        start[t] = s
+        end[t] = s + task_dur[t]
+        cores[c] = end[t]
+        last_task_on[(res, c)] = t
+        pos[t] = len(events)
+        events.append(Event(task_kind[t], task_index[t], res, c, s, end[t], cause))
+        for v in succs[t]:
+            if end[t] >= ready_time[v]:
+                ready_time[v] = end[t]
+                ready_cause[v] = t
+            remaining[v] -= 1
+            if remaining[v] == 0:
+                heapq.heappush(heap, (prio(v), v))
+    if len(events) != n_tasks:
+        raise ValueError("the op graph has a cycle")
+    # `cause` was recorded as a task id; store the event position instead
+    events = [Event(ev.kind, ev.index, ev.resource, ev.core, ev.start_s, ev.end_s,
+                    pos[ev.cause] if ev.cause >= 0 else -1) for ev in events]
+    makespan = max((ev.end_s for ev in events), default=0.0)
+    return Schedule(tuple(events), tuple(pos[i] for i in range(n)),
+                    {k: pos[t] for k, t in transfer_task.items()}, makespan)

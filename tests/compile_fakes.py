@@ -1,0 +1,149 @@
+"""Small fake units/systems implementing hardware/api.py, and graph builders, for the compiler tests."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from lightcode.cost.types import CostBreakdown
+from lightcode.ir.opgraph import Edge, Gemm, ModelInfo, Op, OpGraph, TensorSpec
+
+
+@dataclass
+class TableUnit:
+    """op_cost from a table keyed by op.flops (tests give every op a distinct flops value)."""
+
+    name: str
+    kind: str
+    slots: int = 1
+    static_power_w: float = 0.0
+    weight_capacity_bytes: float | None = None
+    precision_bits: int = 16
+    table: dict = field(default_factory=dict)  # flops -> (latency_s, energy_j) | None
+
+    def op_cost(self, op, dtype):
+        v = self.table.get(op.flops)
+        if v is None:
+            return None
+        lat, en = v
+        return CostBreakdown(lat, {"compute": en})
+
+
+@dataclass
+class KindUnit:
+    """A unit with a simple roofline-ish cost by kind: runs `kinds`, time = flops/rate + overhead."""
+
+    name: str
+    kind: str
+    kinds: tuple
+    rate: float
+    overhead_s: float
+    joule_per_flop: float
+    slots: int = 1
+    static_power_w: float = 0.0
+    weight_capacity_bytes: float | None = None
+    precision_bits: int = 16
+
+    def op_cost(self, op, dtype):
+        if op.kind not in self.kinds:
+            return None
+        return CostBreakdown(op.flops / self.rate + self.overhead_s,
+                             {"compute": op.flops * self.joule_per_flop, "memory": op.bytes_read * 1e-12})
+
+
+@dataclass
+class FakeSystem:
+    name: str
+    units: dict
+    link: dict = field(default_factory=dict)  # (src, dst) -> (latency_s fixed, s per byte, J per byte)
+
+    def transfer_cost(self, src_unit, dst_unit, nbytes):
+        if src_unit == dst_unit:
+            return CostBreakdown(0.0, {})
+        fixed, per_b, e_b = self.link.get((src_unit, dst_unit), self.link.get("default", (1e-6, 1e-10, 1e-11)))
+        return CostBreakdown(fixed + per_b * nbytes, {"transfer": e_b * nbytes})
+
+
+INFO = ModelInfo("fake", "Fake", 1, 8, 1, 1, 8, 16, 10, 16, 0, "x")
+
+
+def make_op(name, kind, flops, nbytes=64, layer=None, weight_bytes=0, gemm=None):
+    t = TensorSpec((nbytes // 2,), "fp16")
+    return Op(name=name, kind=kind, target=f"aten.{kind}", inputs=(t,), outputs=(t,), flops=flops,
+              bytes_read=nbytes + weight_bytes, bytes_written=nbytes, weight_bytes=weight_bytes, layer=layer,
+              module=name, gemms=(gemm,) if gemm else ())
+
+
+def graph_of(ops, edges) -> OpGraph:
+    return OpGraph(model=INFO, phase="prefill", batch=1, seq_len=4, context=None, dtype="fp16", ops=tuple(ops),
+                   edges=tuple(Edge(s, d, b) for s, d, b in edges), parameter_bytes=0)
+
+
+def random_instance(rng: random.Random, n_ops: int, n_units: int, *, max_real: int = 3, static: bool = False,
+                    slots: int = 2, p_edge: float = 0.35):
+    """A random DAG (topological order 0..n-1) and a system of `n_units` table units (unit 0 = host runs
+    everything), random costs, random transfer costs."""
+    ops = [make_op(f"op{i}", "matmul", flops=i + 1, nbytes=rng.choice([64, 256, 1024])) for i in range(n_ops)]
+    edges = []
+    for j in range(1, n_ops):
+        srcs = [i for i in range(j) if rng.random() < p_edge]
+        if not srcs and rng.random() < 0.8:
+            srcs = [rng.randrange(j)]
+        for i in srcs:
+            edges.append((i, j, ops[i].bytes_written))
+    units = {}
+    for u in range(n_units):
+        name = "gpu" if u == 0 else f"ptu{u}"
+        units[name] = TableUnit(name, "gpu" if u == 0 else "photonic", slots=1 if u == 0 else slots,
+                                static_power_w=rng.choice([0.0, 5.0, 20.0]) if static else 0.0)
+    names = list(units)
+    for i in range(n_ops):
+        k = rng.randint(1, min(max_real, n_units))
+        chosen = [names[0]] + rng.sample(names[1:], k - 1)
+        for name in chosen:
+            units[name].table[i + 1] = (rng.choice([1, 2, 3, 5, 8]) * 1e-6, rng.choice([1, 2, 4, 7]) * 1e-6)
+    link = {}
+    for a in names:
+        for b in names:
+            if a != b:
+                link[(a, b)] = (rng.choice([0.0, 1e-6, 2e-6]), rng.choice([0.0, 1e-9]), rng.choice([0.0, 1e-9]))
+    return graph_of(ops, edges), FakeSystem("fake", units, link)
+
+
+def layered_instance(n_layers: int = 4, *, static_ptu: float = 2.0, slots: int = 2):
+    """A transformer-like chain: embedding, per layer norm → 3 matmuls (q,k,v) → attention → o-proj → add,
+    norm → up → act → down → add; then norm → lm_head. GPU runs everything; PTU runs matmuls."""
+    ops, edges = [], []
+
+    def add(name, kind, flops, inputs, layer=None, wb=0):
+        ops.append(make_op(name, kind, flops, nbytes=4096, layer=layer, weight_bytes=wb,
+                           gemm=Gemm(64, 64, 64) if kind == "matmul" else None))
+        j = len(ops) - 1
+        for i in inputs:
+            edges.append((i, j, 4096))
+        return j
+
+    x = add("embed", "embedding", 1000, [])
+    for L in range(n_layers):
+        n1 = add(f"l{L}.norm1", "norm", 2000, [x], L)
+        q = add(f"l{L}.q", "matmul", 4_000_000, [n1], L, wb=8192)
+        k = add(f"l{L}.k", "matmul", 4_000_000, [n1], L, wb=8192)
+        v = add(f"l{L}.v", "matmul", 4_000_000, [n1], L, wb=8192)
+        a = add(f"l{L}.attn", "attention", 3_000_000, [q, k, v], L)
+        o = add(f"l{L}.o", "matmul", 4_000_000, [a], L, wb=8192)
+        h = add(f"l{L}.add1", "elementwise", 500, [x, o], L)
+        n2 = add(f"l{L}.norm2", "norm", 2000, [h], L)
+        up = add(f"l{L}.up", "matmul", 16_000_000, [n2], L, wb=32768)
+        act = add(f"l{L}.act", "elementwise", 800, [up], L)
+        dn = add(f"l{L}.down", "matmul", 16_000_000, [act], L, wb=32768)
+        x = add(f"l{L}.add2", "elementwise", 500, [h, dn], L)
+    n = add("norm_f", "norm", 2000, [x])
+    add("lm_head", "matmul", 8_000_000, [n], wb=16384)
+    gpu = KindUnit("gpu", "gpu", ("matmul", "attention", "norm", "elementwise", "embedding", "softmax",
+                                  "data_movement"), rate=1e12, overhead_s=4e-6, joule_per_flop=1e-12, slots=1,
+                   static_power_w=50.0)
+    ptu = KindUnit("ptu", "photonic", ("matmul",), rate=4e11, overhead_s=1e-6, joule_per_flop=2e-13, slots=slots,
+                   static_power_w=static_ptu)
+    system = FakeSystem("gpu+ptu", {"gpu": gpu, "ptu": ptu},
+                        {("gpu", "ptu"): (1e-6, 1e-10, 2e-11), ("ptu", "gpu"): (1e-6, 1e-10, 2e-11)})
+    return graph_of(ops, edges), system

@@ -1,0 +1,191 @@
+"""The exact selector against brute force on random small stacked graphs, and against its own simulator."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from compile_fakes import layered_instance, random_instance
+from lightcode.ir.stacked import StackedGraph
+from lightcode.select import Constraints, Objective, Status, select
+from lightcode.sim.schedule import link_name
+from lightcode.sim.simulate import simulate
+
+
+def optimal_makespan(sg: StackedGraph, units) -> float:
+    """Min makespan of a fixed assignment: every precedence-feasible order of ops and transfers, each task
+    placed at max(inputs ready, earliest free core/link) (non-insertion serial schedule generation; the order
+    of an optimal schedule's starts reproduces it), with branch and bound."""
+    n = sg.n_ops
+    dur, res, preds = [], [], []
+    for i in range(n):
+        dur.append(sg.realization(i, units[i]).cost.latency_s)
+        res.append(units[i])
+        preds.append([])
+    for k, e in enumerate(sg.edges):
+        a = sg.host if e.src is None else units[e.src]
+        b = sg.host if e.dst is None else units[e.dst]
+        lat = sg.edge_cost(k, a, b).latency_s if a != b else 0.0
+        if lat > 0:
+            t = len(dur)
+            dur.append(lat)
+            res.append(link_name(a, b))
+            preds.append([] if e.src is None else [e.src])
+            if e.dst is not None:
+                preds[e.dst].append(t)
+        elif e.src is not None and e.dst is not None:
+            preds[e.dst].append(e.src)
+    T = len(dur)
+    slots = {u: sg.unit(u).slots for u in sg.units}
+    best = [math.inf]
+    end = [0.0] * T
+
+    def rec(done: frozenset, free: dict, cur: float):
+        if cur >= best[0] - 1e-15:
+            return
+        if len(done) == T:
+            best[0] = cur
+            return
+        for t in range(T):
+            if t in done or any(p not in done for p in preds[t]):
+                continue
+            ready = max((end[p] for p in preds[t]), default=0.0)
+            cores = free.get(res[t], [0.0] * slots.get(res[t], 1))
+            c = min(range(len(cores)), key=lambda j: cores[j])
+            s = max(ready, cores[c])
+            end[t] = s + dur[t]
+            nf = dict(free)
+            nc = list(cores)
+            nc[c] = end[t]
+            nf[res[t]] = nc
+            rec(done | {t}, nf, max(cur, end[t]))
+
+    rec(frozenset(), {}, 0.0)
+    return best[0]
+
+
+def brute_force(sg: StackedGraph, objective: str) -> float:
+    best = math.inf
+    for units in itertools.product(*[[r.unit for r in reals] for reals in sg.realizations]):
+        dyn = sum(sg.realization(i, u).cost.total_energy_j for i, u in enumerate(units))
+        for k, e in enumerate(sg.edges):
+            a = sg.host if e.src is None else units[e.src]
+            b = sg.host if e.dst is None else units[e.dst]
+            if a != b:
+                dyn += sg.edge_cost(k, a, b).total_energy_j
+        power = sum(sg.unit(u).static_power_w for u in set(units))
+        if objective == "energy" and power == 0:
+            best = min(best, dyn)
+            continue
+        t = optimal_makespan(sg, units)
+        best = min(best, t if objective == "latency" else dyn + power * t)
+    return best
+
+
+def _close(a: float, b: float, a_obj) -> bool:
+    # the documented grid: τ per rounded quantity; the fakes' costs are integer multiples of 1e-9
+    return abs(a - b) <= 1e-9 * max(1.0, abs(b)) + 50 * (a_obj.grid["time_s"] + a_obj.grid["energy_j"]) * 1e3
+
+
+SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(seed=st.integers(0, 10**6), n_ops=st.integers(2, 12))
+def test_energy_no_static_equals_brute_force(seed, n_ops):
+    g, system = random_instance(random.Random(seed), n_ops, 3, max_real=3, static=False)
+    sg = StackedGraph(g, system)
+    a = select(sg, "energy", time_limit_s=20)
+    assert a.status == Status.OPTIMAL
+    bf = brute_force(sg, "energy")
+    assert a.objective_value == pytest.approx(bf, rel=1e-9, abs=1e-15)
+    assert simulate(sg, a).energy_j == pytest.approx(bf, rel=1e-9, abs=1e-15)
+
+
+@SETTINGS
+@given(seed=st.integers(0, 10**6), n_ops=st.integers(2, 5), static=st.booleans())
+def test_makespan_and_energy_equal_brute_force(seed, n_ops, static):
+    g, system = random_instance(random.Random(seed), n_ops, 3, max_real=3, static=static, slots=2)
+    sg = StackedGraph(g, system)
+    for objective in ("latency", "energy"):
+        a = select(sg, objective, time_limit_s=20)
+        assert a.status == Status.OPTIMAL
+        bf = brute_force(sg, objective)
+        assert a.objective_value == pytest.approx(bf, rel=1e-6, abs=1e-12)
+        sim = simulate(sg, a)
+        got = sim.latency_s if objective == "latency" else sim.energy_j
+        assert got == pytest.approx(bf, rel=1e-6, abs=1e-12)  # one cost model: simulator == solver
+
+
+def test_block_decomposition_equals_monolithic():
+    g, system = layered_instance(1)
+    sg = StackedGraph(g, system)
+    mono = Constraints(weight_capacity_bytes={"ptu": 1e18})  # a global constraint forces one model
+    for objective in ("latency", "energy"):
+        a = select(sg, objective, time_limit_s=30)
+        b = select(sg, objective, mono, time_limit_s=30)
+        assert a.status == b.status == Status.OPTIMAL
+        assert a.objective_value == pytest.approx(b.objective_value, rel=1e-9)
+        sim = simulate(sg, a)
+        assert sim.latency_s == pytest.approx(a.latency_s, rel=1e-9)
+        assert sim.energy_j == pytest.approx(a.energy_j, rel=1e-9)
+
+
+def test_front_edp_and_budgets():
+    g, system = layered_instance(2, static_ptu=0.0, slots=1)
+    system.units["gpu"].static_power_w = 1.0
+    sg = StackedGraph(g, system)
+    front = select(sg, "pareto", time_limit_s=30)
+    pts = front.pareto
+    assert pts and all(p.latency_s <= q.latency_s and p.energy_j >= q.energy_j for p, q in zip(pts, pts[1:]))
+    lat = select(sg, "latency")
+    en = select(sg, "energy")
+    assert pts[0].latency_s == pytest.approx(lat.latency_s, rel=1e-9)
+    assert min(p.energy_j for p in pts) == pytest.approx(en.energy_j, rel=1e-9)
+    edp = select(sg, "edp")
+    assert edp.objective_value == pytest.approx(min(p.energy_j * p.latency_s for p in pts), rel=1e-9)
+    # energy under a latency budget between the two extremes
+    budget = 0.5 * (lat.latency_s + en.latency_s)
+    b = select(sg, "energy", Constraints(latency_budget_s=budget))
+    assert b.latency_s <= budget * (1 + 1e-9)
+    assert b.energy_j == pytest.approx(min(p.energy_j for p in pts if p.latency_s <= budget), rel=1e-9)
+
+
+def test_infeasible_budget_names_the_tightest_value():
+    from lightcode.errors import InfeasibleError
+
+    g, system = layered_instance(1)
+    sg = StackedGraph(g, system)
+    fastest = select(sg, "latency").latency_s
+    with pytest.raises(InfeasibleError, match="fastest achievable"):
+        select(sg, "latency", Constraints(latency_budget_s=fastest / 2))
+    with pytest.raises(InfeasibleError, match="fastest achievable"):
+        select(sg, "energy", Constraints(latency_budget_s=fastest / 2))
+
+
+def test_min_precision_and_unknown_objective():
+    from lightcode.errors import BadInputError
+
+    g, system = layered_instance(1)
+    system.units["ptu"].precision_bits = 4
+    sg = StackedGraph(g, system)
+    a = select(sg, "latency", Constraints(min_precision_bits={"matmul": 8}))
+    assert set(a.units) == {"gpu"}
+    with pytest.raises(BadInputError, match="known"):
+        select(sg, "speed")
+
+
+def test_baselines_are_feasible_and_not_better_than_optimum():
+    g, system = layered_instance(3)
+    sg = StackedGraph(g, system)
+    for objective in ("latency", "energy"):
+        opt = simulate(sg, select(sg, objective))
+        for method in ("all-electronic", "greedy", "path-search"):
+            h = simulate(sg, select(sg, objective, method=method))
+            v, o = (h.latency_s, opt.latency_s) if objective == "latency" else (h.energy_j, opt.energy_j)
+            assert v >= o * (1 - 1e-9)
