@@ -272,7 +272,7 @@ def _memory(p: Mapping[str, ParamValue]) -> MemoryParams:
     return MemoryParams(p["read_energy"].value, p["write_energy"].value, g("bandwidth"), g("capacity"))
 
 
-@dataclass
+@dataclass(eq=False)  # identity hash: cached instances serve as dict/lru_cache keys
 class System:
     """A loaded system: its units (host first) and the transfer law between them (cost/transfer.py)."""
 
