@@ -1,11 +1,11 @@
 """The LightCode PTU ("PHU") exactly as the authors' code models it (lightcode.md §2), for reproduction.
 
 - compute: every MAC costs a flat `mac_energy`; no laser, static, detector or precision terms;
-- conversion: a flat `dac_energy` per number entering the PTU (activations *and* weights) and
-  `adc_energy` per number leaving it (LightCode charges these on SRAM↔PHU edges; we charge them here so a
-  weight that never appears as a graph edge is still converted — links must not charge them again);
-- crossing delay: `conversion_delay` once in and once out per op (LightCode: 10 ns per SRAM↔PHU edge);
-- weights: `weight_fetch_energy` per weight number (HBM node + HBM→SRAM + SRAM→PHU edges, without DAC);
+- conversion: LightCode charges a flat DAC per number entering the PHU and ADC per number leaving it, plus
+  10 ns, on its SRAM↔PHU edges. Activations are edges here too: the system's `crossing` charges them
+  (h100+ptu-lightcode sets 3.18 pJ / 1.6 pJ / 10 ns, hardware/README.md). Weights are not graph edges, so
+  op_cost charges their `dac_energy` and `weight_fetch_energy` (HBM node + HBM→SRAM + SRAM→PHU edges).
+  Deviation: two consecutive PTU ops exchange nothing here, where LightCode routes them via SRAM;
 - time: cycles = ⌈⌈D/M⌉/cores⌉ · K per GEMM, D = output elements, K = dot length, M = WDM multiplex
   factor: each cycle every core produces M partial dot products, one element of K per cycle.
 Precision is not modeled (`bits` is LightCode's 32-bit BITS_PER_NUM), so no op is ever rejected for it.
@@ -25,9 +25,7 @@ PTU_LIGHTCODE_PARAMS = (
     _P("multiplex", "1", "WDM multiplex factor M: dot products per core-cycle", integer=True),
     _P("bits", "1", "LightCode BITS_PER_NUM (precision is not modeled)", integer=True),
     _P("mac_energy", "J", "energy per photonic MAC (PHU_MAC)"),
-    _P("dac_energy", "J", "energy per number converted into the PTU (DAC_POWER)"),
-    _P("adc_energy", "J", "energy per number converted out of the PTU (ADC_POWER)"),
-    _P("conversion_delay", "s", "delay per SRAM↔PHU crossing (DAC_ADC_DELAY)", positive=False),
+    _P("dac_energy", "J", "energy per weight number converted into the PTU (DAC_POWER)"),
     _P("weight_fetch_energy", "J", "per weight number: HBM read/write + HBM→SRAM + SRAM→PHU", positive=False),
 )
 
@@ -54,13 +52,10 @@ class LightCodePTU(PhotonicUnit):
             return None
         p = self.p
         macs = sum(g.macs for g in op.gemms)
-        numbers_in = sum(g.batch * (g.m * g.k + g.k * g.n) for g in op.gemms)
-        numbers_out = sum(g.batch * g.m * g.n for g in op.gemms)
         weight_numbers = sum(g.batch * g.k * g.n for g in op.gemms if g.weight_operand)
         energy = {
             "compute": macs * p["mac_energy"],
-            "dac": numbers_in * p["dac_energy"],
-            "adc": numbers_out * p["adc_energy"],
+            "dac": weight_numbers * p["dac_energy"],
             "memory": weight_numbers * p["weight_fetch_energy"],
         }
-        return CostBreakdown(self.compute_time_s(op) + 2 * p["conversion_delay"], energy)
+        return CostBreakdown(self.compute_time_s(op), energy)

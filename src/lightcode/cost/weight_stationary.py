@@ -8,7 +8,7 @@ One GEMM (m×k)·(k×n) with a weight operand, `batch` times:
   per tile: program the devices (time `program_time_s`, energy per cell), then stream m vectors
   × `sign_passes` (devices that cannot represent signed operands repeat the pass).
   latency = ⌈tiles/cores⌉ · (program time + m·passes/clock), or the weight fetch if that is slower.
-Assumption (documented in hardware/README.md): an op's weights are loaded when it runs — the unit is far
+Assumption: an op's weights are loaded when it runs — the unit is far
 smaller than an LLM layer, so nothing stays resident between ops. `op_cost(..., weights_resident=True)`
 drops the loading for a compiler that pins an op whose weights fit `weight_capacity_bytes`.
 Dynamic×dynamic GEMMs (attention) need a reprogram per use of each operand: not realizable (None).
