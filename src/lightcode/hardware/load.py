@@ -118,7 +118,21 @@ def get_family(name: str, where: str):
         known = ", ".join(sorted(FAMILIES)) or "(none)"
         broken = "; modules that failed to import: " + ", ".join(f"{k} ({v})" for k, v in failures.items()) if failures else ""
         raise ConfigError(f"{where}: family: unknown family {name!r} (known: {known}){broken}")
+    _check_family_dimensions(name)
     return FAMILIES[name]
+
+
+@functools.lru_cache(maxsize=None)
+def _check_family_dimensions(name: str) -> None:
+    """A ParamSpec whose dimension Pint cannot convert to is the family's bug, not the YAML's: say so."""
+    from lightcode.hardware.families import FAMILIES
+    from lightcode.hardware.quantity import QuantityError, check_dimension
+
+    for spec in FAMILIES[name].params:
+        try:
+            check_dimension(spec.dimension)
+        except QuantityError as e:
+            raise TypeError(f"family {name!r}: ParamSpec {spec.name!r}: bad dimension {spec.dimension!r}: {e}") from None
 
 
 # --- units -----------------------------------------------------------------------------------------
