@@ -136,6 +136,22 @@ def gpu_gpt2_launch() -> None:
     print()
 
 
+@section("photonic-ddot-lt")
+def photonic_ddot_lt() -> None:
+    """DDot/DOTA vs Lightening-Transformer's re-run numbers (tables in benchmarks/fidelity_photonic.py)."""
+    from benchmarks.fidelity_photonic import ddot_vs_lt
+
+    ddot_vs_lt()
+
+
+@section("photonic-lightcode")
+def photonic_lightcode() -> None:
+    """LightCode PTU vs the consequences of the authors' constants (lightcode.md §2.4)."""
+    from benchmarks.fidelity_photonic import lightcode_consequences
+
+    lightcode_consequences()
+
+
 def main(argv: list[str]) -> None:
     names = [n for n, _ in SECTIONS]
     chosen = argv or names

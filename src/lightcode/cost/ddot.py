@@ -167,8 +167,21 @@ class DDotUnit(PhotonicUnit):
         return self.H * self.W * self.L * self.R * self.C * self.f
 
     def mapping(self, g: Gemm) -> dict[str, float]:
-        """Tiling of one GEMM: tile counts, cycles, analog accumulation length and utilisation."""
+        """Tiling of one GEMM: tile counts, cycles, analog accumulation length and utilisation.
+
+        Weight GEMMs keep LT's orientation (the weight must differ per tile, so it cannot be the broadcast
+        operand). Both operands of a dynamic GEMM are activations, so either may be broadcast: take the
+        orientation with fewer cycles (LT's on a tie) — a one-query decode attention then puts the keys on
+        the height, spread over all tiles, and the query on one column."""
         n1, d, n2 = oriented(g)
+        m = self._tiling(g, n1, d, n2)
+        if not g.weight_operand:
+            swapped = self._tiling(g, n2, d, n1)
+            if swapped["cycles"] < m["cycles"]:
+                return swapped
+        return m
+
+    def _tiling(self, g: Gemm, n1: int, d: int, n2: int) -> dict[str, float]:
         i1, i2, i_d = ceil_div(n1, self.H), ceil_div(n2, self.W), ceil_div(d, self.L)
         c_sum = self.C if self._flag("adc_share") else 1
         t_eff = max(1, min(self.T, ceil_div(d, c_sum * self.L)))

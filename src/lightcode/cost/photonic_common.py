@@ -38,7 +38,7 @@ def oriented(g: Gemm) -> tuple[int, int, int]:
 
     A weight GEMM puts the weight's output features on the height and tokens on the width (so a batch-1
     GEMV fills one column); a dynamic GEMM (attention) puts the query rows on the height and keys on the
-    width (so decode, with one query, fills one row)."""
+    width (so decode, with one query, fills one row); a family may swap a dynamic GEMM's operands."""
     if g.weight_operand:
         return g.n, g.k, g.m
     return g.m, g.k, g.n

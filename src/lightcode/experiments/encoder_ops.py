@@ -37,6 +37,10 @@ def bert_base(tokens: int) -> EncoderShape:
     return EncoderShape(f"bert-b-{tokens}", 12, 768, 12, 3072, tokens)
 
 
+def bert_large(tokens: int) -> EncoderShape:
+    return EncoderShape(f"bert-l-{tokens}", 24, 1024, 16, 4096, tokens)
+
+
 def linear_op(name: str, tokens: int, d_in: int, d_out: int, layer: int | None = None) -> Op:
     g = Gemm(m=tokens, k=d_in, n=d_out, batch=1, weight_operand=True)
     return Op(name=name, kind="matmul", target="aten.linear",
