@@ -60,6 +60,10 @@ def extract(ep) -> RawGraph:
     params = dict(getattr(sig, "inputs_to_parameters", {}) or {})
     buffers = dict(getattr(sig, "inputs_to_buffers", {}) or {})
     consts = set((getattr(sig, "inputs_to_lifted_tensor_constants", {}) or {}).keys())
+    # tied weights (e.g. lm_head = embedding) are one tensor under two names: use the first name for both
+    first_name: dict[int, str] = {}
+    canonical = {fqn: first_name.setdefault(id(t), fqn) for fqn, t in ep.state_dict.items()}
+    params = {ph: canonical.get(fqn, fqn) for ph, fqn in params.items()}
 
     tensors: list[RawTensor] = []
     nodes: list[RawNode] = []

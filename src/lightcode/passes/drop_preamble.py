@@ -2,7 +2,7 @@
 
 They are computed once per forward from shapes alone (a flash kernel generates the causal mask itself);
 their outputs become constant inputs of the ops that read them. Activations start at embedding lookups and,
-in decode, at the KV cache.
+in decode, at the KV cache; weights are live too.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from lightcode.frontend.rawgraph import RawGraph
 
 
 def live_nodes(g: RawGraph, root: list[int], folded: set[int]) -> set[int]:
-    live_tensors: set[int] = {root[t.tid] for t in g.tensors if t.origin == "cache"}
+    # parameters count as live: an op transforming a weight (Gemma's 1 + w) stays, and fuses with its user
+    live_tensors: set[int] = {root[t.tid] for t in g.tensors if t.origin in ("cache", "param")}
     live: set[int] = set()
     for n in g.nodes:
         if n.idx in folded:
