@@ -36,7 +36,9 @@ class LightCodePTU(PhotonicUnit):
 
     def __init__(self, name, params):
         super().__init__(name, params)
-        self.slots = 1  # an op is spread over all `cores` by the cycle formula
+        # LightCode's quirk, kept: the cycle formula spreads an op over all `cores`, yet its scheduler lets
+        # `cores` ops run at once (one per core). Identical for the published cores = 1.
+        self.slots = self._int("cores")
         self.static_power_w = 0.0  # LightCode models no idle power
         self.weight_capacity_bytes = None
 
