@@ -15,4 +15,14 @@ def capture(model, **kwargs):
     return _capture(model, **kwargs)
 
 
-__all__ = ["capture", "LightcodeError", "__version__"]
+def compile(model, system="h100+ddot-b-4bit", objective=None, **kwargs):  # noqa: A001 (the DESIGN §1 name)
+    """Map MODEL (an OpGraph from `capture`, a preset name or a config path) onto SYSTEM, optimally for
+    OBJECTIVE ("latency" | "energy" | "edp" | "pareto"; None: all side by side). Returns a CompileResult
+    (latency_s, energy_j, breakdown, to_frame(), plot_timeline(), write_trace()). See
+    `compile_api.run_compile` for the keyword arguments."""
+    from lightcode.compile_api import run_compile
+
+    return run_compile(model, system=system, objective=objective, **kwargs)
+
+
+__all__ = ["capture", "compile", "LightcodeError", "__version__"]

@@ -28,6 +28,8 @@ from lightcode.experiments.cli import register as _register_experiments  # noqa:
 _register_experiments(app)
 from lightcode.hardware.cli import register as _register_hardware  # noqa: E402
 _register_hardware(app)
+from lightcode.compile_cli import register as _register_compile  # noqa: E402
+_register_compile(app)
 # ---------------------------------------------------------------------------------------------------
 
 

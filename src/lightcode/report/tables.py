@@ -33,3 +33,73 @@ def print_graph_summary(g: OpGraph, console: Console | None = None) -> None:
     if g.phase == "decode":
         extra += f", KV cache read {tot['kv_cache_bytes_read'] / 1e6:,.1f} MB"
     console.print(extra)
+
+
+# --- `lightcode compile` -------------------------------------------------------------------------------
+def _si(v: float, unit: str) -> str:
+    for f, p in ((1.0, ""), (1e-3, "m"), (1e-6, "µ"), (1e-9, "n")):
+        if abs(v) >= f or f == 1e-9:
+            return f"{v / f:,.4g} {p}{unit}"
+    return f"{v:.4g} {unit}"
+
+
+def print_compile_result(res, console: Console | None = None) -> None:
+    """Mappings side by side (latency, energy, EDP, ratios to all-electronic, ops/FLOPs per unit, energy by
+    component, solver status), then the heuristics' loss against the optimum."""
+    from lightcode.cost.types import ENERGY_COMPONENTS
+
+    console = console or Console()
+    maps = dict(res.comparison) if res.comparison else {"all-electronic": res.baseline, res.chosen.name: res.chosen}
+    base = res.baseline.sim
+    shape = f"seq {res.seq_len}" if res.phase == "prefill" else f"context {res.context}"
+    t = Table(title=f"{res.model} — {res.phase} (batch {res.batch}, {shape}) on {res.system}")
+    t.add_column("")
+    for name in maps:
+        t.add_column(name, justify="right")
+
+    def row(label, f, style=None):
+        t.add_row(label, *[f(m) for m in maps.values()], style=style)
+
+    row("latency", lambda m: _si(m.sim.latency_s, "s"), "bold")
+    row("energy", lambda m: _si(m.sim.energy_j, "J"), "bold")
+    row("EDP", lambda m: f"{m.sim.edp:.4g} J·s")
+    row("latency × baseline", lambda m: f"{m.sim.latency_s / base.latency_s:.3f}" if base.latency_s else "-")
+    row("energy × baseline", lambda m: f"{m.sim.energy_j / base.energy_j:.3f}" if base.energy_j else "-")
+    t.add_section()
+    units = list(res.stacked.units)
+    for u in units:
+        row(f"ops on {u}", lambda m, u=u: str(m.sim.ops_by_unit.get(u, 0)))
+    for u in units:
+        row(f"GFLOP on {u}", lambda m, u=u: f"{m.sim.flops_by_unit.get(u, 0.0) / 1e9:,.2f}")
+    t.add_section()
+    for c in ENERGY_COMPONENTS:
+        if any(m.sim.energy_breakdown_j.get(c, 0.0) for m in maps.values()):
+            row(f"energy: {c}", lambda m, c=c: _si(m.sim.energy_breakdown_j.get(c, 0.0), "J"))
+    t.add_section()
+    row("solver", lambda m: m.assignment.status.value if m.assignment.method == "cpsat" else m.assignment.method)
+    row("gap", lambda m: f"{m.assignment.gap:.2%}" if m.assignment.gap is not None else "-")
+    row("solve time", lambda m: f"{m.assignment.solve_time_s:.3f} s")
+    console.print(t)
+
+    js = res.to_json_dict()
+    if "pareto" in js:
+        p = Table(title="latency–energy Pareto front (each point exact)")
+        for col in ("#", "latency", "energy", "EDP"):
+            p.add_column(col, justify="right")
+        for k, pt in enumerate(js["pareto"]):
+            p.add_row(str(k), _si(pt["latency_s"], "s"), _si(pt["energy_j"], "J"), f"{pt['latency_s'] * pt['energy_j']:.4g}")
+        console.print(p)
+    if "heuristics" in js:
+        h = Table(title="heuristics against the optimum")
+        for col in ("objective", "method", "latency", "energy", "loss vs optimum"):
+            h.add_column(col, justify="right" if col not in ("objective", "method") else "left")
+        for obj, rows in js["heuristics"].items():
+            for name, r in rows.items():
+                loss = r["loss_vs_optimum"]
+                h.add_row(obj, name, _si(r["latency_s"], "s"), _si(r["energy_j"], "J"),
+                          f"{loss:+.2%}" if loss is not None else "-")
+        console.print(h)
+    for w in res.warnings:
+        console.print(f"[yellow]warning:[/yellow] {w}")
+    tm = res.timing_s
+    console.print("time: " + ", ".join(f"{k} {v:.3f} s" for k, v in tm.items()))

@@ -1,0 +1,47 @@
+"""`lightcode compile`: the main job (DESIGN §1, §4). Thin: parses, calls `compile_api.run_compile`, prints."""
+
+from __future__ import annotations
+
+import json
+from typing import Optional
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("compile")
+    def compile_cmd(
+        model: str = typer.Argument(..., help="preset name (e.g. llama2-7b) or path to a HF config.json / its directory"),
+        system: str = typer.Option("h100+ddot-b-4bit", "--system", help="system preset or YAML path (lightcode hardware list)"),
+        phase: str = typer.Option("prefill", "--phase", help="prefill | decode"),
+        seq_len: Optional[int] = typer.Option(None, "--seq-len", "-s", help="prompt length S (prefill)"),
+        context: Optional[int] = typer.Option(None, "--context", "-c", help="decode: KV-cache length C"),
+        batch: int = typer.Option(1, "--batch", "-b", help="batch size B"),
+        dtype: str = typer.Option("fp16", "--dtype", help="fp16 | bf16 | fp32"),
+        objective: Optional[str] = typer.Option(None, "--objective", help="latency | energy | edp | pareto (default: show all-electronic, latency- and energy-optimal side by side)"),
+        latency_budget: Optional[float] = typer.Option(None, "--latency-budget", help="latency budget, seconds"),
+        energy_budget: Optional[float] = typer.Option(None, "--energy-budget", help="energy budget, joules"),
+        time_limit: float = typer.Option(10.0, "--time-limit", help="solver time limit per objective, seconds"),
+        corner: Optional[str] = typer.Option(None, "--corner", help="conservative | baseline | aggressive"),
+        as_json: bool = typer.Option(False, "--json", help="print one JSON object (DESIGN §4)"),
+        out: Optional[str] = typer.Option(None, "--out", help="write report.json, trace.json, energy.png, timeline.png here"),
+    ) -> None:
+        """Map MODEL onto SYSTEM optimally (exact CP-SAT selection + scheduling) and report latency and energy."""
+        from lightcode.compile_api import run_compile
+        from lightcode.select.types import Objective
+
+        if objective is not None:
+            Objective.parse(objective)  # unknown names fail before the capture (exit 2, known names listed)
+        res = run_compile(model, system=system, phase=phase, seq_len=seq_len, context=context, batch=batch,
+                          dtype=dtype, objective=objective, latency_budget_s=latency_budget,
+                          energy_budget_j=energy_budget, time_limit_s=time_limit, corner=corner, out_dir=out)
+        for w in res.warnings:  # a time-out is FEASIBLE with its gap: warn, exit 0
+            typer.echo(f"warning: {w}", err=True)
+        if as_json:
+            typer.echo(json.dumps(res.to_json_dict(), sort_keys=True))
+        else:
+            from lightcode.report.tables import print_compile_result
+
+            print_compile_result(res)
+            if out:
+                typer.echo(f"wrote {out}/report.json, trace.json, energy.png, timeline.png")
