@@ -273,3 +273,33 @@ def test_corners_are_monotonic(name, tokens):
     op = linear_op("fc", tokens, 1024, 1024)
     e = [load_unit(name, c).op_cost(op, "fp16").total_energy_j for c in CORNERS]
     assert e[0] <= e[1] <= e[2]
+
+
+# ---- properties on random shapes ---------------------------------------------------------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_dim = st.integers(min_value=1, max_value=3000)
+
+
+@settings(max_examples=40, deadline=None)
+@given(m=_dim, k=_dim, n=_dim, batch=st.integers(1, 16), dynamic=st.booleans())
+def test_ddot_mapping_and_cost_properties(m, k, n, batch, dynamic):
+    u = load_unit("ddot-b-4bit")
+    g = Gemm(m, k, n, batch=batch, weight_operand=not dynamic)
+    mp = u.mapping(g)
+    assert 0 < mp["utilisation"] <= 1 + 1e-12
+    assert mp["cycles"] >= g.macs / u.peak_macs_per_s() * u.f - 1e-9
+    op = gemm_op(m, k, n, batch=batch, weight_operand=not dynamic)
+    c, c2 = u.op_cost(op, "fp16"), u.op_cost(gemm_op(m + 1, k, n, batch=batch, weight_operand=not dynamic), "fp16")
+    assert c is not None and all(v >= 0 for v in c.energy_j.values())
+    assert c2.total_energy_j >= c.total_energy_j * (1 - 1e-9)  # one more row never costs less
+
+
+@settings(max_examples=25, deadline=None)
+@given(m=_dim, k=_dim, n=_dim, name=st.sampled_from(WEIGHT_STATIONARY))
+def test_weight_stationary_cost_properties(m, k, n, name):
+    u = load_unit(name)
+    c = u.op_cost(gemm_op(m, k, n), "fp16")
+    assert c is not None and c.latency_s > 0 and all(v >= 0 for v in c.energy_j.values())
+    assert c.energy_j["reprogramming"] > 0
