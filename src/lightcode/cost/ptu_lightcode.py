@@ -4,7 +4,8 @@
 - conversion: LightCode charges a flat DAC per number entering the PHU and ADC per number leaving it, plus
   10 ns, on its SRAM↔PHU edges. Activations are edges here too: the system's `crossing` charges them
   (h100+ptu-lightcode sets 3.18 pJ / 1.6 pJ / 10 ns, hardware/README.md). Weights are not graph edges, so
-  op_cost charges their `dac_energy` and `weight_fetch_energy` (HBM node + HBM→SRAM + SRAM→PHU edges).
+  op_cost charges their `dac_energy` and `weight_fetch_energy` (HBM→SRAM + SRAM→PHU edges; LightCode's
+  200 pJ HBM memory node is paid whichever unit consumes a weight, so it is not a PTU cost).
   Deviation: two consecutive PTU ops exchange nothing here, where LightCode routes them via SRAM;
 - time: cycles = ⌈⌈D/M⌉/cores⌉ · K per GEMM, D = output elements, K = dot length, M = WDM multiplex
   factor: each cycle every core produces M partial dot products, one element of K per cycle.
@@ -26,7 +27,7 @@ PTU_LIGHTCODE_PARAMS = (
     _P("bits", "1", "LightCode BITS_PER_NUM (precision is not modeled)", integer=True),
     _P("mac_energy", "J", "energy per photonic MAC (PHU_MAC)"),
     _P("dac_energy", "J", "energy per weight number converted into the PTU (DAC_POWER)"),
-    _P("weight_fetch_energy", "J", "per weight number: HBM read/write + HBM→SRAM + SRAM→PHU", positive=False),
+    _P("weight_fetch_energy", "J", "per weight number: HBM→SRAM + SRAM→PHU edges, no DAC", positive=False),
 )
 
 
