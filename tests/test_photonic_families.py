@@ -105,10 +105,16 @@ def test_ddot_gemv_fills_one_column_and_is_weight_bound():
     assert c.latency_s > m1["cycles"] / u.f  # streaming the weights is the bound, not the optics
 
 
-def test_ddot_decode_attention_wastes_core_height():
-    """One query row on the H=12 core height: ≤ 1/12 utilisation; the core still runs it (dynamic operands)."""
+def test_ddot_decode_attention_wastes_the_core():
+    """One query fills one of H = 12 rows in LT's orientation (and only one of the 4 broadcast tiles);
+    the swapped orientation (keys on the height) fills all tiles but still one of W = 12 columns:
+    ≤ 1/12 utilisation either way. The core runs it (both operands dynamic)."""
     u = load_unit("ddot-b-4bit")
     op = attention_op("attn", q_len=1, kv_len=4096, heads=32, head_dim=128)
+    qk = op.gemms[0]
+    lt = u._tiling(qk, qk.m, qk.k, qk.n)  # LT: query rows on the height
+    assert lt["utilisation"] <= 1 / 12 / u.R + 1e-9
+    assert rel(u.mapping(qk)["cycles"] * u.R, lt["cycles"]) < 0.01  # swapped: keys spread over the R tiles
     assert all(u.mapping(g)["utilisation"] <= 1 / 12 + 1e-9 for g in op.gemms)
     assert u.op_cost(op, "fp16") is not None
     # the KV cache streamed in decode is charged (LT charged none)
