@@ -30,6 +30,8 @@ from lightcode.hardware.cli import register as _register_hardware  # noqa: E402
 _register_hardware(app)
 from lightcode.compile_cli import register as _register_compile  # noqa: E402
 _register_compile(app)
+from lightcode.kvselect.cli import register as _register_kvselect  # noqa: E402
+_register_kvselect(app)
 # ---------------------------------------------------------------------------------------------------
 
 

@@ -48,6 +48,7 @@ _PARAMS: tuple[tuple[str, str | None, str, str], ...] = (
     ("channels", None, "1", "wavelength channels per row"),
     ("engine_latency", None, "s", "optical scoring + ADC + top-k latency per query"),
     ("interface_latency", None, "s", "GPU↔engine round trip per selection"),
+    ("interface_bandwidth", None, "B/s", "GPU↔engine link bandwidth per direction"),
     ("interface_energy", None, "J/bit", "GPU↔engine link energy"),
     ("dac_ref_power", None, "W", "query DAC reference power (photonics/converters.py law)"),
     ("dac_ref_rate", None, "Hz", "query DAC reference sample rate"),

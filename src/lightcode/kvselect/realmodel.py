@@ -163,7 +163,10 @@ def _register_capture(store: dict):
         store[i] = tuple(t[0].detach().to(dtype=__import__("torch").float16).numpy() for t in (query, key, value))
         return sdpa_attention_forward(module, query, key, value, attention_mask, **kw)
 
+    from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
+
     AttentionInterface.register("lightcode_capture", fn)
+    AttentionMaskInterface.register("lightcode_capture", sdpa_mask)  # same causal mask as stock SDPA
     return "lightcode_capture"
 
 

@@ -1,0 +1,161 @@
+"""End-to-end decoding with per-head block-sparse attention on the real model (teacher-forced).
+
+A prefix is prefilled densely once (that is the prompt); the scored tokens then run as decode steps with
+their own per-(layer, KV head) selection at every position, chosen by the engine from that layer's real
+queries and keys inside the forward pass. Layers < `dense_layers` stay dense (Quest keeps layers 0-1
+dense); rows whose context has fewer than k selectable blocks run dense too. The fraction of KV fetched
+is measured over the sparse layers' heads and rows.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import numpy as np
+
+from lightcode.errors import BadInputError
+from lightcode.kvselect import engines as en
+from lightcode.kvselect import realmodel as rm
+
+
+def _attn_fn(engine: str, layout: en.Layout, k: int, cfg: en.EngineConfig, dense_layers: int, stats: dict):
+    import torch
+    from transformers.integrations.sdpa_attention import sdpa_attention_forward
+
+    def fn(module, query, key, value, attention_mask, **kw):
+        out, _ = sdpa_attention_forward(module, query, key, value, attention_mask, **kw)
+        li = module.layer_idx
+        if engine == "full" or li < dense_layers:
+            return out, None
+        s, T = query.shape[2], key.shape[2]
+        pos = np.arange(T - s, T)
+        rows = np.nonzero(layout.n_candidates(pos) >= k)[0]
+        if len(rows) == 0:
+            return out, None
+        hk, hq = key.shape[1], query.shape[1]
+        g = hq // hk
+        q = query[0, :, rows].float().numpy().reshape(hk, g, len(rows), -1)
+        kk, vv = key[0].float().numpy(), value[0].float().numpy()
+        ld = en.LayerData(q, kk, vv, pos[rows], layout)
+        sel = en.select(en.scores(engine, ld, cfg, li), ld.n_valid, k)
+        keep = torch.from_numpy(en.token_mask(ld, sel))  # (Hkv, m, T)
+        sc = torch.einsum("hgmd,htd->hgmt", torch.from_numpy(q), key[0].float()) * module.scaling
+        sc = sc.masked_fill(~keep[:, None], float("-inf"))
+        o = torch.einsum("hgmt,htd->hgmd", torch.softmax(sc, dim=-1), value[0].float())
+        out = out.clone()
+        out[0, torch.from_numpy(rows)] = o.reshape(hq, len(rows), -1).transpose(0, 1).to(out.dtype)
+        stats["kept"] += float(keep.sum())
+        stats["total"] += float(hk * (pos[rows] + 1).sum())
+        return out, None
+
+    return fn
+
+
+def _run_suffix(lm, cache, suffix_ids, engine, layout, k, cfg, dense_layers):
+    """Forward the suffix on a copy of the prefill cache with the engine's attention; returns logits."""
+    import torch
+    from transformers import AttentionInterface
+    from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
+
+    stats = {"kept": 0.0, "total": 0.0}
+    name = "lightcode_kvsel"
+    AttentionInterface.register(name, _attn_fn(engine, layout, k, cfg, dense_layers, stats))
+    # without a registered mask builder a custom attention gets mask=None, and SDPA's is_causal then
+    # aligns the causal triangle top-left — wrong for decode rows on a cache
+    AttentionMaskInterface.register(name, sdpa_mask)
+    prev = lm.config._attn_implementation
+    lm.set_attn_implementation(name)
+    try:
+        with torch.no_grad():
+            logits = lm(input_ids=torch.as_tensor(suffix_ids)[None], past_key_values=copy.deepcopy(cache),
+                        use_cache=True).logits[0]
+    finally:
+        lm.set_attn_implementation(prev)
+    frac = stats["kept"] / stats["total"] if stats["total"] else 1.0
+    return logits, frac
+
+
+def _prefill(lm, ids):
+    import torch
+
+    with torch.no_grad():
+        return lm(input_ids=torch.as_tensor(ids)[None], use_cache=True).past_key_values
+
+
+def perplexity(context: int, block: int, k: int, engines=en.ENGINES, *, mrr=None, n_score: int = 256,
+               sink: int = 4, window: int = 256, dense_layers: int = 2, d_sig: int = 32,
+               reduction: str = "pca", model: str = rm.DEFAULT_MODEL, offset: int = 0) -> dict:
+    """Perplexity of the last `n_score` tokens of a `context`-token window, each decoded with its own
+    per-head selection, vs full attention."""
+    import torch
+
+    rm.check_context(model, context)
+    layout = en.Layout(block, sink, window)
+    if n_score < 2 or n_score >= context:
+        raise BadInputError(f"n_score must be in 2..{context - 1}")
+    layout.check(context - n_score + 1, k)
+    _, lm = rm.load(model)
+    ids = rm.tokens(context, model, offset=offset)
+    cache = _prefill(lm, ids[: context - n_score])
+    suffix = ids[context - n_score :]
+    cfg = en.EngineConfig(d_sig=d_sig, reduction=reduction, mrr=mrr)
+    out = {}
+    for e in engines:
+        logits, frac = _run_suffix(lm, cache, suffix, e, layout, k, cfg, dense_layers)
+        nll = torch.nn.functional.cross_entropy(logits[:-1], torch.as_tensor(suffix[1:])).item()
+        out[e] = {"perplexity": math.exp(nll), "kv_fraction_fetched_sparse_layers": frac}
+    return {"context": context, "block": block, "k": k, "scored_tokens": n_score - 1,
+            "dense_layers": dense_layers, "engines": out}
+
+
+def _wilson(s: int, n: int) -> tuple[float, float]:
+    if n == 0:
+        return 0.0, 1.0
+    z, p = 1.96, s / n
+    c = (p + z * z / (2 * n)) / (1 + z * z / n)
+    h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, c - h), min(1.0, c + h)
+
+
+def passkey(context: int, block: int, k: int, engines=en.ENGINES, *, mrr=None, trials: int = 5,
+            sink: int = 4, window: int = 256, dense_layers: int = 2, d_sig: int = 32,
+            reduction: str = "pca", model: str = rm.DEFAULT_MODEL, seed: int = 0) -> dict:
+    """Passkey retrieval: a 5-digit key at a random depth in real news text; success = every answer token
+    is the model's argmax (teacher-forced), with each decode row selecting its own blocks per head."""
+    rm.check_context(model, context)
+    layout = en.Layout(block, sink, window)
+    tok, lm = rm.load(model)
+    rng = np.random.default_rng(seed)
+    enc = lambda s: list(tok(s, add_special_tokens=False)["input_ids"])  # noqa: E731
+    text = enc(rm.read_text())
+    intro = enc("There is a pass key hidden inside a lot of irrelevant text. Find it and memorize it.\n")
+    cfg = en.EngineConfig(d_sig=d_sig, reduction=reduction, mrr=mrr)
+    wins = {e: 0 for e in engines}
+    fracs = {e: [] for e in engines}
+    for _ in range(trials):
+        key = str(rng.integers(10000, 100000))
+        needle = enc(f" The pass key is {key}. Remember it. {key} is the pass key. ")
+        question = enc("\nWhat is the pass key? The pass key is ")
+        answer = enc(key)
+        n_fill = context - len(intro) - len(needle) - len(question) - len(answer)
+        if n_fill < 16:
+            raise BadInputError(f"context {context} too short for the passkey prompt")
+        start = int(rng.integers(0, len(text) - n_fill))
+        fill = text[start : start + n_fill]
+        depth = int(rng.uniform(0.1, 0.9) * n_fill)
+        prefix = intro + fill[:depth] + needle + fill[depth:]
+        suffix = question + answer
+        layout.check(len(prefix) + 1, k)
+        cache = _prefill(lm, np.asarray(prefix))
+        for e in engines:
+            logits, frac = _run_suffix(lm, cache, np.asarray(suffix), e, layout, k, cfg, dense_layers)
+            pred = logits[len(question) - 1 : len(suffix) - 1].argmax(-1).tolist()
+            wins[e] += int(pred == answer)
+            fracs[e].append(frac)
+    res = {}
+    for e in engines:
+        lo, hi = _wilson(wins[e], trials)
+        res[e] = {"accuracy": wins[e] / trials, "ci95": [lo, hi], "trials": trials,
+                  "kv_fraction_fetched_sparse_layers": float(np.mean(fracs[e]))}
+    return {"context": context, "block": block, "k": k, "dense_layers": dense_layers, "engines": res}
