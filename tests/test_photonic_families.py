@@ -273,12 +273,21 @@ def test_pcm_has_no_hold_power_and_mrr_does():
     assert load_unit("pcm-crossbar").endurance_cycles > 0
 
 
-@pytest.mark.parametrize("name", WEIGHT_STATIONARY)
+@pytest.mark.parametrize("name", WEIGHT_STATIONARY + ["ddot-b-4bit", "ddot-l-4bit"])
 @pytest.mark.parametrize("tokens", [1, 128])
 def test_corners_are_monotonic(name, tokens):
     op = linear_op("fc", tokens, 1024, 1024)
     e = [load_unit(name, c).op_cost(op, "fp16").total_energy_j for c in CORNERS]
     assert e[0] <= e[1] <= e[2]
+
+
+def test_ddot_conservative_corner_is_noise_limited():
+    """Under the SNR law with accumulation growth, 8-bit DDot needs 10 ADC bits: no realization; the
+    LT-faithful baseline still reproduces LT."""
+    op = linear_op("fc", 16, 768, 768)
+    assert load_unit("ddot-b-8bit", "conservative").op_cost(op, "fp16") is None
+    assert load_unit("ddot-b-8bit", "conservative").op_cost(op, "int4") is not None
+    assert load_unit("ddot-b-8bit").op_cost(op, "fp16") is not None
 
 
 # ---- properties on random shapes ---------------------------------------------------------------------------
