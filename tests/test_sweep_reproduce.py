@@ -19,7 +19,7 @@ def test_reproduce_quick_writes_report_and_figures(tmp_path, monkeypatch):
     assert all(text.count(f"\n| ({c}) ") == 1 for c in ("i", "ii", "iii"))
     assert "n/a" not in text.split("## Why")[0]
     # the fake's energy-optimal mapping saves 40 % at every length ≥ 64
-    assert "gpt2: 40.0 % at S=1024" in text
+    assert "**gpt2** S=1024: energy-optimal saves 40.0 % (4/10 ops on the PTU" in text
     for fig in ("e1_energy_vs_length.png", "e2_latency_vs_multiplexing.png", "e3_mappings.png"):
         assert (tmp_path / fig).stat().st_size > 10_000
     again = reproduce("lightcode-2025", tmp_path, quick=True, workers=0, progress=False, point_fn=repro_fake_point)

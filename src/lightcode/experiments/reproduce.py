@@ -69,11 +69,11 @@ def _log_lengths(stop: int, num: int) -> list[int]:
 
 
 def make_plan(quick: bool) -> Plan:
-    num = 4 if quick else 10
+    num = 4 if quick else 12
     return Plan(
         lengths={m: _log_lengths(max_positions(m), num) for m in MODELS},
-        e2_model="gpt2" if quick else "llama2-7b",
-        e2_len=256 if quick else 1024,
+        e2_model="llama2-7b",  # the authors' core sweep model (lightcode.md §3.2, test.ipynb)
+        e2_len=1024,
         cores=[1, 4, 20] if quick else [1, 2, 5, 10, 15, 20],
         mux=[1, 4, 20] if quick else [1, 2, 5, 10, 15, 20],
         time_limit_s=5.0 if quick else 10.0,
@@ -99,7 +99,9 @@ def specs(plan: Plan) -> dict[str, SweepSpec]:
 
 
 def mapping_point(params: dict[str, Any]) -> dict[str, Any]:
-    """compile_point plus the unit of every op (to measure the distance between two mappings)."""
+    """compile_point plus, per mapping (the optimum, all-electronic, the heuristics — path-search is the
+    authors' selection re-implemented), its energy breakdown and ops per unit, and the unit of every op
+    for the optimum and path-search (to measure distances between mappings)."""
     from lightcode.compile_api import run_compile
     from lightcode.experiments.point import compile_kwargs
 
@@ -108,26 +110,19 @@ def mapping_point(params: dict[str, Any]) -> dict[str, Any]:
     if params.get("overrides"):
         out["overrides"] = dict(params["overrides"])
         out["system"] = params["system"]
-    units = op_units(res)
-    if units is not None:
-        out["op_units"] = units
+    maps = {"optimal": res.chosen, "all-electronic": res.baseline}
+    maps.update((res.heuristics or {}).get(res.objective, {}))
+    out["mappings"] = {name: _mapping_summary(m, units=name in ("optimal", "path-search")) for name, m in maps.items()}
     return out
 
 
-def op_units(res: Any) -> Optional[list[str]]:
-    """The unit chosen for each op, in graph order, from whatever the CompileResult exposes."""
-    asg = getattr(res, "assignment", None)
-    for attr in ("op_units", "units", "unit_of"):
-        v = getattr(asg, attr, None) if asg is not None else None
-        if v is not None:
-            v = v() if callable(v) else v
-            return list(v.values()) if isinstance(v, dict) else list(v)
-    to_frame = getattr(res, "to_frame", None)
-    if callable(to_frame):
-        df = to_frame()
-        if "unit" in df.columns:
-            return [str(u) for u in df["unit"]]
-    return None
+def _mapping_summary(m: Any, *, units: bool) -> dict[str, Any]:
+    s = m.sim
+    d = {"latency_s": s.latency_s, "energy_j": s.energy_j, "energy_breakdown_j": dict(s.energy_breakdown_j),
+         "ops_by_unit": dict(s.ops_by_unit)}
+    if units:
+        d["units"] = list(m.assignment.units)
+    return d
 
 
 # --- running --------------------------------------------------------------------------------------
