@@ -125,10 +125,9 @@ def test_makespan_and_energy_equal_brute_force(seed, n_ops, static):
 def test_block_decomposition_equals_monolithic():
     g, system = layered_instance(1)
     sg = StackedGraph(g, system)
-    mono = Constraints(weight_capacity_bytes={"ptu": 1e18})  # a global constraint forces one model
     for objective in ("latency", "energy"):
         a = select(sg, objective, time_limit_s=30)
-        b = select(sg, objective, mono, time_limit_s=30)
+        b = select(sg, objective, time_limit_s=30, decompose=False)
         assert a.status == b.status == Status.OPTIMAL
         assert a.objective_value == pytest.approx(b.objective_value, rel=1e-9)
         sim = simulate(sg, a)
@@ -154,6 +153,19 @@ def test_front_edp_and_budgets():
     b = select(sg, "energy", Constraints(latency_budget_s=budget))
     assert b.latency_s <= budget * (1 + 1e-9)
     assert b.energy_j == pytest.approx(min(p.energy_j for p in pts if p.latency_s <= budget), rel=1e-9)
+
+
+def test_weight_capacity_binding_and_not():
+    g, system = layered_instance(2)
+    sg = StackedGraph(g, system)
+    free = select(sg, "energy")
+    on_ptu = sum(g.ops[i].weight_bytes for i, u in enumerate(free.units) if u == "ptu")
+    assert on_ptu > 0
+    loose = select(sg, "energy", Constraints(weight_capacity_bytes={"ptu": on_ptu}))
+    assert loose.objective_value == pytest.approx(free.objective_value) and loose.status == Status.OPTIMAL
+    tight = select(sg, "energy", Constraints(weight_capacity_bytes={"ptu": on_ptu // 2}), time_limit_s=30)
+    assert sum(g.ops[i].weight_bytes for i, u in enumerate(tight.units) if u == "ptu") <= on_ptu // 2
+    assert tight.objective_value >= free.objective_value * (1 - 1e-9)
 
 
 def test_infeasible_budget_names_the_tightest_value():

@@ -8,16 +8,18 @@ METHODS = ("cpsat", "all-electronic", "greedy", "path-search")
 
 
 def select(stacked, objective="energy", constraints: Constraints | None = None, *, time_limit_s: float = 10.0,
-           method: str = "cpsat", workers: int = 1) -> Assignment:
+           method: str = "cpsat", workers: int = 1, decompose: bool = True) -> Assignment:
     """Choose a unit per op. `method="cpsat"` is exact (status OPTIMAL, or FEASIBLE with a gap on a
-    time-out); the baselines return FEASIBLE assignments to be judged by the simulator."""
+    time-out); the baselines return FEASIBLE assignments to be judged by the simulator. `decompose=False`
+    solves the whole graph as one CP-SAT model (for comparison; exact but slow beyond a few dozen ops)."""
     from lightcode.errors import BadInputError
 
     objective = Objective.parse(objective)
     if method == "cpsat":
         from lightcode.select.cpsat import select_cpsat
 
-        return select_cpsat(stacked, objective, constraints, time_limit_s=time_limit_s, workers=workers)
+        return select_cpsat(stacked, objective, constraints, time_limit_s=time_limit_s, workers=workers,
+                            decompose=decompose)
     if method == "all-electronic":
         from lightcode.select.baselines import all_electronic
 

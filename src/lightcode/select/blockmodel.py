@@ -225,7 +225,12 @@ class BlockModel:
         self.dyn = sum(dyn_terms)
         self.energy = self.dyn + static_coef * span
         self.ops = ops
-        self._hint = None
+        # first hint: each op on its least-energy realization (CP-SAT then has a solution at once)
+        self._hint = []
+        for i in ops:
+            if len(opts[i]) > 1:
+                best = min(opts[i], key=lambda o: (o[2], o[1]))[0]
+                self._hint += [(b, u == best) for u, b in self.x[i].items()]
 
     # --- solving ---------------------------------------------------------------------------------------
     def solve(self, minimise: str, *, span_ub: int | None = None, energy_ub: int | None = None,

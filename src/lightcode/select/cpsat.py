@@ -95,12 +95,13 @@ class _Point:
 
 
 class ChainSolver:
-    def __init__(self, stacked: StackedGraph, constraints: Constraints, *, time_limit_s: float, workers: int):
+    def __init__(self, stacked: StackedGraph, constraints: Constraints, *, time_limit_s: float, workers: int,
+                 decompose: bool = True):
         self.stacked = stacked
         self.constraints = constraints
         self.deadline = time.perf_counter() + time_limit_s
         self.workers = workers
-        if constraints.couples_blocks:  # a global capacity ties all layers: one monolithic model
+        if constraints.couples_blocks or not decompose:  # a global capacity ties all layers: one model
             all_ops = tuple(range(stacked.n_ops))
             self.blocks = [Block(all_ops, None, None, ("monolithic",))]
         else:
@@ -109,6 +110,7 @@ class ChainSolver:
         self.models: dict[tuple, BlockModel | None] = {}
         self.cache: dict[tuple, object] = {}
         self.proven = True  # every solve used was OPTIMAL (and no front was truncated)
+        self.unknown = False  # some solve ended without any solution (time limit)
         self.n_solves = 0
         self.warnings: list[str] = []
 
@@ -149,6 +151,8 @@ class ChainSolver:
         sol = bm.solve(minimise, time_limit_s=self.remaining(), workers=self.workers, **kw)
         if sol.status in ("FEASIBLE", "UNKNOWN"):
             self.proven = False
+        if sol.status == "UNKNOWN":
+            self.unknown = True
         return sol
 
     # --- one block: optimum or front -------------------------------------------------------------------
@@ -170,8 +174,9 @@ class ChainSolver:
                 sol = first
                 if tie.status in ("OPTIMAL", "FEASIBLE"):
                     sol = replace(tie, status=first.status, objective=first.objective, bound=first.bound)
-            elif first.status == "UNKNOWN":
+            elif first.status == "UNKNOWN":  # no solution, but its bound still bounds the chain
                 self.warnings.append("a block found no solution within the time limit")
+                self.cache[("bound",) + key[1:]] = first.bound
         self.cache[key] = sol
         return sol
 
@@ -271,12 +276,19 @@ def _pareto_filter(points: list[_Point]) -> list[_Point]:
 
 def select_cpsat(stacked: StackedGraph, objective: Objective | str = Objective.ENERGY,
                  constraints: Constraints | None = None, *, time_limit_s: float = 10.0,
-                 workers: int = 1) -> Assignment:
+                 workers: int = 1, decompose: bool = True) -> Assignment:
     t0 = time.perf_counter()
     objective = Objective.parse(objective)
     constraints = constraints or Constraints()
     stacked = restrict_precision(stacked, constraints)
-    cs = ChainSolver(stacked, constraints, time_limit_s=time_limit_s, workers=workers)
+    if constraints.couples_blocks and decompose:
+        # Solve the relaxation without the global capacity by blocks; if its optimum fits, it is optimal.
+        relaxed = replace(constraints, weight_capacity_bytes={})
+        a = select_cpsat(stacked, objective, relaxed, time_limit_s=time_limit_s, workers=workers)
+        if _fits(stacked, a, constraints) and all(_fits(stacked, p, constraints) for p in a.pareto):
+            return replace(a, solve_time_s=time.perf_counter() - t0)
+        time_limit_s = max(0.05, time_limit_s - (time.perf_counter() - t0))
+    cs = ChainSolver(stacked, constraints, time_limit_s=time_limit_s, workers=workers, decompose=decompose)
     g = cs.grid
     c = constraints
     needs_front = (objective in (Objective.EDP, Objective.PARETO) or c.avg_power_cap_w is not None
@@ -321,6 +333,8 @@ def select_cpsat(stacked: StackedGraph, objective: Objective | str = Objective.E
             if best is None or key(p) < key(best[1]):
                 best = (U, p, tables, bpts)
         if best is None:
+            if cs.unknown:
+                return _fallback(stacked, objective, t0, time_limit_s)
             raise InfeasibleError("no assignment satisfies the constraints")
         U, p, tables, bpts = best
         units, starts, tstarts, span, dyn = cs.reconstruct(tables, U, p, bpts)
@@ -342,6 +356,8 @@ def select_cpsat(stacked: StackedGraph, objective: Objective | str = Objective.E
         for p in final:
             finals.append((U, p, tables, bpts))
     if not finals:
+        if cs.unknown:
+            return _fallback(stacked, objective, t0, time_limit_s)
         raise InfeasibleError("no assignment satisfies the constraints")
     # global Pareto filter across unit sets
     finals.sort(key=lambda x: (x[1].span, x[1].energy))
@@ -408,10 +424,27 @@ def _chain_bound(cs: ChainSolver, U, primary: str) -> int:
                 sol = cs.cache.get(("opt", b.signature, U, s, t, primary))
                 if sol is not None:
                     vals.append(v + sol.bound)
+                elif ("bound", b.signature, U, s, t, primary) in cs.cache:
+                    vals.append(v + cs.cache[("bound", b.signature, U, s, t, primary)])
             if vals:
                 nxt[t] = min(vals)
         cur = nxt
     return min(cur.values()) if cur else 0
+
+
+def _fallback(stacked: StackedGraph, objective: Objective, t0: float, time_limit_s: float) -> Assignment:
+    from lightcode.select.baselines import greedy
+
+    a = greedy(stacked, Objective.LATENCY if objective == Objective.LATENCY else Objective.ENERGY)
+    return replace(a, objective=objective, solve_time_s=time.perf_counter() - t0, warnings=(
+        f"the solver found no solution within the time limit ({time_limit_s:g} s); greedy fallback, no bound",))
+
+
+def _fits(stacked: StackedGraph, a: Assignment, c: Constraints) -> bool:
+    used: dict[str, float] = {}
+    for i, u in enumerate(a.units):
+        used[u] = used.get(u, 0.0) + stacked.graph.ops[i].weight_bytes
+    return all(used.get(u, 0.0) <= cap for u, cap in c.weight_capacity_bytes.items())
 
 
 def _check_budgets(a: Assignment, c: Constraints) -> None:

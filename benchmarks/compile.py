@@ -1,0 +1,122 @@
+"""Compile speed: Llama-2-7B prefill S=2048 on a hybrid system — build + exact select + simulate.
+
+Goals (issue 5): with the capture cached, build + exact select + simulate ≤ 1.0 s; cold, including the
+capture (empty disk cache), ≤ 10 s. Baseline in the same run: the authors' path search (lightcode.md §1.4)
+on the same stacked graph, for the ratio and for the heuristic's loss against the optimum. Then how the
+solve time grows with layers (prefixes of the 32-layer graph; the monolithic CP-SAT model beside the block
+decomposition) and with the sequence length. Figures printed, nothing asserted.
+
+    python -m benchmarks.compile [--system h100+ddot-b-4bit]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+
+
+def _prefix(g, n_layers: int):
+    """The graph up to the end of layer n_layers-1 (a cut): ops before it and the edges among them."""
+    last = max(i for i, o in enumerate(g.ops) if o.layer is not None and o.layer < n_layers)
+    ops = g.ops[: last + 1]
+    edges = [e for e in g.edges if e.dst <= last]
+    return g.replace_ops(ops, edges)
+
+
+def _row(*cols):
+    print("  ".join(f"{c:>12}" if not isinstance(c, str) else f"{c:<22}" for c in cols))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--system", default="h100+ddot-b-4bit")
+    ap.add_argument("--seq-len", type=int, default=2048)
+    ap.add_argument("--skip-monolithic", action="store_true")
+    args = ap.parse_args()
+    os.environ.setdefault("LIGHTCODE_CACHE_DIR", tempfile.mkdtemp(prefix="lightcode-bench-"))  # cold disk cache
+
+    t_cold0 = time.perf_counter()
+    import lightcode as lc
+    from lightcode.hardware.load import load_system
+    from lightcode.ir.stacked import StackedGraph
+    from lightcode.select import select
+    from lightcode.sim.simulate import simulate
+
+    sysm = load_system(args.system)
+    t0 = time.perf_counter()
+    g = lc.capture("llama2-7b", seq_len=args.seq_len)
+    t_capture = time.perf_counter() - t0
+    st = StackedGraph(g, sysm)
+    a = select(st, "energy")
+    simulate(st, a)
+    t_cold = time.perf_counter() - t_cold0
+    print(f"llama2-7b prefill S={args.seq_len} on {args.system}: {len(g.ops)} ops, {len(g.edges)} edges")
+    print(f"cold (imports + capture {t_capture:.2f} s + build + select energy + simulate): {t_cold:.2f} s "
+          f"(goal ≤ 10 s)")
+
+    print("\nwarm capture (cached):")
+    _row("objective", "build s", "select s", "simulate s", "total s", "status", "path-search s", "ratio")
+    for obj in ("latency", "energy", "edp", "pareto"):
+        t0 = time.perf_counter()
+        g2 = lc.capture("llama2-7b", seq_len=args.seq_len)
+        t1 = time.perf_counter()
+        st = StackedGraph(g2, sysm)
+        t2 = time.perf_counter()
+        a = select(st, obj)
+        t3 = time.perf_counter()
+        sim = simulate(st, a)
+        t4 = time.perf_counter()
+        hobj = "energy" if obj == "pareto" else obj
+        ps = select(st, hobj, method="path-search")
+        simulate(st, ps)
+        t5 = time.perf_counter()
+        _row(obj, f"{t2 - t1:.4f}", f"{t3 - t2:.4f}", f"{t4 - t3:.4f}", f"{t4 - t1:.3f}", a.status.value,
+             f"{t5 - t4:.4f}", f"{(t4 - t1) / (t5 - t4):.1f}×")
+        del t0, sim
+
+    print("\noptimum vs heuristics (simulated):")
+    _row("objective", "method", "latency s", "energy J", "EDP J·s", "loss")
+    for obj in ("latency", "energy", "edp"):
+        opt = simulate(st, select(st, obj))
+        ref = {"latency": opt.latency_s, "energy": opt.energy_j, "edp": opt.edp}[obj]
+        _row(obj, "exact", f"{opt.latency_s:.6g}", f"{opt.energy_j:.6g}", f"{opt.edp:.6g}", "0")
+        for m in ("all-electronic", "greedy", "path-search"):
+            h = simulate(st, select(st, obj, method=m))
+            v = {"latency": h.latency_s, "energy": h.energy_j, "edp": h.edp}[obj]
+            _row(obj, m, f"{h.latency_s:.6g}", f"{h.energy_j:.6g}", f"{h.edp:.6g}", f"{v / ref - 1:+.2%}")
+
+    print("\nsolve time vs layers (prefixes of the 32-layer graph; energy objective):")
+    _row("layers", "ops", "blocks s", "status", "monolithic s", "status", "gap")
+    for n in (1, 2, 4, 8, 16, 32):
+        gp = _prefix(g, n) if n < 32 else g
+        sp = StackedGraph(gp, sysm)
+        t0 = time.perf_counter()
+        a = select(sp, "energy")
+        tb = time.perf_counter() - t0
+        mono = ("", "", "")
+        if not args.skip_monolithic and n <= 4:
+            t0 = time.perf_counter()
+            m = select(sp, "energy", time_limit_s=20, decompose=False)  # one CP-SAT model for the whole graph
+            mono = (f"{time.perf_counter() - t0:.3f}", m.status.value, f"{m.gap:.2%}" if m.gap is not None else "-")
+        _row(str(n), str(len(gp.ops)), f"{tb:.3f}", a.status.value, *mono)
+
+    print("\nsolve time vs sequence length (32 layers; energy and latency):")
+    _row("seq_len", "capture s", "energy s", "latency s", "status")
+    for S in (128, 512, 1024, 2048, 4096):
+        t0 = time.perf_counter()
+        gs = lc.capture("llama2-7b", seq_len=S)
+        tc = time.perf_counter() - t0
+        ss = StackedGraph(gs, sysm)
+        t0 = time.perf_counter()
+        ae = select(ss, "energy")
+        te = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        al = select(ss, "latency")
+        tl = time.perf_counter() - t0
+        _row(str(S), f"{tc:.2f}", f"{te:.3f}", f"{tl:.3f}", f"{ae.status.value}/{al.status.value}")
+
+
+if __name__ == "__main__":
+    main()
