@@ -182,6 +182,8 @@ def cost_cmd(
                   f"{r['energy_ratio_vs_full']:.3f}", f"{r['kv_fraction_fetched']:.3f}",
                   f"{r['time_s']['selection_critical_path'] * 1e6:.1f}")
     Console().print(t)
+    if next(iter(res["methods"].values()))["beyond_trained_context"]:
+        typer.echo(f"note: context {context} is beyond {model}'s max_position_embeddings (priced with the same dims)")
     if not next(iter(res["methods"].values()))["fits_hbm"]:
         typer.echo("note: weights + full KV exceed the GPU's HBM capacity at this batch/context")
     if prism:

@@ -97,8 +97,6 @@ def step_cost(model: str, context: int, batch: int = 1, gpu: str = "h100", metho
     if sel.block <= 0 or sel.page <= 0:
         raise BadInputError("block and page sizes must be > 0 tokens")
     m = model_dims(model)
-    if m.max_context and context > m.max_context:
-        raise BadInputError(f"context {context} exceeds {model}'s max_position_embeddings {m.max_context}")
     g = _gpu(gpu).p
     b, n, L, hkv, dh = batch, context, m.layers, m.kv_heads, m.head_dim
     heads_total = b * L * hkv  # (user, layer, KV head) selections per step
@@ -139,6 +137,8 @@ def step_cost(model: str, context: int, batch: int = 1, gpu: str = "h100", metho
         "kv_fraction_fetched": kv_fetch_b / (b * n * m.kv_bytes_per_token),
         # selection cuts traffic, not capacity: the whole KV stays in HBM
         "fits_hbm": weights_b + b * n * m.kv_bytes_per_token <= g["hbm_capacity"],
+        # a cost model may price a longer context (same dims, e.g. Llama-3.1's 128K); flag it
+        "beyond_trained_context": bool(m.max_context and n > m.max_context),
         "photonic": photonic,
     }
 

