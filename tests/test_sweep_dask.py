@@ -20,7 +20,7 @@ TESTS = Path(__file__).parent
 SPEC = """name: resume
 models: [gpt2]
 seq_lens: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
-systems: [a, b]
+systems: [h100, a100]
 objectives: [latency]
 """
 

@@ -132,16 +132,17 @@ def reproduce(paper: str, out: Path, *, quick: bool = False, workers: int = 2,
         raise BadInputError(f"unknown paper {paper!r} (known: {', '.join(PAPERS)})")
     from lightcode.experiments.export import to_frame
     from lightcode.experiments.store import Store
-    from lightcode.experiments.sweep import run_sweep
+    from lightcode.experiments.sweep import open_client, run_sweep
 
     out.mkdir(parents=True, exist_ok=True)
     db = out / "reproduce.sqlite"
     plan = make_plan(quick)
     sweeps = specs(plan)
     summaries = {}
-    for name, spec in sweeps.items():
-        summaries[name] = run_sweep(spec, db, point_fn=point_fn or "lightcode.experiments.reproduce:mapping_point",
-                                    scheduler=scheduler, workers=workers, progress=progress)
+    with open_client(scheduler, workers) as client:  # one cluster for every sweep
+        for name, spec in sweeps.items():
+            summaries[name] = run_sweep(spec, db, point_fn=point_fn or "lightcode.experiments.reproduce:mapping_point",
+                                        scheduler=scheduler, workers=workers, progress=progress, client=client)
     with Store(db) as st:
         frames = {name: to_frame(st.rows(spec.spec_hash)) for name, spec in sweeps.items()}
         raw = {name: list(st.rows(spec.spec_hash)) for name, spec in sweeps.items()}

@@ -46,7 +46,8 @@ _LOST = ("KilledWorker", "CancelledError", "CommClosedError", "FutureCancelledEr
 
 def run_sweep(spec: SweepSpec, db: str | Path, *, point_fn: PointFn | str | None = None,
               scheduler: Optional[str] = None, workers: Optional[int] = None, retries: int = 1,
-              retry_errors: bool = False, progress: bool = True) -> SweepSummary:
+              retry_errors: bool = False, progress: bool = True, client: Any = None) -> SweepSummary:
+    """`client`: an open distributed.Client to reuse (several sweeps on one cluster); else one is made."""
     fn = resolve(point_fn)
     t0 = time.perf_counter()
     with Store(db) as store:
@@ -67,12 +68,14 @@ def run_sweep(spec: SweepSpec, db: str | Path, *, point_fn: PointFn | str | None
             counts[out["status"]] += 1
 
         with _progress(progress, len(todo), spec.name, len(points) - len(todo)) as advance:
-            if workers == 0 and scheduler is None:
+            if client is not None and todo:
+                _run_dask(client, fn, todo, h, retries, commit, lambda: advance(counts))
+            elif workers == 0 and scheduler is None:
                 for p in todo:
                     commit(p, _execute_local(fn, p.to_dict()))
                     advance(counts)
             elif todo:
-                with _client(scheduler, workers) as client:
+                with open_client(scheduler, workers) as client:
                     _run_dask(client, fn, todo, h, retries, commit, lambda: advance(counts))
     return SweepSummary(h, len(points), len(points) - len(todo), len(todo), counts["ok"], counts["error"],
                         time.perf_counter() - t0)
@@ -113,7 +116,11 @@ def _run_dask(client: Any, fn: PointFn, todo: list[Point], spec_hash: str, retri
 
 
 @contextmanager
-def _client(scheduler: Optional[str], workers: Optional[int]) -> Iterator[Any]:
+def open_client(scheduler: Optional[str], workers: Optional[int]) -> Iterator[Any]:
+    """A Client on `scheduler`, or on a fresh LocalCluster; None (in-process) for workers=0."""
+    if workers == 0 and scheduler is None:
+        yield None
+        return
     from distributed import Client, LocalCluster
 
     with ExitStack() as stack:
