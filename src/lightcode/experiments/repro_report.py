@@ -293,7 +293,7 @@ def fig_e2(res: dict, plan: Plan, out: Path) -> Path:
             ax.plot(plan.mux, [r["lat"]("latency", "optimal", c, m) * 1e3 for m in plan.mux], color=f"C{i}",
                     ls="--", label=f"latency-optimal, {p.cores}={c}")
         ax.axhline(r["gpu"] * 1e3, color="gray", ls=":", label="all-GPU")
-        ax.set(title=f"{plan.e2_model} S={plan.e2_len} — {p.label}", xlabel=f"{p.mux} (multiplexing)",
+        ax.set(title=f"{plan.e2_model} S={plan.e2_len} — {p.label}", xlabel=f"multiplexing factor ({p.mux})",
                ylabel="latency (ms)", xscale="log", yscale="log")
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=6, ncol=2)
