@@ -8,6 +8,8 @@ k/N of the oracle's blocks in expectation, whatever the attention looks like.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from lightcode.errors import BadInputError
@@ -74,11 +76,16 @@ def evaluate(cap, context: int, block: int, k: int, engines=en.ENGINES, *, mrr=N
     cfg = en.EngineConfig(d_sig=d_sig, reduction=reduction, mrr=mrr, seed=seed)
     layers = list(range(cap.n_layers)) if layers is None else list(layers)
     per: dict[str, dict[str, list]] = {e: {m: [] for m in METRICS} for e in engines}
+    secs = {e: 0.0 for e in engines}
     for li in layers:
         ld = layer_data(cap, li, pos, layout)
+        t0 = time.perf_counter()
         oracle = en.select(en.scores("oracle", ld, cfg, li), ld.n_valid, k)
+        t_oracle = time.perf_counter() - t0
         for e in engines:
+            t0 = time.perf_counter()
             sel = None if e == "full" else (oracle if e == "oracle" else en.select(en.scores(e, ld, cfg, li), ld.n_valid, k))
+            secs[e] += time.perf_counter() - t0 + (t_oracle if e == "oracle" else 0.0)
             for m, v in head_metrics(ld, sel, oracle, k).items():
                 per[e][m].append(v)
     out = {"context": context, "block": block, "k": k, "sink": sink, "window": window,
@@ -92,5 +99,6 @@ def evaluate(cap, context: int, block: int, k: int, engines=en.ENGINES, *, mrr=N
             if m in ("mass_recall", "block_recall"):
                 agg[m + "_p10_heads"] = float(np.percentile(a, 10))
         agg["per_head_mass_recall"] = [float(x) for x in np.concatenate(per[e]["mass_recall"])]
+        agg["selection_time_s"] = secs[e]  # scoring + top-k over all layers and heads (metrics excluded)
         out["engines"][e] = agg
     return out
