@@ -34,12 +34,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lengths", type=int, default=64)
     ap.add_argument("--model", default="llama2-7b")
     ap.add_argument("--fake", action="store_true", help="a trivial point function: measures the engine alone")
+    ap.add_argument("--no-heuristics", action="store_true", help="skip the greedy/path-search baselines per point")
     args = ap.parse_args(argv)
 
     spec = parse_spec({
         "name": "bench", "models": [args.model], "systems": SYSTEMS,
         "seq_lens": {"start": 16, "stop": 4096, "num": args.lengths, "scale": "log"},
-        "objectives": ["latency", "energy", "edp"], "time_limit_s": 10,
+        "objectives": ["latency", "energy", "edp"], "time_limit_s": 10, "heuristics": not args.no_heuristics,
     }, check_names=not args.fake)
     n = len(spec.points())
     fn = "benchmarks.sweep:_fake" if args.fake else None

@@ -17,7 +17,7 @@ PointFn = Callable[[dict[str, Any]], dict[str, Any]]
 
 def compile_kwargs(params: dict[str, Any]) -> dict[str, Any]:
     """The `run_compile` keyword arguments of a point (overrides are applied through the system)."""
-    return {
+    kw = {
         "system": system_arg(params),
         "phase": params["phase"],
         "seq_len": params.get("seq_len"),
@@ -30,6 +30,9 @@ def compile_kwargs(params: dict[str, Any]) -> dict[str, Any]:
         "time_limit_s": params.get("time_limit_s", 10.0),
         "corner": params.get("corner"),
     }
+    if params.get("heuristics", True) is False:  # only then: the pinned run_compile API has no such argument
+        kw["heuristics"] = False
+    return kw
 
 
 def system_arg(params: dict[str, Any]) -> str:

@@ -95,6 +95,7 @@ class SweepSpec(BaseModel):
     latency_budget_s: Optional[float] = Field(default=None, gt=0)
     energy_budget_j: Optional[float] = Field(default=None, gt=0)
     time_limit_s: float = Field(default=10.0, gt=0)
+    heuristics: bool = True  # also evaluate the greedy / path-search baselines (≈ 25 % of a point's time)
 
     @field_validator("batches")
     @classmethod
@@ -135,7 +136,8 @@ class SweepSpec(BaseModel):
                         Point(model=model, phase=phase, seq_len=seq_len, context=context, batch=batch,
                               system=system, corner=corner, objective=objective, dtype=self.dtype,
                               overrides=dict(sorted(ov.items())), latency_budget_s=self.latency_budget_s,
-                              energy_budget_j=self.energy_budget_j, time_limit_s=self.time_limit_s)
+                              energy_budget_j=self.energy_budget_j, time_limit_s=self.time_limit_s,
+                              heuristics=self.heuristics)
                     )
         return out
 
@@ -157,9 +159,13 @@ class Point:
     latency_budget_s: Optional[float] = None
     energy_budget_j: Optional[float] = None
     time_limit_s: float = 10.0
+    heuristics: bool = True
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        d = asdict(self)
+        if d["heuristics"]:  # the default stays out of the key: keys of earlier sweeps remain valid
+            del d["heuristics"]
+        return d
 
     @property
     def key(self) -> str:
