@@ -62,6 +62,7 @@ def test_length_range():
         ({"objectives": ["speed"]}, "objectives"),
         ({"batches": [0]}, "batches"),
         ({"phases": ["decode"]}, "needs contexts"),
+        ({"corners": ["typical"]}, "corners"),
     ],
 )
 def test_bad_specs(kw, msg):

@@ -85,7 +85,7 @@ class SweepSpec(BaseModel):
     contexts: Optional[Lengths] = None  # decode KV-cache lengths (one new token per step)
     batches: list[int] = [1]
     systems: list[str] = Field(min_length=1)
-    corners: list[Optional[str]] = [None]  # None: the system's own corner
+    corners: list[Optional[Literal["conservative", "baseline", "aggressive"]]] = [None]  # None: the system's own
     objectives: list[Objective] = ["latency", "energy"]
     # Parameter overrides: `grid` is a product over each key's values ("unit.param": [v1, v2, …]), merged
     # into each entry of `overrides` (explicit override sets). Keys name a unit parameter of the system.
