@@ -80,3 +80,7 @@ def test_cli_bad_spec_exits_2(tmp_path):
     r = subprocess.run([sys.executable, "-m", "lightcode.cli", "sweep", str(tmp_path / "missing.yaml")],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "not found" in r.stderr
+
+
+def test_repeated_values_run_once():
+    assert len(spec(seq_lens=[64, 64, 128]).points()) == len(spec().points())

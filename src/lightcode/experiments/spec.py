@@ -139,7 +139,7 @@ class SweepSpec(BaseModel):
                               energy_budget_j=self.energy_budget_j, time_limit_s=self.time_limit_s,
                               heuristics=self.heuristics)
                     )
-        return out
+        return list({p.key: p for p in out}.values())  # a value listed twice runs once (first position)
 
 
 @dataclass(frozen=True)
