@@ -131,7 +131,9 @@ def _why_e1(res: dict, p: Physics) -> str:
         head = ("The authors' PTU has a MAC energy and a DAC/ADC energy per converted number but no static, laser or "
                 "detector power, and their code counts no static energy at all, while our simulator charges each "
                 "used unit's static power over the whole makespan (the GPU's included); the 'dynamic' figure drops "
-                "the static share, i.e. it is the authors' accounting applied to our simulation")
+                "the static share, i.e. it is the authors' accounting applied to our simulation. Our GPU's energy "
+                "also comes from a utilisation-dependent power model rather than the authors' flat energy per MAC, "
+                "which sets the all-GPU reference differently")
     else:
         head = ("The DDot model charges laser power from its link budget, a DAC per encoded operand and an ADC per "
                 "output, detector/TIA, SRAM/DRAM traffic and its own static power, none of which the authors' "
@@ -228,9 +230,11 @@ def _why_e3(res: dict, p: Physics) -> str:
     if not rows:
         return ""
     if all(r["d_opt"] == 0 for r in rows):
+        where = ("all-GPU at every length" if all(r["ptu_en"] == 0 for r in rows) else
+                 f"all-GPU at {sum(r['ptu_en'] == 0 for r in rows)}/{len(rows)} (model, length) points")
         return ("Our two optima coincide at every length: with static power charged over the makespan, running "
-                "matmuls on this PTU costs more energy than it saves, so the energy optimum is the latency optimum "
-                "(all-GPU). The authors' energy mapping differs because their selection sums per-op energies "
+                f"matmuls on this PTU costs more energy than it saves, so the energy optimum is the latency optimum "
+                f"({where}). The authors' energy mapping differs because their selection sums per-op energies "
                 "without static power.")
     lo = [r for r in rows if r["d_opt"] > 0]
     return (f"The optima differ at {len(lo)}/{len(rows)} (model, length) points: the GPU is faster per matmul and "
