@@ -36,9 +36,8 @@ def head_metrics(ld: en.LayerData, sel: np.ndarray | None, oracle: np.ndarray, k
     bm = ld.block_mass()  # (Hkv, G, m, N)
     valid = np.arange(ld.nmax)[None, :] < n_valid[:, None]  # (m, N)
     cand = (bm * valid[None, None]).sum(-1)
-    if sel is None:
-        mass = np.ones(cand.shape)
-        brec = np.ones(sel.shape[:2] if sel is not None else (p.shape[0], p.shape[2]))
+    if sel is None:  # full attention keeps everything
+        mass, brec = np.ones(cand.shape), np.ones((p.shape[0], p.shape[2]))
     else:
         mass = (bm * sel[:, None]).sum(-1) / np.maximum(cand, 1e-30)
         brec = (sel & oracle).sum(-1) / k
