@@ -138,8 +138,10 @@ def reproduce(paper: str, out: Path, *, quick: bool = False, workers: int = 2,
     db = out / "reproduce.sqlite"
     plan = make_plan(quick)
     sweeps = specs(plan)
+    with Store(db) as st:  # a finished reproduction re-writes its report without starting a cluster
+        pending = any({p.key for p in spec.points()} - st.finished_keys(spec.spec_hash) for spec in sweeps.values())
     summaries = {}
-    with open_client(scheduler, workers) as client:  # one cluster for every sweep
+    with open_client(scheduler if pending else None, workers if pending else 0) as client:  # one cluster for all
         for name, spec in sweeps.items():
             summaries[name] = run_sweep(spec, db, point_fn=point_fn or "lightcode.experiments.reproduce:mapping_point",
                                         scheduler=scheduler, workers=workers, progress=progress, client=client)
