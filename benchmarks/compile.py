@@ -7,6 +7,7 @@ solve time grows with layers (prefixes of the 32-layer graph; the monolithic CP-
 decomposition) and with the sequence length. Figures printed, nothing asserted.
 
     python -m benchmarks.compile [--system h100+ddot-b-4bit]
+    LC_BENCH_GAPS=1 python -m benchmarks.compile      # heuristic losses per system, model and objective
 """
 
 from __future__ import annotations
@@ -118,5 +119,35 @@ def main() -> None:
         _row(str(S), f"{tc:.2f}", f"{te:.3f}", f"{tl:.3f}", f"{ae.status.value}/{al.status.value}")
 
 
-if __name__ == "__main__":
+if __name__ == "__main__" and not os.environ.get("LC_BENCH_GAPS"):
     main()
+
+
+def gaps(systems=("h100+ddot-b-4bit", "h100+ddot-l-8bit", "h100+ptu-lightcode", "h100+mrr-bank", "h100+mzi-mesh",
+                  "h100+pcm-crossbar", "a100+mrr-bank"),
+         models=(("gpt2", 128), ("llama2-7b", 2048))) -> None:
+    """Heuristic loss against the exact optimum per objective, per model and system (simulated values)."""
+    import lightcode as lc
+    from lightcode.hardware.load import load_system
+    from lightcode.ir.stacked import StackedGraph
+    from lightcode.select import select
+    from lightcode.sim.simulate import simulate
+
+    _row("model/system", "objective", "exact", "status", "select s", "greedy", "path-search", "all-electr.")
+    for model, S in models:
+        g = lc.capture(model, seq_len=S)
+        for name in systems:
+            st = StackedGraph(g, load_system(name))
+            for obj in ("latency", "energy", "edp"):
+                t0 = time.perf_counter()
+                a = select(st, obj)
+                ts = time.perf_counter() - t0
+                val = lambda s: {"latency": s.latency_s, "energy": s.energy_j, "edp": s.edp}[obj]  # noqa: E731
+                ref = val(simulate(st, a))
+                loss = [f"{val(simulate(st, select(st, obj, method=m))) / ref - 1:+.2%}"
+                        for m in ("greedy", "path-search", "all-electronic")]
+                _row(f"{model}/{name}", obj, f"{ref:.5g}", a.status.value, f"{ts:.3f}", *loss)
+
+
+if __name__ == "__main__" and os.environ.get("LC_BENCH_GAPS"):
+    gaps()

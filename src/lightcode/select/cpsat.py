@@ -111,6 +111,7 @@ class ChainSolver:
         self.cache: dict[tuple, object] = {}
         self.proven = True  # every solve used was OPTIMAL (and no front was truncated)
         self.unknown = False  # some solve ended without any solution (time limit)
+        self.thinned = False
         self.n_solves = 0
         self.warnings: list[str] = []
 
@@ -157,7 +158,8 @@ class ChainSolver:
 
     # --- one block: optimum or front -------------------------------------------------------------------
     def block_optimum(self, b: Block, U, s, t, primary: str) -> BlockSolution | None:
-        """primary "span": fastest, least energy among the fastest; "energy": the converse."""
+        """primary "span": fastest, least energy among the fastest; "energy" / "dyn": the least energy
+        (with / without static power), fastest among those."""
         key = ("opt", b.signature, U, s, t, primary)
         if key in self.cache:
             return self.cache[key]
@@ -169,8 +171,8 @@ class ChainSolver:
                 if primary == "span":
                     tie = bm.solve("energy", span_ub=first.span, time_limit_s=self.remaining(), workers=self.workers)
                 else:
-                    tie = bm.solve("span", energy_ub=first.objective, time_limit_s=self.remaining(),
-                                   workers=self.workers)
+                    tie = bm.solve("span", time_limit_s=self.remaining(), workers=self.workers,
+                                   **{f"{primary}_ub": first.objective})
                 sol = first
                 if tie.status in ("OPTIMAL", "FEASIBLE"):
                     sol = replace(tie, status=first.status, objective=first.objective, bound=first.bound)
@@ -187,16 +189,19 @@ class ChainSolver:
         bm = self.model(b, U, s, t)
         pts: list[BlockSolution] = []
         if bm is not None:
+            # The front in (dyn, span): every (dyn + c·span, span)-Pareto point is (dyn, span)-Pareto, and
+            # "least dyn under a deadline" proves in milliseconds where "least dyn + c·span under a deadline"
+            # timed out (Llama-2-7B attention block); the chain filter then works in (dyn + c·span, span).
             fastest = self.block_optimum(b, U, s, t, "span")
-            least = self.block_optimum(b, U, s, t, "energy")
+            least = self.block_optimum(b, U, s, t, "dyn")
             if fastest is not None and least is not None:
                 pts.append(least)
                 ub = least.span - 1
                 while ub >= fastest.span and len(pts) < MAX_FRONT_POINTS_PER_BLOCK:
-                    p = self._solve(bm, "energy", span_ub=ub)
+                    p = self._solve(bm, "dyn", span_ub=ub)
                     if p.status not in ("OPTIMAL", "FEASIBLE"):
                         break
-                    tie = bm.solve("span", energy_ub=p.objective, time_limit_s=self.remaining(), workers=self.workers)
+                    tie = bm.solve("span", dyn_ub=p.objective, time_limit_s=self.remaining(), workers=self.workers)
                     if tie.status in ("OPTIMAL", "FEASIBLE"):
                         p = replace(tie, status=p.status, objective=p.objective, bound=p.bound)
                     pts.append(p)
@@ -212,37 +217,63 @@ class ChainSolver:
         return pts
 
     # --- the chain ---------------------------------------------------------------------------------------
-    def chain(self, U, block_points, keep):
-        """Generic DP. block_points(b, U, s, t) -> list of BlockSolution; keep(list[_Point]) -> filtered.
-        Returns the per-step tables (for reconstruction) and the final points."""
+    def chain(self, U, block_points, keep: str):
+        """DP over the block chain. block_points(b, U, s, t) -> list of BlockSolution; keep: "pareto" (the
+        (span, energy) Pareto set per boundary unit), "span" or "energy" (the single best). Numpy arrays per
+        boundary unit: span, energy and back pointers (previous unit, previous index, block point)."""
+        import numpy as np
+
         tables = []
-        cur: dict = {None: [_Point(0, 0, ())]}
-        for bi, b in enumerate(self.blocks):
+        cur: dict = {None: (np.zeros(1, np.int64), np.zeros(1, np.int64))}
+        for b in self.blocks:
             nxt: dict = {}
             for t in self.states(b.exit, U):
-                cands = []
-                for s, pts in cur.items():
-                    if not pts:
-                        continue
+                sp, en, bs, bi_, bj = [], [], [], [], []
+                for si, (s, (cs_, ce)) in enumerate(cur.items()):
                     for j, bp in enumerate(block_points(b, U, s, t)):
-                        for pi, p in enumerate(pts):
-                            cands.append(_Point(p.span + bp.span, p.energy + bp.objective, (s, pi, t, j)))
-                nxt[t] = keep(cands)
-            tables.append(nxt)
-            cur = nxt
-        return tables, [p for pts in cur.values() for p in pts]
+                        sp.append(cs_ + bp.span)
+                        en.append(ce + bp.objective)
+                        bs.append(np.full(len(cs_), si))
+                        bi_.append(np.arange(len(cs_)))
+                        bj.append(np.full(len(cs_), j))
+                if not sp:
+                    continue
+                sp, en = np.concatenate(sp), np.concatenate(en)
+                bs, bi_, bj = np.concatenate(bs), np.concatenate(bi_), np.concatenate(bj)
+                if keep == "pareto":
+                    order = np.lexsort((en, sp))
+                    e_sorted = en[order]
+                    prev_min = np.concatenate(([np.iinfo(np.int64).max], np.minimum.accumulate(e_sorted)[:-1]))
+                    idx = order[e_sorted < prev_min]
+                    if len(idx) > MAX_CHAIN_FRONT:  # thin evenly: kept points stay achievable, front partial
+                        idx = idx[np.linspace(0, len(idx) - 1, MAX_CHAIN_FRONT).round().astype(int)]
+                        if not self.thinned:
+                            self.warnings.append(f"the chain front was thinned to {MAX_CHAIN_FRONT} points")
+                        self.thinned = True
+                        self.proven = False
+                else:
+                    key = sp if keep == "span" else en
+                    idx = np.array([int(np.lexsort((en if keep == "span" else sp, key))[0])])
+                states = list(cur)
+                nxt[t] = (sp[idx], en[idx])
+                nxt[("back", t)] = ([states[k] for k in bs[idx]], bi_[idx], bj[idx])
+            tables.append({k: v for k, v in nxt.items() if isinstance(k, tuple) and k and k[0] == "back"})
+            cur = {k: v for k, v in nxt.items() if not (isinstance(k, tuple) and k and k[0] == "back")}
+        final = [_Point(int(spans[k]), int(ens[k]), (t, k)) for t, (spans, ens) in cur.items() for k in range(len(spans))]
+        return tables, final
 
     def reconstruct(self, tables, U, point: _Point, block_points) -> tuple[list[str], list[float], dict, int, int]:
         """Units, start times (s) and transfer starts of a final chain point."""
         n = self.stacked.n_ops
         units = [""] * n
         starts_local: list[tuple[int, BlockSolution, Block]] = []
-        p = point
+        t, k = point.back
         for bi in range(len(self.blocks) - 1, -1, -1):
-            s, pi, t, j = p.back
-            bp = block_points(self.blocks[bi], U, s, t)[j]
+            prev_states, prev_idx, js = tables[bi][("back", t)]
+            s = prev_states[k]
+            bp = block_points(self.blocks[bi], U, s, t)[int(js[k])]
             starts_local.append((bi, bp, self.blocks[bi]))
-            p = tables[bi - 1][s][pi] if bi > 0 else None
+            t, k = s, int(prev_idx[k])
         starts = [0.0] * n
         tstarts: dict[int, float] = {}
         offset = 0
@@ -258,20 +289,6 @@ class ChainSolver:
             offset += bp.span
             dyn += bp.dyn
         return units, starts, tstarts, offset, dyn
-
-
-def _pareto_filter(points: list[_Point]) -> list[_Point]:
-    points = sorted(points, key=lambda p: (p.span, p.energy))
-    out = []
-    best = None
-    for p in points:
-        if best is None or p.energy < best:
-            out.append(p)
-            best = p.energy
-    if len(out) > MAX_CHAIN_FRONT:  # thin evenly; the kept points stay achievable but the front is partial
-        step = len(out) / MAX_CHAIN_FRONT
-        out = [out[int(i * step)] for i in range(MAX_CHAIN_FRONT - 1)] + [out[-1]]
-    return out
 
 
 def select_cpsat(stacked: StackedGraph, objective: Objective | str = Objective.ENERGY,
@@ -324,7 +341,7 @@ def select_cpsat(stacked: StackedGraph, objective: Objective | str = Objective.E
                 return [] if sol is None else [sol]
 
             key = (lambda p: p.span) if primary == "span" else (lambda p: p.energy)
-            tables, final = cs.chain(U, bpts, lambda pts, key=key: [min(pts, key=key)] if pts else [])
+            tables, final = cs.chain(U, bpts, primary)
             if not final:
                 continue
             p = min(final, key=key)
@@ -352,7 +369,7 @@ def select_cpsat(stacked: StackedGraph, objective: Objective | str = Objective.E
         def bpts(b, U_, s, t):
             return cs.block_front(b, U_, s, t)
 
-        tables, final = cs.chain(U, bpts, _pareto_filter)
+        tables, final = cs.chain(U, bpts, "pareto")
         for p in final:
             finals.append((U, p, tables, bpts))
     if not finals:
