@@ -26,8 +26,11 @@ objectives: [latency]
 
 
 def _rows(db: Path) -> list[tuple]:
-    with sqlite3.connect(db) as c:
-        return c.execute("SELECT point_key, status, finished_at FROM points").fetchall()
+    try:
+        with sqlite3.connect(db) as c:
+            return c.execute("SELECT point_key, status, finished_at FROM points").fetchall()
+    except sqlite3.OperationalError:  # the sweep has created the file but not yet its tables
+        return []
 
 
 def _sweep_cmd(spec: Path, db: Path) -> list[str]:
