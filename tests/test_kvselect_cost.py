@@ -76,3 +76,15 @@ def test_cli_cost_json(monkeypatch, capsys):
         assert e.code in (0, None)
     out = json.loads(capsys.readouterr().out)
     assert set(out["methods"]) == set(kc.METHODS)
+
+
+def test_photonic_compute_energy_keeps_engine_topk():
+    # the engine's top-k energy and the GPU's active energy both land in "compute"; neither overwrites the other
+    from lightcode.hardware.load import load_unit
+
+    g = load_unit("h100-sxm").p
+    u = load_unit("tfln-mrr", "baseline").params
+    r = kc.step_cost("qwen2.5-7b", 32768, 4, "h100", "photonic-signature")
+    gpu_active_w = (g["tdp"] - g["idle_power"] - g["hbm_bandwidth"] * g["hbm_energy"]) * g["active_power_fraction"]
+    want = gpu_active_w * r["time_s"]["gpu"] + r["photonic"]["evaluations"] * u["topk_energy"]
+    assert r["energy_breakdown_j"]["compute"] == pytest.approx(want, rel=1e-9)

@@ -123,7 +123,7 @@ def step_cost(model: str, context: int, batch: int = 1, gpu: str = "h100", metho
         for k_, v in pe.items():
             e[k_] = e.get(k_, 0.0) + v
     t_step = t_gpu + t_sel
-    e["compute"] = gpu_active_w * t_gpu
+    e["compute"] = e.get("compute", 0.0) + gpu_active_w * t_gpu  # keeps the engine's top-k energy
     e["static"] = e.get("static", 0.0) + g["idle_power"] * t_step
     if photonic:
         e["static"] += photonic["static_power_w"] * t_step  # always on, charged at the real query rate
