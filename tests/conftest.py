@@ -1,12 +1,17 @@
 """Test-session settings shared by all test files."""
 
+import atexit
 import os
+import shutil
 import tempfile
 
 import pytest
 
 # One capture cache per test session: each model is exported once, whatever the number of tests using it.
-os.environ.setdefault("LIGHTCODE_CACHE_DIR", tempfile.mkdtemp(prefix="lightcode-test-cache-"))
+if "LIGHTCODE_CACHE_DIR" not in os.environ:
+    _cache = tempfile.mkdtemp(prefix="lightcode-test-cache-")
+    os.environ["LIGHTCODE_CACHE_DIR"] = _cache
+    atexit.register(shutil.rmtree, _cache, ignore_errors=True)
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
