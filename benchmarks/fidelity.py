@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from typing import Callable
 
-from benchmarks import vidur_a100 as V
+from lightcode.hardware import vidur_a100 as V
 from lightcode.hardware.load import load_unit
 from lightcode.hardware.probe import decoder_decode_ops, decoder_prefill_ops, llama2_7b_layer_ops
 

@@ -8,25 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lightcode.hardware import vidur_a100 as V
 from lightcode.hardware.load import load_unit, read_unit
 from lightcode.hardware.probe import attention_op, decoder_prefill_ops, gemm_op, llama2_7b_layer_ops
 
 # Measured medians (ms), Llama-2-7B one decoder layer, TP=1, fp16, A100 80GB:
-# microsoft/vidur data/profiling/compute/a100/meta-llama/Llama-2-7b-hf/mlp.csv (llm_perf_models.md §2.2).
-# tokens: (QKV 4096->12288, O 4096->4096, up+gate 4096->22016, down 11008->4096, layer sum)
-# layer sum = 2 RMSNorm + QKV + rotary + O + up+gate + SiLU-mul + down + 2 residual adds (no attention).
-VIDUR_A100_MS = {
-    1: (0.065, 0.025, 0.116, 0.060, 0.292),
-    8: (0.063, 0.025, 0.111, 0.061, 0.285),
-    64: (0.067, 0.027, 0.116, 0.068, 0.305),
-    128: (0.074, 0.032, 0.157, 0.088, 0.386),
-    256: (0.112, 0.052, 0.229, 0.110, 0.561),
-    512: (0.234, 0.088, 0.402, 0.229, 1.049),
-    1024: (0.475, 0.176, 0.877, 0.431, 2.135),
-    2048: (0.979, 0.301, 1.694, 0.851, 4.200),
-    4096: (1.911, 0.611, 3.365, 1.604, 8.226),
-}
-OPS = ("qkv", "o", "up_gate", "down")
+# Measured A100 kernel medians (Vidur); their source and layout are documented in that module.
+VIDUR_A100_MS = V.MATMUL_MS
+OPS = V.OPS
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """Measured Llama-2-7B kernel medians on an A100 80GB (ms), TP=1, fp16.
 
 Source: microsoft/vidur data/profiling/compute/a100/meta-llama/Llama-2-7b-hf/mlp.csv, as summarised in
-/work/shared/reference/llm_perf_models.md §2.2. "qkv" is the fused 4096->12288 projection, "up_gate"
+the team reference notes (llm_perf_models.md §2.2). "qkv" is the fused 4096->12288 projection, "up_gate"
 the fused 4096->22016 one; "layer_sum" = 2 RMSNorms + QKV + rotary + O + up+gate + SiLU-mul + down +
 2 residual adds (attention excluded).
 """
