@@ -298,9 +298,39 @@ def _node_flops(n, raw: RawGraph, root, shapes, numel) -> tuple[int, list[Gemm]]
 def _eval_exprs(tpl: Template, length: int | None) -> dict[str, int]:
     if not tpl.exprs:
         return {}
+    fast = _eval_int_poly(tpl.exprs, tpl.raw.symbol, length)
+    if fast is not None:
+        return fast
     fn = _lambdified(tuple(tpl.exprs), tpl.raw.symbol)
     vals = fn(length)
     return {e: int(round(float(v))) for e, v in zip(tpl.exprs, vals)}
+
+
+def _eval_int_poly(exprs, symbol: str, length: int | None) -> dict[str, int] | None:
+    """Exact integer evaluation of the common expressions (`s70`, `2*s70`, `s70 + 1`) without sympy, whose
+    import alone (~0.5 s) was most of a cached capture; None if any expression needs more than + - * //."""
+    import ast
+    import operator
+
+    if length is None:
+        return None
+    ops = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.FloorDiv: operator.floordiv}
+
+    def ev(n):
+        if isinstance(n, ast.Constant) and type(n.value) is int:
+            return n.value
+        if isinstance(n, ast.Name) and n.id == symbol:
+            return length
+        if isinstance(n, ast.BinOp) and type(n.op) in ops:
+            return ops[type(n.op)](ev(n.left), ev(n.right))
+        if isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.USub):
+            return -ev(n.operand)
+        raise ValueError
+
+    try:
+        return {e: ev(ast.parse(e, mode="eval").body) for e in exprs}
+    except (ValueError, SyntaxError):
+        return None
 
 
 @lru_cache(maxsize=64)
@@ -447,12 +477,12 @@ def cache_dir() -> Path:
 @lru_cache(maxsize=1)
 def _code_version() -> str:
     """Hash of the capture code: a change to it invalidates cached templates."""
-    import torch
-    import transformers
+    # Package metadata, not `import torch` (~4 s): a cached capture must not pay for the libraries it skips.
+    from importlib.metadata import version
 
     here = Path(__file__).resolve().parent
     files = sorted(here.glob("*.py")) + sorted((here.parent / "passes").glob("*.py"))
-    h = hashlib.sha256(f"{torch.__version__}/{transformers.__version__}".encode())
+    h = hashlib.sha256(f"{version('torch')}/{version('transformers')}".encode())
     for f in files:
         h.update(f.read_bytes())
     return h.hexdigest()[:12]
