@@ -16,9 +16,9 @@ Method (DESIGN §2):
    front points, so each of its points is exact when every block front is.
 
 Integer grid (CP-SAT needs integers; Grid in blockmodel.py): the time unit τt is the power of ten at or below
-H/10⁶, H the largest block's serial horizon; the energy unit τe is the power of ten at or below both
-E/10⁹ (E the largest block's energy scale) and P_min·τt/10³, so static power enters with ≥ 3 significant
-digits. Durations and energies are rounded to the nearest grid unit; the simulator re-evaluates the chosen
+H/10⁶, H the largest block's serial time with every op on its fastest unit; the energy unit τe is the power
+of ten at or below both E/10⁹ (E the largest block's least energy) and P_min·τt/10³, so static power enters
+with ≥ 3 significant digits. Durations and energies are rounded to the nearest grid unit; the simulator re-evaluates the chosen
 assignment in floats, and the two agree within (ops on the critical path)·τt/2 in time and
 (ops + edges)·τe/2 + P·that in energy.
 """
@@ -41,25 +41,17 @@ MAX_CHAIN_FRONT = 4000
 
 
 def choose_grid(stacked: StackedGraph, blocks: list[Block]) -> Grid:
+    """Grid from the *cheapest* realization of each op: the optimum is made of ops of that order, while a
+    scale taken from the slowest realization (an MRR bank 2000× slower than the GPU on GPT-2) made τt
+    100× coarser than the GPU's kernels and the solver's makespan 0.13 % off the simulated one."""
     h_max = 0.0
     e_max = 0.0
     for b in blocks:
-        h = sum(max(r.cost.latency_s for r in stacked.realizations[i]) for i in b.ops)
-        e = sum(max(r.cost.total_energy_j for r in stacked.realizations[i]) for i in b.ops)
-        for i in b.ops:
-            for k in stacked.in_edges[i]:
-                ed = stacked.edges[k]
-                lat = en = 0.0
-                for a in stacked.units:
-                    for c in stacked.units:
-                        if a != c:
-                            tc = stacked.transfer_cost(a, c, ed.nbytes)
-                            lat, en = max(lat, tc.latency_s), max(en, tc.total_energy_j)
-                h += lat
-                e += en
+        h = sum(min(r.cost.latency_s for r in stacked.realizations[i]) for i in b.ops)
+        e = sum(min(r.cost.total_energy_j for r in stacked.realizations[i]) for i in b.ops)
         h_max, e_max = max(h_max, h), max(e_max, e)
     powers = [stacked.unit(u).static_power_w for u in stacked.units]
-    e_max += sum(powers) * h_max
+    e_max += min(powers) * h_max
     tau_t = 10.0 ** math.floor(math.log10(h_max / 1e6)) if h_max > 0 else 1e-9
     tau_e = 10.0 ** math.floor(math.log10(e_max / 1e9)) if e_max > 0 else 1e-12
     p_min = min((p for p in powers if p > 0), default=0.0)
