@@ -60,10 +60,13 @@ def repro_fake_point(params: dict) -> dict:
         return {"latency_s": 1e-5 * n * (1 + on_ptu * 5 / par), "energy_j": e,
                 "energy_breakdown_j": {"compute": 0.9 * e, "static": 0.1 * e},
                 "ops_by_unit": {"h100-sxm": 10 - on_ptu, ptu: on_ptu},
+                "gemms_by_unit": {"h100-sxm": 10 - on_ptu, ptu: on_ptu},
+                "utilisation": {"h100-sxm": 0.5, ptu: 0.1 * on_ptu}, "flops_by_unit": {"h100-sxm": 2e6 * n},
                 "units": [ptu] * on_ptu + ["h100-sxm"] * (10 - on_ptu)}
 
     opt = mapping(k if params["objective"] == "energy" else 0)
     out["result"].update({key: opt[key] for key in ("latency_s", "energy_j", "energy_breakdown_j", "ops_by_unit")})
     out["baseline"] = {"name": "all-electronic", "latency_s": 1e-5 * n, "energy_j": 1e-3 * n}
     out["mappings"] = {"optimal": opt, "all-electronic": mapping(0), "path-search": mapping(k)}
+    out.update(weight_elements=1e6, gemm_ops=10, fused_gemm_ops=0)
     return out

@@ -17,7 +17,7 @@ import math
 from pathlib import Path
 from typing import Any, Optional
 
-from lightcode.experiments.reproduce import MODELS, PHYSICS, Physics, Plan, git_commit, now
+from lightcode.experiments.reproduce import MODELS, PHYSICS, Physics, Plan, SingleRun, git_commit, load_single_run, now
 
 CLAIMS = {
     "e1": "(i) photonic hardware reduces energy by up to 50 % at maximum sequence length",
@@ -37,6 +37,17 @@ def _x(x: Optional[float]) -> str:
 
 def _ms(x: Optional[float]) -> str:
     return "n/a" if x is None or math.isnan(x) else f"{x * 1e3:.4g} ms"
+
+
+def _mj(x: Optional[float]) -> str:
+    return "n/a" if x is None or math.isnan(x) else f"{x * 1e3:.4g} mJ"
+
+
+def _vs(x: Optional[float]) -> str:
+    """A saving against all-GPU; a loss reads as a multiple of the all-GPU figure."""
+    if x is None or math.isnan(x):
+        return "n/a"
+    return f"{_pct(x)} below all-GPU" if x >= 0 else f"{_x(1 - x)} all-GPU"
 
 
 def _ok_rows(raw: dict, name: str, system: str, objective: str) -> list[dict[str, Any]]:
@@ -60,6 +71,12 @@ def _m(r: dict, name: str) -> dict[str, Any]:
 def _dyn(m: dict) -> float:
     """Energy without the static share: how the authors' code counts (no static or laser power)."""
     return m.get("energy_j", NAN) - (m.get("energy_breakdown_j") or {}).get("static", 0.0)
+
+
+def _compute_per_mac(m: dict) -> float:
+    """The mapping's compute energy per MAC (FLOPs / 2), all units together."""
+    flops = sum((m.get("flops_by_unit") or {}).values())
+    return (m.get("energy_breakdown_j") or {}).get("compute", NAN) / (flops / 2) if flops else NAN
 
 
 def _ptu(m: dict, p: Physics) -> int:
@@ -88,6 +105,7 @@ def e1(raw: dict, p: Physics, model: str) -> dict[str, Any]:
             "opt_ptu": _ptu(opt, p), "ps_ptu": _ptu(ps, p), "ops": sum((opt.get("ops_by_unit") or {}).values()),
             "ps_lat_ratio": ps.get("latency_s", NAN) / ae.get("latency_s", NAN),
             "opt_breakdown": opt.get("energy_breakdown_j") or {},
+            "ae_pj_per_mac": _compute_per_mac(ae),
         })
     return out
 
@@ -103,41 +121,46 @@ def _cell_e1(res: dict, p: Physics) -> str:
         best = max(pts, key=lambda q: -1 if math.isnan(q["opt_save"]) else q["opt_save"])
         parts.append(
             f"**{m}** S={last['len']}: energy-optimal saves {_pct(last['opt_save'])} ({last['opt_ptu']}/{last['ops']} ops "
-            f"on the PTU; best {_pct(best['opt_save'])} at S={best['len']}); the authors' mapping (path-search, "
-            f"{last['ps_ptu']} ops on the PTU) saves {_pct(last['ps_dyn_save'])} of dynamic energy, "
-            f"{_pct(last['ps_save'])} of total energy"
+            f"on the PTU; best {_pct(best['opt_save'])} at S={best['len']}); the authors' mapping ({last['ps_ptu']} ops "
+            f"on the PTU, {_x(last['ps_lat_ratio'])} the all-GPU time): dynamic energy {_vs(last['ps_dyn_save'])}, "
+            f"total energy {_vs(last['ps_save'])}"
         )
     return "<br>".join(parts)
 
 
-def _why_e1(res: dict, p: Physics) -> str:
+def _why_e1(res: dict, p: Physics, one: SingleRun) -> str:
+    pts = {m: res[(m, p.key)]["pts"] for m in MODELS if res[(m, p.key)]["pts"]}
     bits = []
-    for m in MODELS:
-        pts = res[(m, p.key)]["pts"]
-        if not pts:
-            continue
-        q = pts[-1]
-        brk = {k: v for k, v in q["opt_breakdown"].items() if v}
-        tot = sum(brk.values()) or 1.0
-        top = ", ".join(f"{k} {100 * v / tot:.0f} %" for k, v in sorted(brk.items(), key=lambda kv: -kv[1])[:3])
-        if q["opt_ptu"] == 0 and q["ps_ptu"] > 0 and q["ps_save"] < q["ps_dyn_save"]:
-            verdict = (f"the authors' mapping runs {q['ps_lat_ratio']:.3g}× longer than all-GPU and the static "
-                       f"energy of that time outweighs its cheaper MACs, so the energy optimum keeps every op on the GPU")
-        else:
-            verdict = (f"the energy optimum puts {q['opt_ptu']}/{q['ops']} ops on the photonic unit; the authors' "
-                       f"mapping runs {q['ps_lat_ratio']:.3g}× as long as all-GPU")
-        bits.append(f"{m} at S={q['len']}: {verdict}; the optimum's energy is {top}")
+    for m, q in pts.items():
+        bits.append(f"{m}: the authors' mapping takes {_x(q[0]['ps_lat_ratio'])} the all-GPU time at S={q[0]['len']} "
+                    f"and {_x(q[-1]['ps_lat_ratio'])} at S={q[-1]['len']}")
+    last = [q[-1] for q in pts.values()]
     if p.key == "authors":
-        head = ("The authors' PTU has a MAC energy and a DAC/ADC energy per converted number but no static, laser or "
-                "detector power, and their code counts no static energy at all, while our simulator charges each "
-                "used unit's static power over the whole makespan (the GPU's included); the 'dynamic' figure drops "
-                "the static share, i.e. it is the authors' accounting applied to our simulation. Our GPU's energy "
-                "also comes from a utilisation-dependent power model rather than the authors' flat energy per MAC, "
-                "which sets the all-GPU reference differently")
+        head = ("Their PTU and their accounting have no static power; our simulator charges every used unit's static "
+                "power (the GPU's idle power included) over the makespan")
+        if last and all(q["ps_save"] < 0 < q["ps_dyn_save"] for q in last):
+            head += (". The single-core PTU stretches the makespan so much that static energy outweighs the "
+                     "cheaper MACs: the authors' mapping saves dynamic energy but costs total energy")
+            if all(q["opt_ptu"] == 0 for q in last):
+                head += ", and our energy optimum keeps every op on the GPU at maximum length"
+        per_mac = [q["ae_pj_per_mac"] for q in last if not math.isnan(q["ae_pj_per_mac"])]
+        if per_mac:
+            head += (f". The dynamic saving exceeds their 'up to 50 %' mainly because our GPU spends "
+                     f"{min(per_mac) * 1e12:.2g}–{max(per_mac) * 1e12:.2g} pJ of compute energy per MAC "
+                     f"(utilisation-based power model) where theirs charges a flat {one.gpu_mac_j * 1e12:.2g} pJ"
+                     if all(q["ps_dyn_save"] > 0.5 for q in last) else
+                     f". Our GPU spends {min(per_mac) * 1e12:.2g}–{max(per_mac) * 1e12:.2g} pJ of compute energy "
+                     f"per MAC (utilisation-based power model) where theirs charges a flat "
+                     f"{one.gpu_mac_j * 1e12:.2g} pJ")
     else:
-        head = ("The DDot model charges laser power from its link budget, a DAC per encoded operand and an ADC per "
-                "output, detector/TIA, SRAM/DRAM traffic and its own static power, none of which the authors' "
-                "constants contain, and runs matmuls at its own tiling-limited rate")
+        head = ("DDot adds laser power from its link budget, a DAC per operand, an ADC per output, detector/TIA, "
+                "memory traffic and its own static power, none of which the authors' constants contain")
+        if last and all(q["opt_save"] > 0 for q in last):
+            head += ", but runs GEMMs fast enough that the photonic mapping saves total energy"
+        if pts and all(q[-1]["opt_save"] < q[0]["opt_save"] and q[-1]["ps_lat_ratio"] > q[0]["ps_lat_ratio"]
+                       for q in pts.values()):
+            head += ("; the saving shrinks with length as the photonic run time, and the static energy over it, "
+                     "grows relative to all-GPU")
     return head + ". " + ("; ".join(bits) + "." if bits else "")
 
 
@@ -184,21 +207,17 @@ def _cell_e2(r: dict, p: Physics) -> str:
 def _why_e2(r: dict, p: Physics, plan: Plan) -> str:
     if "mux_gain" not in r:
         return ""
-    law = ("The authors' PTU time is ⌈⌈D/M⌉/cores⌉·K cycles, so M and cores divide matmul time until the GPU's "
-           "own ops, the transfers and the per-transfer conversion delay dominate" if p.key == "authors" else
-           "In DDot, wavelengths shorten each reduction slice and tiles take row tiles in parallel, but ceil "
-           "losses on small GEMMs and weight streaming bound the speed-up, and more wavelengths or tiles also "
-           "need more laser power")
-    faster = "slower" if r["ps_best"] > r["gpu"] else "faster"
+    law = ("Their PTU time is ⌈⌈D/M⌉/cores⌉·K cycles, so M and cores divide matmul time" if p.key == "authors" else
+           "In DDot, wavelengths shorten each reduction slice and tiles take row tiles in parallel, bounded by ceil "
+           "losses on small GEMMs and weight streaming")
     quirk = ""
     if r["cores_gain"] > r["c1"] / r["c0"] * 1.05:
-        quirk = (f" The {p.cores} gain exceeds {r['c1'] // r['c0']}× because the authors' model both spreads each op "
-                 f"over all cores and lets as many ops run at once as there are cores (a quirk of their code, kept).")
-    return (f"{law}. For {plan.e2_model} at S={plan.e2_len} the authors' mapping takes "
-            f"{_ms(r['lat']('energy', 'path-search', r['c0'], r['m0']))} at {p.cores}={r['c0']}, {p.mux}={r['m0']} and "
-            f"{_ms(r['ps_best'])} at {r['c1']}×{r['m1']}, {faster} than all-GPU ({_ms(r['gpu'])}); the "
-            f"assignment factor compares that mapping with our latency optimum, so it is large exactly when the "
-            f"photonic unit is slow.{quirk}")
+        quirk = (f" (more than {r['c1'] // r['c0']}× because their model both spreads an op over all cores and runs "
+                 f"as many ops at once as there are cores — a quirk of their code, kept)")
+    faster = "slower" if r["ps_best"] > r["gpu"] else "faster"
+    return (f"{law}{quirk}. At {p.cores}={r['c1']}, {p.mux}={r['m1']} the authors' mapping ({_ms(r['ps_best'])}) is "
+            f"still {faster} than all-GPU ({_ms(r['gpu'])}); the assignment factor compares it with our latency "
+            f"optimum, so it is large exactly when the photonic unit is slow.")
 
 
 # --- E3: latency- vs energy-objective mappings -----------------------------------------------------
@@ -232,14 +251,95 @@ def _why_e3(res: dict, p: Physics) -> str:
     if all(r["d_opt"] == 0 for r in rows):
         where = ("all-GPU at every length" if all(r["ptu_en"] == 0 for r in rows) else
                  f"all-GPU at {sum(r['ptu_en'] == 0 for r in rows)}/{len(rows)} (model, length) points")
-        return ("Our two optima coincide at every length: with static power charged over the makespan, running "
-                f"matmuls on this PTU costs more energy than it saves, so the energy optimum is the latency optimum "
-                f"({where}). The authors' energy mapping differs because their selection sums per-op energies "
-                "without static power.")
+        return ("Our two optima coincide at every length: with static power charged over the makespan, this PTU "
+                f"costs more energy than it saves, so the energy optimum is the latency optimum ({where}). The "
+                "authors' energy mapping differs because their selection sums per-op energies without static power.")
     lo = [r for r in rows if r["d_opt"] > 0]
-    return (f"The optima differ at {len(lo)}/{len(rows)} (model, length) points: the GPU is faster per matmul and "
-            f"the photonic unit cheaper per MAC once conversions are amortised, so the energy objective moves "
-            f"large GEMMs to the photonic unit and the latency objective keeps (most of) them on the GPU.")
+    return (f"The optima differ at {len(lo)}/{len(rows)} (model, length) points: the GPU is faster per GEMM, the "
+            f"photonic unit cheaper per MAC once conversions are amortised, so the energy objective moves GEMMs to "
+            f"the photonic unit and the latency objective keeps more of them on the GPU.")
+
+
+# --- S: the authors' one published run (GPT-2 prefill S=50, energy objective) ---------------------------
+def single(raw: dict, p: Physics, one: SingleRun) -> dict[str, Any]:
+    rows = [r for r in _ok_rows(raw, "single", p.system, one.objective)
+            if r["params"]["model"] == one.model and r["params"]["seq_len"] == one.seq_len]
+    out: dict[str, Any] = {"note": _errors_note(raw, "single") or "no run"}
+    if not rows:
+        return out
+    res = rows[0]["result"]
+    w = res.get("weight_elements", NAN)
+    for name in ("path-search", "optimal", "all-electronic"):
+        m = _m(rows[0], name)
+        g = m.get("gemms_by_unit") or {}
+        out[name] = {
+            "energy": m.get("energy_j", NAN), "dyn": _dyn(m), "lat": m.get("latency_s", NAN),
+            "dyn_mem_node": _dyn(m) + w * one.weight_memory_node_j,
+            "static": (m.get("energy_breakdown_j") or {}).get("static", NAN),
+            "ptu_ops": _ptu(m, p), "ptu_gemms": int(g.get(p.ptu, 0)), "gemms": int(sum(g.values())),
+            "ptu_busy": (m.get("utilisation") or {}).get(p.ptu, NAN),
+        }
+    out.update(weights=w, gemm_ops=res.get("gemm_ops"), fused=res.get("fused_gemm_ops"))
+    return out
+
+
+def _cell_single(r: dict, p: Physics) -> str:
+    if "path-search" not in r:
+        return f"n/a ({r['note']})"
+    a, o = r["path-search"], r["optimal"]
+    return (f"authors' mapping: {a['ptu_gemms']}/{a['gemms']} GEMMs ({a['ptu_ops']} ops) on the PTU, makespan "
+            f"{_ms(a['lat'])}, dynamic energy {_mj(a['dyn'])} ({_mj(a['dyn_mem_node'])} with their HBM memory-node "
+            f"energy per weight), total {_mj(a['energy'])} with static power; our energy optimum: "
+            f"{o['ptu_gemms']}/{o['gemms']} GEMMs on the PTU, {_mj(o['energy'])}")
+
+
+def _single_section(rs: dict, one: SingleRun) -> list[str]:
+    a, f = PHYSICS
+    ra, rf = rs[a.key], rs[f.key]
+    cols = [(f"ours, {a.label}: authors' mapping", ra.get("path-search")),
+            (f"ours, {a.label}: energy optimum", ra.get("optimal")),
+            (f"ours, {f.label}: energy optimum", rf.get("optimal"))]
+    cols = [(h, c) for h, c in cols if c]
+    v = lambda c, k, fmt: fmt(c[k]) if c else "n/a"  # noqa: E731
+    L = [f"## The authors' one published run: {one.model} {one.phase} S={one.seq_len}, {one.objective} objective", "",
+         f"Their numbers: {one.source}, hardware {one.hardware}. Ours: `{a.system}` and `{f.system}` "
+         f"(CPU not modelled; the GPU does the electronic work).", "",
+         "| | paper / repo | " + " | ".join(h for h, _ in cols) + " |", "|---|---|" + "---|" * len(cols)]
+    rows = [
+        ("total energy", _mj(one.energy_j), "energy", _mj),
+        ("dynamic energy (no static power)", "= total (no static power modelled)", "dyn", _mj),
+        (f"dynamic + their {one.weight_memory_node_j * 1e12:.4g} pJ HBM memory node per weight", "(included)",
+         "dyn_mem_node", _mj),
+        ("static energy", "not modelled", "static", _mj),
+        ("makespan", _ms(one.makespan_s), "lat", _ms),
+        ("PTU busy (share of makespan)", "n/a", "ptu_busy", _pct),
+    ]
+    for label, paper, key, fmt in rows:
+        L.append(f"| {label} | {paper} | " + " | ".join(v(c, key, fmt) for _, c in cols) + " |")
+    L.append(f"| GEMMs on the PTU | {one.ptu_gemms}/{one.ptu_capable_gemms} | "
+             + " | ".join(f"{c['ptu_gemms']}/{c['gemms']} ({c['ptu_ops']} ops)" for _, c in cols) + " |")
+    L.append("")
+    if "path-search" in ra:
+        ps = ra["path-search"]
+        gap = one.energy_j - ps["dyn_mem_node"]
+        L.append(
+            f"Op count: our capture has {ra['gemm_ops']} GEMM ops holding {ps['gemms']} GEMMs — {ra['fused']} of them "
+            f"fused attention ops carrying both QK^T and AV — where their Relay graph has one op per GEMM; so "
+            f"{ps['ptu_gemms']}/{ps['gemms']} GEMMs is the same mapping as their {one.ptu_gemms}/{one.ptu_capable_gemms}. "
+            f"Makespan: our PTU is busy {_pct(ps['ptu_busy'])} of {_ms(ps['lat'])} (their cycle formula and constants), "
+            f"so the rest of their {_ms(one.makespan_s)} is their electronic side (by lightcode.md §2.2's reading, "
+            f"element-wise GPU ops at about one element per cycle on one SM; also a 1-core CPU and 10 ns per SRAM "
+            f"crossing, even PTU→PTU), which we model as a roofline H100. Energy: their total has no static power; our dynamic energy "
+            f"{_mj(ps['dyn'])} plus their {one.weight_memory_node_j * 1e12:.4g} pJ HBM memory node on each of "
+            f"{ra['weights'] / 1e6:.1f} M weights gives {_mj(ps['dyn_mem_node'])}, "
+            + (f"{_mj(gap)} short of their {_mj(one.energy_j)} — their per-number SRAM traffic of activations and "
+               f"their GPU energy functions, not in any available file, are the likely remainder"
+               if gap > 0 else f"{_mj(-gap)} above their {_mj(one.energy_j)}")
+            + f". With the GPU's static power over the makespan the same mapping costs {_mj(ps['energy'])}, so our "
+            f"energy optimum keeps {ra['optimal']['gemms'] - ra['optimal']['ptu_gemms']}/{ra['optimal']['gemms']} "
+            f"GEMMs on the GPU.")
+        L.append("")
+    return L
 
 
 # --- figures ---------------------------------------------------------------------------------------------
@@ -337,6 +437,8 @@ def write(out: Path, plan: Plan, frames: dict, raw: dict, summaries: dict, *, qu
     r1 = {(m, p.key): e1(raw, p, m) for m in MODELS for p in PHYSICS}
     r2 = {p.key: e2(raw, p, plan) for p in PHYSICS}
     r3 = {(m, p.key): e3(raw, p, m) for m in MODELS for p in PHYSICS}
+    one = load_single_run()
+    rs = {p.key: single(raw, p, one) for p in PHYSICS}
     figs = [fig_e1(r1, out), fig_e2(r2, plan, out), fig_e3(r3, out)]
     a, f = PHYSICS
     total = sum(s.total for s in summaries.values())
@@ -363,21 +465,26 @@ def write(out: Path, plan: Plan, frames: dict, raw: dict, summaries: dict, *, qu
         f"| {CLAIMS['e2']} | {_cell_e2(r2['authors'], a)} | {_cell_e2(r2['fuller'], f)} |",
         f"| {CLAIMS['e3']} | " + "<br>".join(f"**{m}**: {_cell_e3(r3[(m, 'authors')])}" for m in MODELS)
         + " | " + "<br>".join(f"**{m}**: {_cell_e3(r3[(m, 'fuller')])}" for m in MODELS) + " |",
+        f"| (repo) {one.model} {one.phase} S={one.seq_len}, {one.objective} objective: {_mj(one.energy_j)} total, "
+        f"makespan {_ms(one.makespan_s)}, {one.ptu_gemms}/{one.ptu_capable_gemms} GEMMs on the PTU | "
+        f"{_cell_single(rs[a.key], a)} | {_cell_single(rs[f.key], f)} |",
         "",
         "## Why they differ",
         "",
     ]
-    L += [f"- **(i), {p.label}.** {_why_e1(r1, p)}" for p in PHYSICS]
+    L += [f"- **(i), {p.label}.** {_why_e1(r1, p, one)}" for p in PHYSICS]
     L += [f"- **(ii), {p.label}.** {_why_e2(r2[p.key], p, plan)}" for p in PHYSICS]
     L += [f"- **(iii), {p.label}.** {_why_e3(r3, p)}" for p in PHYSICS]
-    L += ["", "## Details", "", "### E1 — energy vs sequence length (J)", "",
-          "| model | physics | S | all-GPU | energy-optimal | saving | PTU ops | authors' mapping | dynamic saving | total saving |",
+    L += ["- **Single run.** See the next section.", ""]
+    L += _single_section(rs, one)
+    L += ["## Details", "", "### E1 — energy vs sequence length (J)", "",
+          "| model | physics | S | all-GPU | energy-optimal | saving | PTU ops | authors' mapping | its dynamic energy | its total energy |",
           "|---|---|---|---|---|---|---|---|---|---|"]
     for m in MODELS:
         for p in PHYSICS:
             for q in r1[(m, p.key)]["pts"]:
                 L.append(f"| {m} | {p.key} | {q['len']} | {q['ae']:.4g} | {q['opt']:.4g} | {_pct(q['opt_save'])} | "
-                         f"{q['opt_ptu']}/{q['ops']} | {q['ps']:.4g} | {_pct(q['ps_dyn_save'])} | {_pct(q['ps_save'])} |")
+                         f"{q['opt_ptu']}/{q['ops']} | {q['ps']:.4g} | {_vs(q['ps_dyn_save'])} | {_vs(q['ps_save'])} |")
     L += ["", f"### E2 — latency, {plan.e2_model} prefill S={plan.e2_len}", ""]
     for p in PHYSICS:
         r = r2[p.key]
@@ -410,6 +517,9 @@ def write(out: Path, plan: Plan, frames: dict, raw: dict, summaries: dict, *, qu
         "e2": {k: {kk: v.get(kk) for kk in ("mux_gain", "cores_gain", "hw_gain", "assign_gain", "combined", "gpu", "ps_best")}
                for k, v in r2.items()},
         "e3": {f"{m}/{k}": v["rows"] for (m, k), v in r3.items()},
+        "single_run": {"paper": {"energy_j": one.energy_j, "makespan_s": one.makespan_s, "ptu_gemms": one.ptu_gemms,
+                                 "ptu_capable_gemms": one.ptu_capable_gemms, "source": one.source},
+                       **{k: v for k, v in rs.items()}},
     }
     (out / "reproduction.json").write_text(json.dumps(summary, indent=1, default=str))
     return path

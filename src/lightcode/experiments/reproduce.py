@@ -25,6 +25,7 @@ from lightcode.experiments.spec import SweepSpec, parse_spec
 
 PAPERS = ("lightcode-2025",)
 MODELS = ("gpt2", "llama2-7b")
+PAPER_DIR = Path(__file__).parent / "papers"
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,46 @@ class Plan:
     cores: list[int]
     mux: list[int]
     time_limit_s: float
+
+
+@dataclass(frozen=True)
+class SingleRun:
+    """The authors' one published run (papers/lightcode-2025.yaml), in SI units."""
+
+    source: str
+    model: str
+    phase: str
+    seq_len: int
+    objective: str
+    hardware: str
+    energy_j: float
+    makespan_s: float
+    ptu_gemms: int
+    ptu_capable_gemms: int
+    weight_memory_node_j: float  # the authors' per-element HBM memory-node energy, not charged by our model
+    weight_memory_node_source: str
+    gpu_mac_j: float  # the authors' flat GPU energy per MAC
+
+
+def load_single_run(paper: str = "lightcode-2025") -> SingleRun:
+    import yaml
+
+    from lightcode.hardware.quantity import QuantityError, parse_value
+
+    path = PAPER_DIR / f"{paper}.yaml"
+    try:
+        doc = yaml.safe_load(path.read_text())
+        r, acc = doc["single_run"], doc["authors_accounting"]["weight_memory_node_energy"]
+        return SingleRun(
+            source=str(r["source"]), model=str(r["model"]), phase=str(r["phase"]), seq_len=int(r["seq_len"]),
+            objective=str(r["objective"]), hardware=str(r["hardware"]),
+            energy_j=parse_value(r["energy"]["value"], "J"), makespan_s=parse_value(r["makespan"]["value"], "s"),
+            ptu_gemms=int(r["ptu_gemms"]["value"]), ptu_capable_gemms=int(r["ptu_capable_gemms"]["value"]),
+            weight_memory_node_j=parse_value(acc["value"], "J"), weight_memory_node_source=str(acc["source"]),
+            gpu_mac_j=parse_value(doc["authors_accounting"]["gpu_mac_energy"]["value"], "J"),
+        )
+    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, QuantityError) as e:
+        raise BadInputError(f"{path}: bad paper file ({type(e).__name__}: {e})") from None
 
 
 def max_positions(model: str) -> int:
@@ -81,8 +122,13 @@ def make_plan(quick: bool) -> Plan:
 
 
 def specs(plan: Plan) -> dict[str, SweepSpec]:
-    """One sweep per (experiment, model/physics); E3 reads E1's runs (both objectives at every length)."""
-    out: dict[str, SweepSpec] = {}
+    """One sweep per (experiment, model/physics); E3 reads E1's runs (both objectives at every length);
+    "single" is the authors' one published run (GPT-2 S=50, energy objective) under both physics."""
+    one = load_single_run()
+    out: dict[str, SweepSpec] = {"single": parse_spec({
+        "name": "repro-single", "models": [one.model], "phases": [one.phase], "seq_lens": [one.seq_len],
+        "systems": [p.system for p in PHYSICS], "objectives": [one.objective], "time_limit_s": plan.time_limit_s,
+    })}
     for m in MODELS:
         out[f"lengths-{m}"] = parse_spec({
             "name": f"repro-lengths-{m}", "models": [m], "seq_lens": plan.lengths[m],
@@ -112,14 +158,25 @@ def mapping_point(params: dict[str, Any]) -> dict[str, Any]:
         out["system"] = params["system"]
     maps = {"optimal": res.chosen, "all-electronic": res.baseline}
     maps.update((res.heuristics or {}).get(res.objective, {}))
-    out["mappings"] = {name: _mapping_summary(m, units=name in ("optimal", "path-search")) for name, m in maps.items()}
+    gemms = [len(op.gemms) for op in res.graph.ops]
+    out["mappings"] = {name: _mapping_summary(m, gemms, units=name in ("optimal", "path-search"))
+                       for name, m in maps.items()}
+    from lightcode.ir.opgraph import DTYPE_BYTES
+
+    out["weight_elements"] = res.graph.parameter_bytes / DTYPE_BYTES[res.graph.dtype]
+    out["gemm_ops"] = sum(1 for g in gemms if g)
+    out["fused_gemm_ops"] = sum(1 for g in gemms if g > 1)  # e.g. attention: QK^T and AV in one op
     return out
 
 
-def _mapping_summary(m: Any, *, units: bool) -> dict[str, Any]:
+def _mapping_summary(m: Any, gemms: list[int], *, units: bool) -> dict[str, Any]:
     s = m.sim
+    by_unit: dict[str, int] = {}
+    for u, g in zip(m.assignment.units, gemms):
+        by_unit[u] = by_unit.get(u, 0) + g
     d = {"latency_s": s.latency_s, "energy_j": s.energy_j, "energy_breakdown_j": dict(s.energy_breakdown_j),
-         "ops_by_unit": dict(s.ops_by_unit)}
+         "ops_by_unit": dict(s.ops_by_unit), "gemms_by_unit": by_unit, "utilisation": dict(s.utilisation),
+         "flops_by_unit": dict(s.flops_by_unit)}
     if units:
         d["units"] = list(m.assignment.units)
     return d
