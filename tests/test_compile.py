@@ -98,7 +98,15 @@ def test_cli_json_out_and_errors(run_cli, tmp_path):
     code, _, err = run_cli("compile", "gpt2", "--seq-len", "16", "--objective", "speed")
     assert code == 2 and "latency" in err
     code, _, err = run_cli("compile", "gpt2", "--seq-len", "16", "--latency-budget", "1e-9")
-    assert code == 3 and "fastest achievable" in err
+    assert code == 3 and "fastest achievable" in err and "Traceback" not in err
+    code, _, err = run_cli("compile", "gpt2", "--seq-len", "16", "--energy-budget", "1e-9")
+    assert code == 3 and "least achievable energy" in err and err.count("\n") == 1
+    # a time-out is FEASIBLE with its gap and a warning, exit 0 (never reported optimal)
+    code, stdout, err = run_cli("compile", "gpt2", "--seq-len", "16", "--objective", "latency", "--time-limit",
+                                "1e-9", "--json")
+    d = json.loads(stdout)
+    assert code == 0 and err.startswith("warning:") and "time limit" in err
+    assert d["solver"]["status"] == "FEASIBLE" and 0 <= d["solver"]["gap"] < 1
 
     code, stdout, _ = run_cli("compile", "gpt2", "--seq-len", "16")
     assert code == 0 and "all-electronic" in stdout and "energy" in stdout

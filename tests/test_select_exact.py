@@ -137,11 +137,12 @@ def test_block_decomposition_equals_monolithic():
 
 def test_front_edp_and_budgets():
     g, system = layered_instance(2, static_ptu=0.0, slots=1)
-    system.units["gpu"].static_power_w = 1.0
+    system.units["gpu"].static_power_w = 0.01
+    system.units["ptu"].rate /= 10  # a slow, frugal PTU: the fastest and the least-energy mappings differ
     sg = StackedGraph(g, system)
     front = select(sg, "pareto", time_limit_s=30)
     pts = front.pareto
-    assert pts and all(p.latency_s <= q.latency_s and p.energy_j >= q.energy_j for p, q in zip(pts, pts[1:]))
+    assert len(pts) >= 3 and all(p.latency_s <= q.latency_s and p.energy_j >= q.energy_j for p, q in zip(pts, pts[1:]))
     lat = select(sg, "latency")
     en = select(sg, "energy")
     assert pts[0].latency_s == pytest.approx(lat.latency_s, rel=1e-9)
@@ -153,6 +154,12 @@ def test_front_edp_and_budgets():
     b = select(sg, "energy", Constraints(latency_budget_s=budget))
     assert b.latency_s <= budget * (1 + 1e-9)
     assert b.energy_j == pytest.approx(min(p.energy_j for p in pts if p.latency_s <= budget), rel=1e-9)
+    # both budgets, jointly infeasible: the value named is the least energy *within* the latency budget
+    from lightcode.errors import InfeasibleError
+
+    assert en.latency_s > budget and b.energy_j > en.energy_j * (1 + 1e-6)
+    with pytest.raises(InfeasibleError, match=f"least achievable energy {b.energy_j:.6g} J"):
+        select(sg, "latency", Constraints(latency_budget_s=budget, energy_budget_j=en.energy_j))
 
 
 def test_weight_capacity_binding_and_not():
@@ -216,3 +223,21 @@ def test_grid_follows_the_fast_units_not_a_hopeless_one():
         assert set(a.units) == {"gpu"}
         got = sim.latency_s if objective == "latency" else sim.energy_j
         assert a.objective_value == pytest.approx(got, rel=1e-7)
+
+
+def test_time_out_is_feasible_with_gap_never_optimal():
+    """A time limit already spent when the first block is solved: the best heuristic, FEASIBLE, with the gap
+    to a bound that needs no search, and a warning; never OPTIMAL (issue 5, bad input)."""
+    g, system = layered_instance(3)
+    sg = StackedGraph(g, system)
+    for objective in ("latency", "energy", "edp"):
+        opt = select(sg, objective)
+        a = select(sg, objective, time_limit_s=1e-9)
+        assert opt.status == Status.OPTIMAL and a.status == Status.FEASIBLE
+        assert a.warnings and "time limit" in a.warnings[-1]
+        sim = simulate(sg, a)
+        got = {"latency": sim.latency_s, "energy": sim.energy_j, "edp": sim.edp}[objective]
+        assert a.objective_value == pytest.approx(got, rel=1e-12) and got >= opt.objective_value * (1 - 1e-9)
+        if objective != "edp":  # scalar objectives carry a bound: 0 < bound ≤ optimum, gap consistent
+            assert 0 < a.bound <= opt.objective_value * (1 + 1e-9)
+            assert a.gap == pytest.approx((a.objective_value - a.bound) / a.objective_value)

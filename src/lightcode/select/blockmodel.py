@@ -258,7 +258,7 @@ class BlockModel:
             for var, val in self._hint:
                 model.add_hint(var, val)
         solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = max(0.01, time_limit_s)
+        solver.parameters.max_time_in_seconds = max(0.0, time_limit_s)
         solver.parameters.num_workers = workers
         for k, v in SOLVER_PARAMS.items():
             setattr(solver.parameters, k, getattr(cp_model, v) if isinstance(v, str) else v)

@@ -103,6 +103,7 @@ class ChainSolver:
         self.cache: dict[tuple, object] = {}
         self.proven = True  # every solve used was OPTIMAL (and no front was truncated)
         self.unknown = False  # some solve ended without any solution (time limit)
+        self.timed_out = False  # some solve hit the time limit
         self.thinned = False
         self.n_solves = 0
         self.warnings: list[str] = []
@@ -137,13 +138,15 @@ class ChainSolver:
         return self.models[key]
 
     def remaining(self) -> float:
-        return max(0.05, self.deadline - time.perf_counter())
+        # no floor: past the deadline a solve gets 0 s and ends UNKNOWN at once, so --time-limit is honoured
+        return max(0.0, self.deadline - time.perf_counter())
 
     def _solve(self, bm: BlockModel, minimise: str, **kw) -> BlockSolution:
         self.n_solves += 1
         sol = bm.solve(minimise, time_limit_s=self.remaining(), workers=self.workers, **kw)
-        if sol.status in ("FEASIBLE", "UNKNOWN"):
+        if sol.status in ("FEASIBLE", "UNKNOWN"):  # CP-SAT ends so only at its time limit
             self.proven = False
+            self.timed_out = True
         if sol.status == "UNKNOWN":
             self.unknown = True
         return sol
@@ -170,9 +173,35 @@ class ChainSolver:
                     sol = replace(tie, status=first.status, objective=first.objective, bound=first.bound)
             elif first.status == "UNKNOWN":  # no solution, but its bound still bounds the chain
                 self.warnings.append("a block found no solution within the time limit")
-                self.cache[("bound",) + key[1:]] = first.bound
+                self.cache[("bound",) + key[1:]] = max(first.bound, self.block_lower_bound(b, U, t, primary))
         self.cache[key] = sol
         return sol
+
+    def block_lower_bound(self, b: Block, U, t, primary: str) -> int:
+        """A bound that needs no search (CP-SAT stopped at 0 s reports 0): the span is at least the longest
+        dependency path and the work per core (all ops on their fastest allowed unit, transfers free; ops
+        with one unit load that unit); energy: every op on its least-energy unit plus U's static power over
+        that span."""
+        st, g = self.stacked, self.grid
+        inside = set(b.ops)
+        finish: dict[int, int] = {}
+        dyn = work = 0
+        pinned: dict[str, int] = {}
+        for i in b.ops:
+            reals = [r for r in st.realizations[i] if r.unit in U and (i != b.exit or t is None or r.unit == t)]
+            if not reals:
+                return 0
+            d = min(g.t(r.cost.latency_s) for r in reals)
+            ready = max((finish[st.edges[k].src] for k in st.in_edges[i] if st.edges[k].src in inside), default=0)
+            finish[i] = ready + d
+            work += d
+            if len(reals) == 1:
+                pinned[reals[0].unit] = pinned.get(reals[0].unit, 0) + d
+            dyn += min(g.e(r.cost.total_energy_j) for r in reals)
+        slots = {u: max(1, int(st.unit(u).slots)) for u in U}
+        span = max([max(finish.values(), default=0), -(-work // sum(slots.values()))]
+                   + [-(-w // slots[u]) for u, w in pinned.items()])
+        return {"span": span, "dyn": dyn}.get(primary, dyn + self.static_coef(U) * span)
 
     def block_front(self, b: Block, U, s, t) -> list[BlockSolution]:
         key = ("front", b.signature, U, s, t)
@@ -296,7 +325,7 @@ def select_cpsat(stacked: StackedGraph, objective: Objective | str = Objective.E
         a = select_cpsat(stacked, objective, relaxed, time_limit_s=time_limit_s, workers=workers)
         if _fits(stacked, a, constraints) and all(_fits(stacked, p, constraints) for p in a.pareto):
             return replace(a, solve_time_s=time.perf_counter() - t0)
-        time_limit_s = max(0.05, time_limit_s - (time.perf_counter() - t0))
+        time_limit_s = max(0.0, time_limit_s - (time.perf_counter() - t0))
     cs = ChainSolver(stacked, constraints, time_limit_s=time_limit_s, workers=workers, decompose=decompose)
     g = cs.grid
     c = constraints
@@ -313,9 +342,10 @@ def select_cpsat(stacked: StackedGraph, objective: Objective | str = Objective.E
         if bound is not None and obj_value:
             gap = max(0.0, (obj_value - bound) / abs(obj_value))
         warns = list(dict.fromkeys(cs.warnings))
-        if status == Status.FEASIBLE:
-            warns.append(f"solver stopped before proving optimality (time limit {time_limit_s:g} s); "
-                         f"gap {gap if gap is not None else float('nan'):.3g}")
+        if cs.timed_out:  # (other reasons not to claim optimality carry their own warning)
+            gap_txt = f"gap {gap:.3g}" if gap is not None else "no proven bound"
+            warns.append(f"solver stopped at the time limit ({time_limit_s:g} s) before proving optimality; "
+                         f"{gap_txt}; raise --time-limit")
         return Assignment(
             units=tuple(units), method="cpsat", objective=objective, status=status,
             objective_value=obj_value, bound=bound, gap=gap, solve_time_s=time.perf_counter() - t0,
@@ -334,16 +364,16 @@ def select_cpsat(stacked: StackedGraph, objective: Objective | str = Objective.E
 
             key = (lambda p: p.span) if primary == "span" else (lambda p: p.energy)
             tables, final = cs.chain(U, bpts, primary)
+            lb_best = min(lb_best, _chain_bound(cs, U, primary))  # also for a U whose chain timed out
             if not final:
                 continue
             p = min(final, key=key)
-            lb = _chain_bound(cs, U, primary)
-            lb_best = min(lb_best, lb)
             if best is None or key(p) < key(best[1]):
                 best = (U, p, tables, bpts)
         if best is None:
             if cs.unknown:
-                return _fallback(stacked, objective, t0, time_limit_s)
+                lb = lb_best * (g.time_s if primary == "span" else g.energy_j) if lb_best < math.inf else None
+                return _fallback(stacked, objective, c, t0, time_limit_s, lb)
             raise InfeasibleError("no assignment satisfies the constraints")
         U, p, tables, bpts = best
         units, starts, tstarts, span, dyn = cs.reconstruct(tables, U, p, bpts)
@@ -366,7 +396,7 @@ def select_cpsat(stacked: StackedGraph, objective: Objective | str = Objective.E
             finals.append((U, p, tables, bpts))
     if not finals:
         if cs.unknown:
-            return _fallback(stacked, objective, t0, time_limit_s)
+            return _fallback(stacked, objective, c, t0, time_limit_s, None)
         raise InfeasibleError("no assignment satisfies the constraints")
     # global Pareto filter across unit sets
     finals.sort(key=lambda x: (x[1].span, x[1].energy))
@@ -384,9 +414,10 @@ def select_cpsat(stacked: StackedGraph, objective: Objective | str = Objective.E
             raise InfeasibleError(f"latency budget {c.latency_budget_s:.6g} s is below the fastest achievable "
                                   f"latency {t_min:.6g} s; raise --latency-budget to at least that")
     if c.energy_budget_j is not None:
+        within = feas  # the least energy under the latency budget is the tightest achievable value
         feas = [f for f in feas if f[1].energy * g.energy_j <= c.energy_budget_j * (1 + 1e-9)]
         if not feas:
-            e_lo = min(f[1].energy for f in front) * g.energy_j
+            e_lo = min(f[1].energy for f in within) * g.energy_j
             raise InfeasibleError(f"energy budget {c.energy_budget_j:.6g} J is below the least achievable "
                                   f"energy {e_lo:.6g} J under the other constraints; raise --energy-budget")
     if c.avg_power_cap_w is not None:
@@ -435,18 +466,43 @@ def _chain_bound(cs: ChainSolver, U, primary: str) -> int:
                     vals.append(v + sol.bound)
                 elif ("bound", b.signature, U, s, t, primary) in cs.cache:
                     vals.append(v + cs.cache[("bound", b.signature, U, s, t, primary)])
+                elif ("opt", b.signature, U, s, t, primary) not in cs.cache and cs.model(b, U, s, t) is not None:
+                    vals.append(v + cs.block_lower_bound(b, U, t, primary))  # never reached: a time-out upstream
             if vals:
                 nxt[t] = min(vals)
         cur = nxt
     return min(cur.values()) if cur else 0
 
 
-def _fallback(stacked: StackedGraph, objective: Objective, t0: float, time_limit_s: float) -> Assignment:
-    from lightcode.select.baselines import greedy
+def _fallback(stacked: StackedGraph, objective: Objective, c: Constraints, t0: float, time_limit_s: float,
+              bound: float | None) -> Assignment:
+    """Some block found no solution in time: the best heuristic mapping that meets the constraints, judged by
+    the simulator, FEASIBLE with the gap to the blocks' proven bound (None where no bound is known)."""
+    from lightcode.select.baselines import all_electronic, greedy
+    from lightcode.select.pathsearch import path_search
+    from lightcode.sim.simulate import simulate
 
-    a = greedy(stacked, Objective.LATENCY if objective == Objective.LATENCY else Objective.ENERGY)
-    return replace(a, objective=objective, solve_time_s=time.perf_counter() - t0, warnings=(
-        f"the solver found no solution within the time limit ({time_limit_s:g} s); greedy fallback, no bound",))
+    hobj = Objective.LATENCY if objective == Objective.LATENCY else Objective.ENERGY
+    best = None
+    for a in (greedy(stacked, hobj), path_search(stacked, hobj), all_electronic(stacked, hobj)):
+        sim = simulate(stacked, a)
+        ok = _fits(stacked, a, c) and (c.latency_budget_s is None or sim.latency_s <= c.latency_budget_s) and \
+            (c.energy_budget_j is None or sim.energy_j <= c.energy_budget_j) and \
+            (c.avg_power_cap_w is None or sim.energy_j <= c.avg_power_cap_w * sim.latency_s)
+        v = {Objective.LATENCY: sim.latency_s, Objective.ENERGY: sim.energy_j}.get(objective, sim.edp)
+        if ok and (best is None or v < best[0]):
+            best = (v, a, sim)
+    if best is None:
+        raise InfeasibleError(f"no mapping meeting the constraints was found within the time limit "
+                              f"({time_limit_s:g} s), nor proven impossible; raise --time-limit")
+    v, a, sim = best
+    gap = max(0.0, (v - bound) / v) if bound is not None and v > 0 else None
+    gap_txt = f"gap {gap:.3g} to the proven bound" if gap is not None else "no proven bound"
+    return replace(a, method="cpsat", objective=objective, status=Status.FEASIBLE, objective_value=v,
+                   bound=bound, gap=gap, latency_s=sim.latency_s, energy_j=sim.energy_j,
+                   solve_time_s=time.perf_counter() - t0, warnings=(
+        f"the solver found no solution within the time limit ({time_limit_s:g} s): best heuristic "
+        f"({a.method}) used, {gap_txt}; raise --time-limit",))
 
 
 def _fits(stacked: StackedGraph, a: Assignment, c: Constraints) -> bool:
