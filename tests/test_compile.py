@@ -110,3 +110,29 @@ def test_cli_json_out_and_errors(run_cli, tmp_path):
 
     code, stdout, _ = run_cli("compile", "gpt2", "--seq-len", "16")
     assert code == 0 and "all-electronic" in stdout and "energy" in stdout
+
+
+def test_trace_one_track_per_unit_core_and_link(gpt2, tmp_path):
+    """The Perfetto trace of a hybrid mapping: a process per unit and per used link, a thread per core, every
+    op and transfer once as a complete event in µs within the makespan."""
+    r = run_compile(gpt2, system=SYSTEM, objective="energy", heuristics=False)
+    st, sched = r.stacked, r.sim.schedule
+    obj = json.loads(r.write_trace(tmp_path / "trace.json").read_text())
+    validate_trace(obj)
+    evs = obj["traceEvents"]
+    procs = {e["pid"]: e["args"]["name"] for e in evs if e["name"] == "process_name"}
+    links = {ev.resource for ev in sched.events if ev.kind == "transfer"}
+    assert links and len(set(r.assignment.units)) == 2  # the mapping really is hybrid
+    assert sorted(procs.values()) == sorted(list(st.units) + [f"link {x}" for x in links])
+    threads = {(e["pid"], e["tid"]) for e in evs if e["name"] == "thread_name"}
+    for pid, name in procs.items():
+        cores = st.unit(name).slots if name in st.units else 1
+        assert {t for p, t in threads if p == pid} == set(range(cores))
+    xs = [e for e in evs if e["ph"] == "X"]
+    assert sum(e["cat"] != "transfer" for e in xs) == len(gpt2.ops)
+    assert sum(e["cat"] == "transfer" for e in xs) == len(sched.transfer_event)
+    assert max(e["ts"] + e["dur"] for e in xs) == pytest.approx(r.latency_s * 1e6, rel=1e-9)
+    index = {o.name: i for i, o in enumerate(gpt2.ops)}
+    for e in xs:
+        if e["cat"] != "transfer":
+            assert procs[e["pid"]] == r.assignment.units[index[e["name"]]]

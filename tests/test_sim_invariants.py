@@ -76,3 +76,12 @@ def test_trace_validator_rejects_bad_events():
         validate_trace({"traceEvents": [{"ph": "X", "name": "a", "pid": 1, "tid": 0, "ts": 0.0}]})
     with pytest.raises(ValueError):
         validate_trace({"events": []})
+    with pytest.raises(ValueError, match="integers"):
+        validate_trace({"traceEvents": [{"ph": "X", "name": "a", "pid": "1", "tid": 0, "ts": 0.0, "dur": 1.0}]})
+    named = [{"ph": "M", "name": "process_name", "pid": 1, "tid": 0, "args": {"name": "gpu"}},
+             {"ph": "M", "name": "thread_name", "pid": 1, "tid": 0, "args": {"name": "core 0"}}]
+    validate_trace({"traceEvents": named + [{"ph": "X", "name": "a", "pid": 1, "tid": 0, "ts": 0, "dur": 1.5}]})
+    with pytest.raises(ValueError, match="names"):  # a track no metadata names
+        validate_trace({"traceEvents": named + [{"ph": "X", "name": "a", "pid": 1, "tid": 1, "ts": 0, "dur": 1}]})
+    with pytest.raises(ValueError, match="negative"):
+        validate_trace({"traceEvents": named + [{"ph": "X", "name": "a", "pid": 1, "tid": 0, "ts": 0, "dur": -1}]})

@@ -54,26 +54,44 @@ def trace_events(stacked: StackedGraph, sim: SimResult) -> dict:
 
 
 def validate_trace(obj: dict) -> None:
-    """Check the fields the trace-event format requires (raises ValueError)."""
+    """Check what the trace-event format (JSON Object Format) requires and Perfetto's importer relies on:
+    a `traceEvents` list; every event has `ph`, `name` and integer `pid`/`tid`; complete events ("X") have
+    numeric `ts`/`dur` in µs, both ≥ 0; metadata events ("M") are known names with `args`; every complete
+    event lies on a process and thread that metadata names. Raises ValueError."""
     if not isinstance(obj, dict) or not isinstance(obj.get("traceEvents"), list):
         raise ValueError("a trace is an object with a 'traceEvents' list")
+    if obj.get("displayTimeUnit", "ms") not in ("ms", "ns"):
+        raise ValueError("displayTimeUnit must be 'ms' or 'ns'")
+    procs, threads, used = set(), set(), set()
     for k, ev in enumerate(obj["traceEvents"]):
         for f in ("ph", "name", "pid", "tid"):
             if f not in ev:
                 raise ValueError(f"event {k} lacks {f!r}")
+        if not all(isinstance(ev[f], int) and not isinstance(ev[f], bool) for f in ("pid", "tid")):
+            raise ValueError(f"event {k}: 'pid' and 'tid' must be integers")
         if ev["ph"] == "X":
-            if not isinstance(ev.get("ts"), (int, float)) or not isinstance(ev.get("dur"), (int, float)):
+            if not all(isinstance(ev.get(f), (int, float)) and not isinstance(ev.get(f), bool) for f in ("ts", "dur")):
                 raise ValueError(f"complete event {k} needs numeric 'ts' and 'dur' (µs)")
             if ev["dur"] < 0 or ev["ts"] < 0:
                 raise ValueError(f"complete event {k} has a negative time")
+            used.add((ev["pid"], ev["tid"]))
         elif ev["ph"] == "M":
             if ev["name"] not in ("process_name", "thread_name", "process_sort_index", "thread_sort_index",
                                   "process_labels"):
                 raise ValueError(f"metadata event {k} has unknown name {ev['name']!r}")
             if not isinstance(ev.get("args"), dict):
                 raise ValueError(f"metadata event {k} needs 'args'")
+            if ev["name"] in ("process_name", "thread_name") and not isinstance(ev["args"].get("name"), str):
+                raise ValueError(f"metadata event {k} needs args.name (a string)")
+            if ev["name"] == "process_name":
+                procs.add(ev["pid"])
+            elif ev["name"] == "thread_name":
+                threads.add((ev["pid"], ev["tid"]))
         else:
             raise ValueError(f"event {k}: unexpected phase {ev['ph']!r}")
+    for pid, tid in sorted(used):
+        if pid not in procs or (pid, tid) not in threads:
+            raise ValueError(f"complete events on pid {pid} tid {tid}, which no process/thread_name names")
 
 
 def write_trace(stacked: StackedGraph, sim: SimResult, path: str | Path) -> Path:
