@@ -169,6 +169,17 @@ def mapping_point(params: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def warm_capture(model: str) -> None:
+    """Fill the capture caches (in this worker and on disk) for `model`'s prefill template."""
+    from lightcode.errors import LightcodeError
+    from lightcode.frontend.capture import capture
+
+    try:
+        capture(model, seq_len=16)
+    except LightcodeError:  # the sweep's points will record the error
+        pass
+
+
 def _mapping_summary(m: Any, gemms: list[int], *, units: bool) -> dict[str, Any]:
     s = m.sim
     by_unit: dict[str, int] = {}
@@ -199,6 +210,10 @@ def reproduce(paper: str, out: Path, *, quick: bool = False, workers: int = 2,
         pending = any({p.key for p in spec.points()} - st.finished_keys(spec.spec_hash) for spec in sweeps.values())
     summaries = {}
     with open_client(scheduler if pending else None, workers if pending else 0) as client:  # one cluster for all
+        if client is not None and point_fn is None:
+            # One capture per model, the models in parallel on different workers, before the sweeps: otherwise
+            # every worker exports the same model at once (the disk cache then serves every other point).
+            client.gather(client.map(warm_capture, list(MODELS), pure=False))
         for name, spec in sweeps.items():
             summaries[name] = run_sweep(spec, db, point_fn=point_fn or "lightcode.experiments.reproduce:mapping_point",
                                         scheduler=scheduler, workers=workers, progress=progress, client=client)
