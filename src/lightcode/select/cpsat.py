@@ -240,7 +240,8 @@ class ChainSolver:
     # --- the chain ---------------------------------------------------------------------------------------
     def chain(self, U, block_points, keep: str):
         """DP over the block chain. block_points(b, U, s, t) -> list of BlockSolution; keep: "pareto" (the
-        (span, energy) Pareto set per boundary unit), "span" or "energy" (the single best). Numpy arrays per
+        (span, energy) Pareto set per boundary unit), "hull" (its lower convex hull's vertices: enough for
+        EDP, see _lower_hull), "span" or "energy" (the single best). Numpy arrays per
         boundary unit: span, energy and back pointers (previous unit, previous index, block point)."""
         import numpy as np
 
@@ -261,11 +262,13 @@ class ChainSolver:
                     continue
                 sp, en = np.concatenate(sp), np.concatenate(en)
                 bs, bi_, bj = np.concatenate(bs), np.concatenate(bi_), np.concatenate(bj)
-                if keep == "pareto":
+                if keep in ("pareto", "hull"):
                     order = np.lexsort((en, sp))
                     e_sorted = en[order]
                     prev_min = np.concatenate(([np.iinfo(np.int64).max], np.minimum.accumulate(e_sorted)[:-1]))
                     idx = order[e_sorted < prev_min]
+                    if keep == "hull":
+                        idx = idx[_lower_hull(sp[idx].tolist(), en[idx].tolist())]
                     if len(idx) > MAX_CHAIN_FRONT:  # thin evenly: kept points stay achievable, front partial
                         idx = idx[np.linspace(0, len(idx) - 1, MAX_CHAIN_FRONT).round().astype(int)]
                         if not self.thinned:
@@ -386,12 +389,15 @@ def select_cpsat(stacked: StackedGraph, objective: Objective | str = Objective.E
         return a
 
     # --- fronts: EDP, Pareto, budgets, power cap -------------------------------------------------------
+    # EDP alone needs only hull vertices (exact, and the chain front can no longer need thinning)
+    keep = "hull" if objective == Objective.EDP and c.latency_budget_s is None and c.energy_budget_j is None \
+        and c.avg_power_cap_w is None else "pareto"
     finals = []
     for U in cs.unit_sets():
         def bpts(b, U_, s, t):
             return cs.block_front(b, U_, s, t)
 
-        tables, final = cs.chain(U, bpts, "pareto")
+        tables, final = cs.chain(U, bpts, keep)
         for p in final:
             finals.append((U, p, tables, bpts))
     if not finals:
@@ -451,6 +457,24 @@ def select_cpsat(stacked: StackedGraph, objective: Objective | str = Objective.E
         v = f[1].span * g.time_s
     a = assignment_of(f, v)
     return replace(a, bound=v if a.status == Status.OPTIMAL else None, gap=0.0 if a.status == Status.OPTIMAL else None)
+
+
+def _lower_hull(xs: list[int], ys: list[int]) -> list[int]:
+    """Positions of the lower convex hull's vertices of Pareto points sorted by x ascending (y descending).
+
+    Why this is enough for EDP: E·T is quasi-concave and increasing on the positive quadrant, so over any
+    finite set its minimum is at a vertex of the set's lower-left convex hull; and a chain prefix that is no
+    such vertex of its own partial-sum set cannot be the prefix of one (p = Σλ·sᵢ ⇒ p + q = Σλ·(sᵢ + q)).
+    Exact integers: spans × energies overflow int64."""
+    hull: list[int] = []
+    for k in range(len(xs)):
+        while len(hull) >= 2:
+            o, a = hull[-2], hull[-1]
+            if (xs[a] - xs[o]) * (ys[k] - ys[o]) - (ys[a] - ys[o]) * (xs[k] - xs[o]) > 0:
+                break
+            hull.pop()
+        hull.append(k)
+    return hull
 
 
 def _chain_bound(cs: ChainSolver, U, primary: str) -> int:
