@@ -93,8 +93,9 @@ def test_cli_json_out_and_errors(run_cli, tmp_path):
     validate_trace(json.loads((out / "trace.json").read_text()))
     assert json.loads((out / "report.json").read_text())["result"]["ops_total"] == d["result"]["ops_total"]
 
-    code, _, err = run_cli("compile", "gpt2", "--seq-len", "16", "--system", "no-such-system")
-    assert code == 2 and "known" in err and "Traceback" not in err
+    for bad in ("no-such-system", "h100+foo"):  # a near miss gets the suggestion *and* the known names
+        code, _, err = run_cli("compile", "gpt2", "--seq-len", "16", "--system", bad)
+        assert code == 2 and "known: a100" in err and "h100+ddot-b-4bit" in err and "Traceback" not in err
     code, _, err = run_cli("compile", "gpt2", "--seq-len", "16", "--objective", "speed")
     assert code == 2 and "latency" in err
     code, _, err = run_cli("compile", "gpt2", "--seq-len", "16", "--latency-budget", "1e-9")

@@ -66,7 +66,7 @@ def _resolve(name_or_path: str | Path, kind: str, base: Path | None = None) -> P
     p = directory / f"{name_or_path}.yaml"
     if not p.is_file():
         close = difflib.get_close_matches(str(name_or_path), known, n=3)
-        hint = f"; did you mean {', '.join(close)}?" if close else f"; known: {', '.join(known) or '(none)'}"
+        hint = (f"; did you mean {', '.join(close)}?" if close else "") + f"; known: {', '.join(known) or '(none)'}"
         raise ConfigError(f"{name_or_path}: unknown {kind} (no file {p}){hint}")
     return p
 
