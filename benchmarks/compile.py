@@ -145,7 +145,8 @@ if __name__ == "__main__" and not os.environ.get("LC_BENCH_GAPS"):
 
 def gaps(systems=("h100+ddot-b-4bit", "h100+ddot-l-8bit", "h100+ptu-lightcode", "h100+mrr-bank", "h100+mzi-mesh",
                   "h100+pcm-crossbar", "a100+mrr-bank"),
-         models=(("gpt2", 128), ("llama2-7b", 2048))) -> None:
+         models=(("gpt2", {"seq_len": 128}), ("gpt2", {"seq_len": 1024}), ("llama2-7b", {"seq_len": 2048}),
+                 ("llama2-7b", {"phase": "decode", "context": 4095}))) -> None:
     """Heuristic loss against the exact optimum per objective, per model and system (simulated values)."""
     import lightcode as lc
     from lightcode.hardware.load import load_system
@@ -154,8 +155,9 @@ def gaps(systems=("h100+ddot-b-4bit", "h100+ddot-l-8bit", "h100+ptu-lightcode", 
     from lightcode.sim.simulate import simulate
 
     _row("model/system", "objective", "exact", "status", "select s", "greedy", "path-search", "all-electr.")
-    for model, S in models:
-        g = lc.capture(model, seq_len=S)
+    for model, kw in models:
+        g = lc.capture(model, **kw)
+        model = f"{model} " + ("S=%d" % kw["seq_len"] if "seq_len" in kw else "C=%d" % kw["context"])
         for name in systems:
             st = StackedGraph(g, load_system(name))
             for obj in ("latency", "energy", "edp"):
