@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -26,6 +27,12 @@ SYSTEMS = ["h100", "h100+ddot-b-4bit", "h100+ptu-lightcode", "a100+mrr-bank"]
 
 def _fake(params: dict) -> dict:
     return {"result": {"latency_s": 1e-3, "energy_j": 1.0}, "solver": {"status": "OPTIMAL"}}
+
+
+def _cpu_s() -> float:
+    """CPU seconds of this process and of its terminated, waited-for children (the LocalCluster's)."""
+    return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                  resource.getrusage(resource.RUSAGE_CHILDREN)))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,11 +61,14 @@ def main(argv: list[str] | None = None) -> int:
           f"{os.cpu_count()} cores{' [fake point function]' if args.fake else ''}")
     rates = {}
     for w in [int(x) for x in args.workers.split(",")]:
+        load0, cpu0 = os.getloadavg()[0], _cpu_s()
         with tempfile.TemporaryDirectory() as d:
             s = run_sweep(spec, Path(d) / "bench.sqlite", point_fn=fn, workers=w, progress=False)
+        cpu = _cpu_s() - cpu0  # client + (reaped) cluster processes
         rates[w] = s.points_per_s
         print(f"workers={w}: {s.ran} points ({s.ok} ok, {s.errors} errors) in {s.wall_s:.1f} s "
-              f"→ {s.points_per_s:.1f} points/s (incl. cluster start)")
+              f"→ {s.points_per_s:.1f} points/s (incl. cluster start); CPU {cpu:.0f} s = {1e3 * cpu / max(s.ran, 1):.0f} "
+              f"ms/point, i.e. {cpu / w:.0f} s on {w} idle core(s); load average {load0:.1f} → {os.getloadavg()[0]:.1f}")
     if 1 in rates and 2 in rates:
         print(f"speed-up 2 vs 1 workers: {rates[2] / rates[1]:.2f}×")
     return 0
