@@ -430,21 +430,44 @@ def _template(spec: ModelSpec, phase: str, batch: int, dtype: str, length: int, 
             progress(f"exporting {spec.name} ({phase}{', symbolic length' if symbolic else f', length {length}'})")
         t0 = time.perf_counter()
         try:
-            if phase == "prefill":
+            raw = _export_replicated(spec, batch, dtype, None if symbolic else length, max_pos) \
+                if phase == "prefill" else None
+            if raw is not None:
+                raw, config = raw
+            elif phase == "prefill":
                 ep, config = export_prefill(spec, batch, dtype, None if symbolic else length, max_pos)
+                raw = extract(ep)
             else:
                 ep, config = export_decode(spec, batch, dtype, length, max_pos)
+                raw = extract(ep)
         except _ExportFailed:
             if symbolic:
                 continue
             raise
         CAPTURE_STATS["exports"] += 1
         CAPTURE_STATS["export_s"] += time.perf_counter() - t0
-        tpl = build_template(extract(ep), _model_info(spec, config))
+        tpl = build_template(raw, _model_info(spec, config))
         _TEMPLATES[key] = tpl
         _store_disk(key, tpl)
         return tpl, symbolic
     raise AssertionError("unreachable")
+
+
+def _export_replicated(spec: ModelSpec, batch: int, dtype: str, length: int | None, max_pos: int):
+    """(RawGraph, full config) from a two-layer export stamped out to all layers (frontend/replicate.py), or
+    None where that does not apply; a cold Llama-2-7B capture is then ~2× faster."""
+    from lightcode.frontend.export import build_config
+    from lightcode.frontend.replicate import reduced_spec, replicate
+
+    if os.environ.get("LIGHTCODE_FULL_EXPORT"):  # the reference the replication is tested against
+        return None
+    red = reduced_spec(spec)
+    if red is None:
+        return None
+    small, n_layers = red
+    ep, _ = export_prefill(small, batch, dtype, length, max_pos)
+    raw = replicate(extract(ep), n_layers)
+    return None if raw is None else (raw, build_config(spec))
 
 
 def _model_info(spec: ModelSpec, config) -> dict[str, Any]:
