@@ -226,12 +226,13 @@ def reproduce(paper: str, out: Path, *, quick: bool = False, workers: int = 2,
 
 
 def git_commit() -> str:
-    """The short commit id, "+changes" when the package's own sources differ from it."""
+    """The short commit id, "+changes" when the package's code or data differ from it."""
     here = Path(__file__).parent
     try:
         run = lambda *a: subprocess.run(["git", *a], capture_output=True, text=True, cwd=here, timeout=5).stdout  # noqa: E731
         sha = run("rev-parse", "--short", "HEAD").strip()
-        dirty = run("status", "--porcelain", "--untracked-files=no", "--", str(here.parent)).strip()
+        changed = run("status", "--porcelain", "--untracked-files=no", "--", str(here.parent)).splitlines()
+        dirty = any(line.rstrip().endswith((".py", ".yaml", ".json")) for line in changed)  # code and data, not docs
         return (sha + (" +changes" if dirty else "")) if sha else "unknown"
     except (OSError, subprocess.SubprocessError):
         return "unknown"
