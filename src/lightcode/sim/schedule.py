@@ -69,9 +69,10 @@ def schedule(stacked: StackedGraph, assignment: Assignment) -> Schedule:
     preds: list[list[int]] = [[] for _ in range(n)]
     succs: list[list[int]] = [[] for _ in range(n)]
     transfer_task: dict[int, int] = {}
+    host = stacked.host
     for k, e in enumerate(stacked.edges):
-        su = stacked.edge_unit(e, units, "src")
-        du = stacked.edge_unit(e, units, "dst")
+        su = host if e.src is None else units[e.src]  # = stacked.edge_unit(e, units, "src"), inlined
+        du = host if e.dst is None else units[e.dst]
         lat = stacked.edge_cost(k, su, du).latency_s if su != du else 0.0
         if lat > 0.0:
             t = len(task_kind)
@@ -118,35 +119,36 @@ def schedule(stacked: StackedGraph, assignment: Assignment) -> Schedule:
     ready_cause = [-1] * n_tasks
     heap = [(prio(t), t) for t in range(n_tasks) if remaining[t] == 0]
     heapq.heapify(heap)
-    start = [0.0] * n_tasks
     end = [0.0] * n_tasks
-    events: list[Event] = []
+    order: list[tuple] = []  # (task, core, start, cause task) in dispatch order; Events are built once, below
     pos = [0] * n_tasks
     while heap:
         _, t = heapq.heappop(heap)
         res = task_res[t]
-        cores = free.setdefault(res, [0.0] * (slots.get(res, 1)))
-        c = min(range(len(cores)), key=lambda j: (cores[j], j))
-        s = max(ready_time[t], cores[c])
-        cause = ready_cause[t] if ready_time[t] >= cores[c] else last_task_on.get((res, c), -1)
-        start[t] = s
-        end[t] = s + task_dur[t]
-        cores[c] = end[t]
+        cores = free.get(res)
+        if cores is None:
+            cores = free[res] = [0.0] * slots.get(res, 1)
+        c = 0 if len(cores) == 1 else min(range(len(cores)), key=lambda j: (cores[j], j))
+        rt = ready_time[t]
+        s = max(rt, cores[c])
+        cause = ready_cause[t] if rt >= cores[c] else last_task_on.get((res, c), -1)
+        end_t = end[t] = s + task_dur[t]
+        cores[c] = end_t
         last_task_on[(res, c)] = t
-        pos[t] = len(events)
-        events.append(Event(task_kind[t], task_index[t], res, c, s, end[t], cause))
+        pos[t] = len(order)
+        order.append((t, c, s, cause))
         for v in succs[t]:
-            if end[t] >= ready_time[v]:
-                ready_time[v] = end[t]
+            if end_t >= ready_time[v]:
+                ready_time[v] = end_t
                 ready_cause[v] = t
             remaining[v] -= 1
             if remaining[v] == 0:
                 heapq.heappush(heap, (prio(v), v))
-    if len(events) != n_tasks:
+    if len(order) != n_tasks:
         raise ValueError("the op graph has a cycle")
     # `cause` was recorded as a task id; store the event position instead
-    events = [Event(ev.kind, ev.index, ev.resource, ev.core, ev.start_s, ev.end_s,
-                    pos[ev.cause] if ev.cause >= 0 else -1) for ev in events]
+    events = [Event(task_kind[t], task_index[t], task_res[t], c, s, end[t], pos[cause] if cause >= 0 else -1)
+              for t, c, s, cause in order]
     makespan = max((ev.end_s for ev in events), default=0.0)
     return Schedule(tuple(events), tuple(pos[i] for i in range(n)),
                     {k: pos[t] for k, t in transfer_task.items()}, makespan)

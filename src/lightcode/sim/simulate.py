@@ -50,20 +50,24 @@ def account_energy(stacked: StackedGraph, units: tuple[str, ...] | list[str], ma
     by_unit = {u: 0.0 for u in stacked.units}
     by_unit["links"] = 0.0
     for i, u in enumerate(units):
-        cost = stacked.realization(i, u).cost
+        ej = stacked.realization(i, u).cost.energy_j
+        acc = by_unit[u]
         for c in ENERGY_COMPONENTS:  # fixed order: identical floats run to run
-            v = cost.energy_j.get(c, 0.0)
+            v = ej.get(c, 0.0)
             comp[c] += v
-            by_unit[u] += v
+            acc += v
+        by_unit[u] = acc
+    host, links = stacked.host, by_unit["links"]
     for k, e in enumerate(stacked.edges):
-        su = stacked.edge_unit(e, units, "src")
-        du = stacked.edge_unit(e, units, "dst")
+        su = host if e.src is None else units[e.src]  # = stacked.edge_unit(e, units, "src"), inlined
+        du = host if e.dst is None else units[e.dst]
         if su != du:
-            cost = stacked.edge_cost(k, su, du)
+            ej = stacked.edge_cost(k, su, du).energy_j
             for c in ENERGY_COMPONENTS:
-                v = cost.energy_j.get(c, 0.0)
+                v = ej.get(c, 0.0)
                 comp[c] += v
-                by_unit["links"] += v
+                links += v
+    by_unit["links"] = links
     for u in sorted(set(units), key=stacked.units.index):
         static = stacked.unit(u).static_power_w * makespan_s
         comp["static"] += static
