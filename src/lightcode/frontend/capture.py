@@ -8,6 +8,7 @@ concrete length (evaluates the symbolic shapes; milliseconds).
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import pickle
 import re
@@ -174,21 +175,18 @@ def instantiate(tpl: Template, length: int | None, meta: dict[str, Any]) -> OpGr
         return tuple(d if isinstance(d, int) else values[d] for d in raw.tensors[tid].shape)
 
     shapes = [shape(t.tid) for t in raw.tensors]
+    numels = [math.prod(sh) for sh in shapes]  # once per tensor: instantiation runs for every length
+    sizes = [n * DTYPE_BYTES[t.dtype] for n, t in zip(numels, raw.tensors)]
+
+    specs: dict[int, TensorSpec] = {}
 
     def spec(tid: int) -> TensorSpec:
-        return TensorSpec(shapes[tid], raw.tensors[tid].dtype)
+        if tid not in specs:
+            specs[tid] = TensorSpec(shapes[tid], raw.tensors[tid].dtype)
+        return specs[tid]
 
-    def nbytes(tid: int) -> int:
-        n = 1
-        for d in shapes[tid]:
-            n *= d
-        return n * DTYPE_BYTES[raw.tensors[tid].dtype]
-
-    def numel(tid: int) -> int:
-        n = 1
-        for d in shapes[tid]:
-            n *= d
-        return n
+    nbytes = sizes.__getitem__
+    numel = numels.__getitem__
 
     def read_bytes(r: int, views: list[int]) -> int:
         # a slice reads only itself; an expand (GQA repeat) reads only its source
