@@ -17,6 +17,8 @@ allowed units × span, c on the grid).
 from __future__ import annotations
 
 import functools
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from lightcode.ir.stacked import StackedGraph
@@ -100,13 +102,91 @@ def block_edges(stacked: StackedGraph, block: Block, entry_unit: str | None = No
     return out
 
 
+def prepare(stacked: StackedGraph, block: Block, grid: Grid, allowed: frozenset[str], entry_unit: str | None,
+            exit_unit: str | None) -> tuple | None:
+    """The block's data on the grid: (options per op, edge list, crossing pairs, horizon); None: infeasible."""
+    # options per op: (unit, duration, energy)
+    opts: dict[int, list[tuple[str, int, int]]] = {}
+    horizon = 0
+    for i in block.ops:
+        o = [(r.unit, grid.t(r.cost.latency_s), grid.e(r.cost.total_energy_j))
+             for r in stacked.realizations[i] if r.unit in allowed]
+        if i == block.exit and exit_unit is not None:
+            o = [x for x in o if x[0] == exit_unit]
+        if not o:
+            return None
+        opts[i] = o
+        horizon += max(d for _, d, _ in o)
+    edge_list = block_edges(stacked, block, entry_unit)
+    edge_pairs = []  # (k, src, dst, a, b, lat, energy)
+    for k, src, dst, fa, fb in edge_list:
+        src_units = [fa] if src is None else [u for u, _, _ in opts[src]]
+        dst_units = [fb] if dst is None else [u for u, _, _ in opts[dst]]
+        best = 0
+        for a in src_units:
+            for b in dst_units:
+                if a == b:
+                    continue
+                c = stacked.edge_cost(k, a, b)
+                lat, en = grid.t(c.latency_s), grid.e(c.total_energy_j)
+                best = max(best, lat)
+                if lat or en:
+                    edge_pairs.append((k, src, dst, a, b, lat, en))
+        horizon += best
+    return opts, edge_list, edge_pairs, horizon
+
+
+# Models of a worker process's recent blocks, keyed by everything the model is built from: solves of one
+# (model, length, system) recur across its latency/energy/EDP points. LRU bounded by total size (ops +
+# crossing pairs, ~1 kB each in Python and proto: ≤ ~50 MB); see block_model.
+_MODELS: OrderedDict[tuple, tuple[BlockModel, int]] = OrderedDict()
+MAX_SHARED_SIZE = 50_000
+_MODELS_LOCK = threading.Lock()
+_models_size = 0
+
+
+def block_model(stacked: StackedGraph, block: Block, grid: Grid, allowed: frozenset[str],
+                entry_unit: str | None, exit_unit: str | None, static_coef: int,
+                weight_capacity: dict[str, float] | None = None) -> BlockModel | None:
+    """BlockModel(...) (None when infeasible), shared with earlier calls whose model is identical.
+
+    The key is the model's whole content: the ops (their indices name the variables), each op's options
+    (unit, duration, energy) and the edges' crossing pairs on the grid, the edge list (with the fixed entry,
+    host and I/O ends), the slots of every allowed unit, the static-power coefficient and the weight
+    capacities with the ops' weights. Equal keys build equal CP-SAT models, so a shared one gives the
+    results a new one would."""
+    prep = prepare(stacked, block, grid, allowed, entry_unit, exit_unit)
+    if prep is None:
+        return None
+    opts, edge_list, edge_pairs, horizon = prep
+    cap = tuple(sorted((weight_capacity or {}).items()))
+    key = (block.ops, tuple(tuple(opts[i]) for i in block.ops), tuple(edge_list), tuple(edge_pairs), horizon,
+           tuple(sorted((u, max(1, int(stacked.unit(u).slots))) for u in allowed)), static_coef, cap,
+           tuple(stacked.graph.ops[i].weight_bytes for i in block.ops) if cap else ())
+    global _models_size
+    with _MODELS_LOCK:
+        hit = _MODELS.get(key)
+        if hit is not None:
+            _MODELS.move_to_end(key)
+            return hit[0]
+    bm = BlockModel(stacked, block, grid, allowed, entry_unit, exit_unit, static_coef, weight_capacity, prep)
+    size = len(block.ops) + len(edge_pairs)
+    with _MODELS_LOCK:
+        if key not in _MODELS and size <= MAX_SHARED_SIZE:
+            _MODELS[key] = (bm, size)
+            _models_size += size
+            while _models_size > MAX_SHARED_SIZE:
+                _models_size -= _MODELS.popitem(last=False)[1][1]
+    return bm
+
+
 class BlockModel:
     """The CP-SAT model of one block for one set of allowed units and boundary units; re-solvable with
     different objectives and bounds (epsilon-constraint, lexicographic tie-break)."""
 
     def __init__(self, stacked: StackedGraph, block: Block, grid: Grid, allowed: frozenset[str],
                  entry_unit: str | None, exit_unit: str | None, static_coef: int,
-                 weight_capacity: dict[str, float] | None = None):
+                 weight_capacity: dict[str, float] | None = None, prepared: tuple | None = None):
         from ortools.sat.python import cp_model
 
         self.cp_model = cp_model
@@ -116,39 +196,16 @@ class BlockModel:
         self.m = m
         self._work = None  # the model solved: a copy of m plus one solve's bounds and objective
         ops = block.ops
-        inside = set(ops)
         self.feasible = True
+        self._lock = threading.Lock()  # one solve at a time: shared models (block_model) reuse self._work
+        self._solved: dict[tuple, BlockSolution] = {}  # proven results per solve's arguments (see solve)
 
-        # options per op: (unit, duration, energy)
-        opts: dict[int, list[tuple[str, int, int]]] = {}
-        horizon = 0
-        for i in ops:
-            o = [(r.unit, grid.t(r.cost.latency_s), grid.e(r.cost.total_energy_j))
-                 for r in stacked.realizations[i] if r.unit in allowed]
-            if i == block.exit and exit_unit is not None:
-                o = [x for x in o if x[0] == exit_unit]
-            if not o:
-                self.feasible = False
-                return
-            opts[i] = o
-            horizon += max(d for _, d, _ in o)
-        edge_list = block_edges(stacked, block, entry_unit)
-        edge_pairs = []  # (k, src, dst, a, b, lat, energy)
+        prep = prepared if prepared is not None else prepare(stacked, block, grid, allowed, entry_unit, exit_unit)
+        if prep is None:
+            self.feasible = False
+            return
+        opts, edge_list, edge_pairs, horizon = prep
         self.edge_pos = {k: p for p, (k, *_rest) in enumerate(edge_list)}
-        for k, src, dst, fa, fb in edge_list:
-            src_units = [fa] if src is None else [u for u, _, _ in opts[src]]
-            dst_units = [fb] if dst is None else [u for u, _, _ in opts[dst]]
-            best = 0
-            for a in src_units:
-                for b in dst_units:
-                    if a == b:
-                        continue
-                    c = stacked.edge_cost(k, a, b)
-                    lat, en = grid.t(c.latency_s), grid.e(c.total_energy_j)
-                    best = max(best, lat)
-                    if lat or en:
-                        edge_pairs.append((k, src, dst, a, b, lat, en))
-            horizon += best
         self.horizon = H = max(1, horizon)
 
         # op variables
@@ -258,7 +315,22 @@ class BlockModel:
     def solve(self, minimise: str, *, span_ub: int | None = None, energy_ub: int | None = None,
               dyn_ub: int | None = None, time_limit_s: float = 10.0, workers: int = 1) -> BlockSolution:
         """minimise "span", "energy" (dyn + c·span) or "dyn" (op + transfer energy), optionally under upper
-        bounds (added as constraints on a copy so the model stays reusable)."""
+        bounds (added as constraints on a copy so the model stays reusable).
+
+        Proven results (OPTIMAL, INFEASIBLE) are remembered per arguments: CP-SAT with fixed parameters is
+        deterministic, so a repeat would return the same — if given the time it took (a shorter limit solves
+        again, so a time limit is honoured as before); time-limited ones (FEASIBLE, UNKNOWN) are not kept."""
+        key = (minimise, span_ub, energy_ub, dyn_ub, workers, tuple(sorted(SOLVER_PARAMS.items())))
+        with self._lock:
+            sol = self._solved.get(key)
+            if sol is None or time_limit_s < sol.wall_s:
+                sol = self._solve(minimise, span_ub, energy_ub, dyn_ub, time_limit_s, workers)
+                if sol.status in ("OPTIMAL", "INFEASIBLE"):
+                    self._solved[key] = sol
+            return sol
+
+    def _solve(self, minimise: str, span_ub: int | None, energy_ub: int | None, dyn_ub: int | None,
+               time_limit_s: float, workers: int) -> BlockSolution:
         cp_model = self.cp_model
         import time
 

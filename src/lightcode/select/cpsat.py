@@ -32,7 +32,7 @@ from itertools import combinations
 
 from lightcode.errors import InfeasibleError
 from lightcode.ir.stacked import StackedGraph
-from lightcode.select.blockmodel import BlockModel, BlockSolution, Grid, block_edges
+from lightcode.select.blockmodel import BlockModel, BlockSolution, Grid, block_edges, block_model
 from lightcode.select.blocks import Block, split_blocks
 from lightcode.select.types import Assignment, Constraints, Objective, Status
 
@@ -133,8 +133,7 @@ class ChainSolver:
         key = (b.signature, U, s, t)
         if key not in self.models:
             cap = dict(self.constraints.weight_capacity_bytes) or None
-            bm = BlockModel(self.stacked, b, self.grid, U, s, t, self.static_coef(U), cap)
-            self.models[key] = bm if bm.feasible else None
+            self.models[key] = block_model(self.stacked, b, self.grid, U, s, t, self.static_coef(U), cap)
         return self.models[key]
 
     def remaining(self) -> float:
