@@ -189,6 +189,14 @@ def block_model(stacked: StackedGraph, block: Block, grid: Grid, allowed: frozen
     return bm
 
 
+def clear_shared() -> None:
+    """Forget the shared block models and their proven solves (benchmarks time first solves with it)."""
+    global _models_size
+    with _MODELS_LOCK:
+        _MODELS.clear()
+        _models_size = 0
+
+
 class BlockModel:
     """The CP-SAT model of one block for one set of allowed units and boundary units; re-solvable with
     different objectives and bounds (epsilon-constraint, lexicographic tie-break)."""
