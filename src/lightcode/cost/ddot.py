@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import math
 
-from lightcode.cost.photonic_common import GEMM_KINDS, PhotonicUnit, ceil_div, kv_cache_elements, oriented
+from lightcode.cost.photonic_common import (CONVERTER_PARAMS, GEMM_KINDS, ConvertingUnit, ceil_div, kv_cache_elements,
+                                             oriented)
 from lightcode.cost.types import CostBreakdown
 from lightcode.hardware.families import ParamSpec, register_family
 from lightcode.ir.opgraph import Gemm, Op
@@ -48,13 +49,7 @@ DDOT_PARAMS = (
        positive=False, integer=True),
     _P("adc_share", "1", "1: the C cores of a tile sum photocurrents into one ADC", positive=False,
        integer=True),
-    _P("adc_bits_per_doubling", "1", "ADC bits added per doubling of analog accumulation", positive=False),
-    _P("dac_ref_power", "W", "DAC reference design power"),
-    _P("dac_ref_rate", "Hz", "DAC reference sample rate"),
-    _P("dac_ref_bits", "1", "DAC reference resolution"),
-    _P("adc_ref_power", "W", "SAR ADC reference design power"),
-    _P("adc_ref_rate", "Hz", "SAR ADC reference sample rate"),
-    _P("adc_ref_bits", "1", "SAR ADC reference resolution"),
+    *CONVERTER_PARAMS,
     _P("modulator_energy", "J", "MZM energy per symbol (one symbol per cycle)"),
     _P("router_power", "W", "MRR WDM router holding power, each"),
     _P("routers_per_modulator", "1", "WDM routers per modulator (mux + demux)", positive=False),
@@ -90,7 +85,7 @@ DDOT_PARAMS = (
 
 
 @register_family("ddot", "photonic", DDOT_PARAMS)
-class DDotUnit(PhotonicUnit):
+class DDotUnit(ConvertingUnit):
     """DOTA / Lightening-Transformer dynamic dot-product photonic tensor core (event-count model)."""
 
     def __init__(self, name, params):
@@ -104,14 +99,6 @@ class DDotUnit(PhotonicUnit):
         self.weight_capacity_bytes = None  # dynamic operands: weights stream, nothing is held
 
     # ---- device laws -------------------------------------------------------------------------------
-    def dac_energy(self, bits: float) -> float:
-        p = self.p
-        return converters.dac_energy_j(bits, p["dac_ref_power"], p["dac_ref_rate"], p["dac_ref_bits"])
-
-    def adc_energy(self, bits: float) -> float:
-        p = self.p
-        return converters.adc_energy_j(bits, p["adc_ref_power"], p["adc_ref_rate"], p["adc_ref_bits"])
-
     def tx_energy(self) -> float:
         """Modulator symbol plus the WDM routers' holding power over one cycle."""
         p = self.p

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import Mapping
 
+from lightcode.hardware.families import ParamSpec
 from lightcode.ir.opgraph import DTYPE_BYTES, Gemm, Op
+from lightcode.photonics import converters
 
 GEMM_KINDS = ("matmul", "attention")
 
@@ -31,6 +33,31 @@ class PhotonicUnit:
 
     def _flag(self, key: str) -> bool:
         return bool(round(self.p.get(key, 0.0)))
+
+
+# The converter laws' parameters (photonics/converters.py), shared by the families that scale DACs/ADCs from a
+# reference design.
+CONVERTER_PARAMS = (
+    ParamSpec("adc_bits_per_doubling", "1", "ADC bits added per doubling of analog accumulation", positive=False),
+    ParamSpec("dac_ref_power", "W", "DAC reference design power"),
+    ParamSpec("dac_ref_rate", "Hz", "DAC reference sample rate"),
+    ParamSpec("dac_ref_bits", "1", "DAC reference resolution"),
+    ParamSpec("adc_ref_power", "W", "SAR ADC reference design power"),
+    ParamSpec("adc_ref_rate", "Hz", "SAR ADC reference sample rate"),
+    ParamSpec("adc_ref_bits", "1", "SAR ADC reference resolution"),
+)
+
+
+class ConvertingUnit(PhotonicUnit):
+    """A photonic unit whose DAC/ADC energies follow the converter laws from CONVERTER_PARAMS."""
+
+    def dac_energy(self, bits: float) -> float:
+        p = self.p
+        return converters.dac_energy_j(bits, p["dac_ref_power"], p["dac_ref_rate"], p["dac_ref_bits"])
+
+    def adc_energy(self, bits: float) -> float:
+        p = self.p
+        return converters.adc_energy_j(bits, p["adc_ref_power"], p["adc_ref_rate"], p["adc_ref_bits"])
 
 
 def oriented(g: Gemm) -> tuple[int, int, int]:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 
-from lightcode.cost.photonic_common import GEMM_KINDS, PhotonicUnit, ceil_div
+from lightcode.cost.photonic_common import CONVERTER_PARAMS, GEMM_KINDS, ConvertingUnit, ceil_div
 from lightcode.cost.types import CostBreakdown
 from lightcode.hardware.families import ParamSpec
 from lightcode.ir.opgraph import Op
@@ -36,13 +36,7 @@ COMMON_PARAMS = (
     _P("cores", "1", "independent weight-stationary cores, ganged on one op", integer=True),
     _P("sign_passes", "1", "passes per input vector to realise signed operands", integer=True),
     _P("cells_per_weight", "1", "devices per stored weight (2 = differential pair)", integer=True),
-    _P("adc_bits_per_doubling", "1", "ADC bits added per doubling of analog accumulation", positive=False),
-    _P("dac_ref_power", "W", "DAC reference design power"),
-    _P("dac_ref_rate", "Hz", "DAC reference sample rate"),
-    _P("dac_ref_bits", "1", "DAC reference resolution"),
-    _P("adc_ref_power", "W", "SAR ADC reference design power"),
-    _P("adc_ref_rate", "Hz", "SAR ADC reference sample rate"),
-    _P("adc_ref_bits", "1", "SAR ADC reference resolution"),
+    *CONVERTER_PARAMS,
     _P("modulator_energy", "J", "input modulator energy per symbol"),
     _P("modulator_hold_power", "W", "input modulator bias/lock power, each, while the op runs", positive=False),
     _P("modulator_loss", "dB", "input modulator insertion loss", positive=False),
@@ -66,7 +60,7 @@ COMMON_PARAMS = (
 )
 
 
-class WeightStationaryUnit(PhotonicUnit):
+class WeightStationaryUnit(ConvertingUnit):
     """Base class: subclasses define the core geometry, optical path and programming physics."""
 
     def __init__(self, name, params):
@@ -118,14 +112,6 @@ class WeightStationaryUnit(PhotonicUnit):
             return None
         return linkbudget.laser_electrical_power_w(rx, self.path_loss_db(), self.laser_fanout(),
                                                    self.p["wall_plug_efficiency"])
-
-    def dac_energy(self, bits: float) -> float:
-        p = self.p
-        return converters.dac_energy_j(bits, p["dac_ref_power"], p["dac_ref_rate"], p["dac_ref_bits"])
-
-    def adc_energy(self, bits: float) -> float:
-        p = self.p
-        return converters.adc_energy_j(bits, p["adc_ref_power"], p["adc_ref_rate"], p["adc_ref_bits"])
 
     # ---- the cost model -------------------------------------------------------------------------
     def op_cost(self, op: Op, dtype: str, *, weights_resident: bool = False) -> CostBreakdown | None:
