@@ -352,6 +352,13 @@ def _plt():
     return plt
 
 
+def _save(fig, path: Path) -> Path:
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    _plt().close(fig)
+    return path
+
+
 def fig_e1(res: dict, out: Path) -> Path:
     plt = _plt()
     fig, axes = plt.subplots(2, len(MODELS), figsize=(12, 8), sharex="col")
@@ -376,11 +383,7 @@ def fig_e1(res: dict, out: Path) -> Path:
         for ax in axes[:, j]:
             ax.grid(True, which="both", alpha=0.3)
             ax.legend(fontsize=6)
-    fig.tight_layout()
-    path = out / "e1_energy_vs_length.png"
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _save(fig, out / "e1_energy_vs_length.png")
 
 
 def fig_e2(res: dict, plan: Plan, out: Path) -> Path:
@@ -401,11 +404,7 @@ def fig_e2(res: dict, plan: Plan, out: Path) -> Path:
                ylabel="latency (ms)", xscale="log", yscale="log")
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=6, ncol=2)
-    fig.tight_layout()
-    path = out / "e2_latency_vs_multiplexing.png"
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _save(fig, out / "e2_latency_vs_multiplexing.png")
 
 
 def fig_e3(res: dict, out: Path) -> Path:
@@ -425,11 +424,7 @@ def fig_e3(res: dict, out: Path) -> Path:
                ylabel="ops on the PTU (%)", xscale="log")
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=7)
-    fig.tight_layout()
-    path = out / "e3_mappings.png"
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _save(fig, out / "e3_mappings.png")
 
 
 # --- the report ------------------------------------------------------------------------------------------
