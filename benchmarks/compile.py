@@ -41,10 +41,10 @@ def main() -> None:
     t_cold0 = time.perf_counter()
     import lightcode as lc
     from lightcode.hardware.load import load_system
-    from lightcode.ir.stacked import StackedGraph
     from lightcode.select import select
     from lightcode.select.blockmodel import clear_shared
     from lightcode.sim.simulate import simulate
+    from lightcode.stack.stacked import StackedGraph
 
     sysm = load_system(args.system)
     t0 = time.perf_counter()
@@ -65,7 +65,7 @@ def main() -> None:
     import subprocess
     import sys
 
-    cmd = [sys.executable, "-m", "lightcode.cli", "compile", "llama2-7b", "--seq-len", str(args.seq_len),
+    cmd = [sys.executable, "-m", "lightcode", "compile", "llama2-7b", "--seq-len", str(args.seq_len),
            "--system", args.system, "--objective", "energy", "--json"]
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ))
@@ -155,9 +155,9 @@ def gaps(systems=("h100+ddot-b-4bit", "h100+ddot-l-8bit", "h100+ptu-lightcode", 
     """Heuristic loss against the exact optimum per objective, per model and system (simulated values)."""
     import lightcode as lc
     from lightcode.hardware.load import load_system
-    from lightcode.ir.stacked import StackedGraph
     from lightcode.select import select
     from lightcode.sim.simulate import simulate
+    from lightcode.stack.stacked import StackedGraph
 
     _row("model/system", "objective", "exact", "status", "select s", "greedy", "path-search", "all-electr.")
     for model, kw in models:

@@ -18,8 +18,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import least_squares
 
-from lightcode.hardware import vidur_a100 as V
 from lightcode.cost.gpu import GpuUnit
+from lightcode.hardware import vidur_a100 as V
 from lightcode.hardware.load import read_unit
 from lightcode.hardware.probe import llama2_7b_layer_ops
 

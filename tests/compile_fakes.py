@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from lightcode.cost.types import CostBreakdown
-from lightcode.ir.opgraph import Edge, Gemm, ModelInfo, Op, OpGraph, TensorSpec
+from lightcode.core.cost import CostBreakdown
+from lightcode.core.opgraph import Edge, Gemm, ModelInfo, Op, OpGraph, TensorSpec
 
 
 @dataclass

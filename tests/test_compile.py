@@ -7,8 +7,8 @@ import json
 import pytest
 
 import lightcode as lc
-from lightcode.compile_api import run_compile
 from lightcode.errors import BadInputError, InfeasibleError
+from lightcode.pipeline.compile import run_compile
 from lightcode.report.trace import validate_trace
 
 SYSTEM = "h100+ddot-b-4bit"

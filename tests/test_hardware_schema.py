@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lightcode.cost.types import CostBreakdown
+from lightcode.core.cost import CostBreakdown
+from lightcode.cost.families import FAMILIES, ParamSpec, register_family
 from lightcode.errors import ConfigError
-from lightcode.hardware.families import FAMILIES, ParamSpec, register_family
 from lightcode.hardware.load import UNITS_DIR, list_systems, list_units, load_system, load_unit, read_system, read_unit
 from lightcode.hardware.quantity import QuantityError, parse_value
 
@@ -324,7 +324,7 @@ def test_cli_list_and_cost(run_cli):
 
 
 def test_load_unit_returns_unit_model():
-    from lightcode.hardware.api import UnitModel
+    from lightcode.core.devices import UnitModel
 
     u = load_unit("a100-sxm-80gb")
     assert isinstance(u, UnitModel) and u.kind == "gpu" and u.static_power_w == 60.0

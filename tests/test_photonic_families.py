@@ -13,12 +13,12 @@ import math
 
 import pytest
 
+from lightcode.core.devices import UnitModel
+from lightcode.core.opgraph import Gemm
 from lightcode.cost.ddot import DDotUnit
 from lightcode.experiments.encoder_ops import DEIT_B, attention_op, bert_base, encoder_ops, linear_op
-from lightcode.hardware.api import UnitModel
 from lightcode.hardware.load import load_system, load_unit, read_unit
 from lightcode.hardware.probe import gemm_op, vector_op
-from lightcode.ir.opgraph import Gemm
 from lightcode.photonics import converters, linkbudget, precision
 
 PHOTONIC_UNITS = ["ptu-lightcode", "ddot-b-4bit", "ddot-b-8bit", "ddot-l-4bit", "ddot-l-8bit",

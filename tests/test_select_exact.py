@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from compile_fakes import layered_instance, random_instance
-from lightcode.ir.stacked import StackedGraph
-from lightcode.select import Constraints, Objective, Status, select
+from lightcode.select import Constraints, Status, select
 from lightcode.sim.schedule import link_name
 from lightcode.sim.simulate import simulate
+from lightcode.stack.stacked import StackedGraph
 
 
 def optimal_makespan(sg: StackedGraph, units) -> float:

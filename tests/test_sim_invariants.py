@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compile_fakes import random_instance
-from lightcode.ir.stacked import StackedGraph
+from lightcode.core.selection import Assignment, Objective, Status
 from lightcode.report.trace import trace_events, validate_trace
-from lightcode.select.types import Assignment, Objective, Status
 from lightcode.sim.simulate import simulate
+from lightcode.stack.stacked import StackedGraph
 
 
 def _random_assignment(rng: random.Random, sg: StackedGraph, with_priority: bool) -> Assignment:

@@ -6,13 +6,13 @@ import copy
 
 import pytest
 
-pytest.importorskip("lightcode.compile_api", reason="run_compile not available yet")
+pytest.importorskip("lightcode.pipeline.compile", reason="run_compile not available yet")
 
-from lightcode.compile_api import run_compile  # noqa: E402
 from lightcode.experiments.point import compile_point  # noqa: E402
 from lightcode.experiments.spec import parse_spec  # noqa: E402
 from lightcode.experiments.store import Store  # noqa: E402
 from lightcode.experiments.sweep import run_sweep  # noqa: E402
+from lightcode.pipeline.compile import run_compile  # noqa: E402
 
 
 def _stable(d: dict) -> dict:

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from lightcode.experiments.spec import parse_spec
 from lightcode.experiments.sweep import run_sweep
-
 from sweep_fakes import flaky_point
 
 TESTS = Path(__file__).parent
@@ -34,7 +33,7 @@ def _rows(db: Path) -> list[tuple]:
 
 
 def _sweep_cmd(spec: Path, db: Path) -> list[str]:
-    return [sys.executable, "-m", "lightcode.cli", "sweep", str(spec), "--db", str(db), "--workers", "1",
+    return [sys.executable, "-m", "lightcode", "sweep", str(spec), "--db", str(db), "--workers", "1",
             "--point", "sweep_fakes:fake_point"]
 
 

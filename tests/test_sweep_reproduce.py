@@ -7,7 +7,6 @@ import pytest
 
 from lightcode.errors import BadInputError
 from lightcode.experiments.reproduce import reproduce
-
 from sweep_fakes import repro_fake_point
 
 

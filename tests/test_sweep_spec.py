@@ -73,11 +73,11 @@ def test_bad_specs(kw, msg):
 def test_cli_bad_spec_exits_2(tmp_path):
     p = tmp_path / "bad.yaml"
     p.write_text("models: [gpt2]\nsystems: [h100]\nseq_lens: [8]\nbogus: 1\n")
-    r = subprocess.run([sys.executable, "-m", "lightcode.cli", "sweep", str(p), "--db", str(tmp_path / "r.sqlite")],
+    r = subprocess.run([sys.executable, "-m", "lightcode", "sweep", str(p), "--db", str(tmp_path / "r.sqlite")],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 2
     assert r.stderr.startswith("error: unknown key 'bogus'") and "Traceback" not in r.stderr
-    r = subprocess.run([sys.executable, "-m", "lightcode.cli", "sweep", str(tmp_path / "missing.yaml")],
+    r = subprocess.run([sys.executable, "-m", "lightcode", "sweep", str(tmp_path / "missing.yaml")],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "not found" in r.stderr
 

@@ -8,7 +8,6 @@ from lightcode.experiments.export import to_frame
 from lightcode.experiments.spec import parse_spec
 from lightcode.experiments.store import Store
 from lightcode.experiments.sweep import run_sweep
-
 from sweep_fakes import fake_point
 
 

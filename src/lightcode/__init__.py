@@ -20,7 +20,7 @@ def compile(model, system="h100+ddot-b-4bit", objective=None, **kwargs):  # noqa
     OBJECTIVE ("latency" | "energy" | "edp" | "pareto"; None: all side by side). Returns a CompileResult
     (latency_s, energy_j, breakdown, to_frame(), plot_timeline(), write_trace()). See
     `compile_api.run_compile` for the keyword arguments."""
-    from lightcode.compile_api import run_compile
+    from lightcode.pipeline.compile import run_compile
 
     return run_compile(model, system=system, objective=objective, **kwargs)
 

@@ -28,11 +28,17 @@ from __future__ import annotations
 
 import math
 
-from lightcode.cost.photonic_common import (CONVERTER_PARAMS, GEMM_KINDS, ConvertingUnit, ceil_div, kv_cache_elements,
-                                             oriented)
-from lightcode.cost.types import CostBreakdown
-from lightcode.hardware.families import ParamSpec, register_family
-from lightcode.ir.opgraph import Gemm, Op
+from lightcode.core.cost import CostBreakdown
+from lightcode.core.opgraph import Gemm, Op
+from lightcode.cost.families import ParamSpec, register_family
+from lightcode.cost.photonic_common import (
+    CONVERTER_PARAMS,
+    GEMM_KINDS,
+    ConvertingUnit,
+    ceil_div,
+    kv_cache_elements,
+    oriented,
+)
 from lightcode.photonics import converters, linkbudget, precision
 
 _P = ParamSpec

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from lightcode.cost.types import CostBreakdown
-from lightcode.hardware.families import ParamSpec, register_family
-from lightcode.ir.opgraph import Op
+from lightcode.core.cost import CostBreakdown
+from lightcode.core.opgraph import Op
+from lightcode.cost.families import ParamSpec, register_family
 
 PARAMS: tuple[ParamSpec, ...] = (
     ParamSpec("peak_flops_fp16", "FLOP/s", "dense FP16/BF16 tensor-core peak"),

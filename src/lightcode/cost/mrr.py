@@ -11,8 +11,8 @@ hold power over that settle per ring plus one DAC write per weight.
 
 from __future__ import annotations
 
+from lightcode.cost.families import ParamSpec, register_family
 from lightcode.cost.weight_stationary import COMMON_PARAMS, WeightStationaryUnit
-from lightcode.hardware.families import ParamSpec, register_family
 
 _P = ParamSpec
 MRR_PARAMS = COMMON_PARAMS + (

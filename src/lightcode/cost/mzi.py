@@ -10,8 +10,8 @@ distributed phases; ≈ 0 for MEMS/PCM) and take `ps_program_time` to settle.
 
 from __future__ import annotations
 
+from lightcode.cost.families import ParamSpec, register_family
 from lightcode.cost.weight_stationary import COMMON_PARAMS, WeightStationaryUnit
-from lightcode.hardware.families import ParamSpec, register_family
 
 _P = ParamSpec
 MZI_PARAMS = COMMON_PARAMS + (

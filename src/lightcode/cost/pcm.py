@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import math
 
+from lightcode.cost.families import ParamSpec, register_family
 from lightcode.cost.weight_stationary import COMMON_PARAMS, WeightStationaryUnit
-from lightcode.hardware.families import ParamSpec, register_family
 
 _P = ParamSpec
 PCM_PARAMS = COMMON_PARAMS + (

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from lightcode.hardware.families import ParamSpec
-from lightcode.ir.opgraph import DTYPE_BYTES, Gemm, Op
+from lightcode.core.opgraph import DTYPE_BYTES, Gemm, Op
+from lightcode.cost.families import ParamSpec
 from lightcode.photonics import converters
 
 GEMM_KINDS = ("matmul", "attention")

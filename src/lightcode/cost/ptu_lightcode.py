@@ -14,10 +14,10 @@ Precision is not modeled (`bits` is LightCode's 32-bit BITS_PER_NUM), so no op i
 
 from __future__ import annotations
 
+from lightcode.core.cost import CostBreakdown
+from lightcode.core.opgraph import Op
+from lightcode.cost.families import ParamSpec, register_family
 from lightcode.cost.photonic_common import GEMM_KINDS, PhotonicUnit, ceil_div
-from lightcode.cost.types import CostBreakdown
-from lightcode.hardware.families import ParamSpec, register_family
-from lightcode.ir.opgraph import Op
 
 _P = ParamSpec
 PTU_LIGHTCODE_PARAMS = (

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from lightcode.cost.types import CostBreakdown
-from lightcode.hardware.families import ParamSpec, register_family
+from lightcode.core.cost import CostBreakdown
+from lightcode.cost.families import ParamSpec, register_family
 
 # (YAML name, MRRConfig field or None for cost-only params, dimension, doc)
 _PARAMS: tuple[tuple[str, str | None, str, str], ...] = (

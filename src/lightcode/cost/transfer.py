@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lightcode.cost.types import ZERO, CostBreakdown
+from lightcode.core.cost import ZERO, CostBreakdown
 
 
 @dataclass(frozen=True)

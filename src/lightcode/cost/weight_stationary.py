@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import math
 
+from lightcode.core.cost import CostBreakdown
+from lightcode.core.opgraph import Op
+from lightcode.cost.families import ParamSpec
 from lightcode.cost.photonic_common import CONVERTER_PARAMS, GEMM_KINDS, ConvertingUnit, ceil_div
-from lightcode.cost.types import CostBreakdown
-from lightcode.hardware.families import ParamSpec
-from lightcode.ir.opgraph import Op
 from lightcode.photonics import converters, linkbudget, precision
 
 _P = ParamSpec

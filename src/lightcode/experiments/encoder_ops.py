@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lightcode.ir.opgraph import Gemm, Op, TensorSpec
+from lightcode.core.opgraph import Gemm, Op, TensorSpec
 
 _DT = "fp16"
 

@@ -44,7 +44,7 @@ def system_arg(params: dict[str, Any]) -> str:
 
 def compile_point(params: dict[str, Any]) -> dict[str, Any]:
     """The default point function: one `run_compile`, its DESIGN §4 JSON dict, plus the overrides used."""
-    from lightcode.compile_api import run_compile
+    from lightcode.pipeline.compile import run_compile
 
     out = run_compile(params["model"], **compile_kwargs(params)).to_json_dict()
     if params.get("overrides"):

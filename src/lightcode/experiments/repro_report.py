@@ -17,7 +17,8 @@ import math
 from pathlib import Path
 from typing import Any, Optional
 
-from lightcode.experiments.reproduce import MODELS, PHYSICS, Physics, Plan, SingleRun, git_commit, load_single_run, now
+from lightcode.core.provenance import git_commit, now
+from lightcode.experiments.repro_plan import MODELS, PHYSICS, Physics, Plan, SingleRun, load_single_run
 
 CLAIMS = {
     "e1": "(i) photonic hardware reduces energy by up to 50 % at maximum sequence length",

@@ -14,84 +14,12 @@ paper's side of the table is the abstract's wording, the only paper text availab
 
 from __future__ import annotations
 
-import datetime as _dt
-import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
 from lightcode.errors import BadInputError
+from lightcode.experiments.repro_plan import MODELS, PAPERS, PHYSICS, Plan, SingleRun, load_single_run  # noqa: F401
 from lightcode.experiments.spec import SweepSpec, parse_spec
-
-PAPERS = ("lightcode-2025",)
-MODELS = ("gpt2", "llama2-7b")
-PAPER_DIR = Path(__file__).parent / "papers"
-
-
-@dataclass(frozen=True)
-class Physics:
-    key: str
-    label: str
-    system: str
-    ptu: str  # the photonic unit's name inside the system
-    cores: str  # its parameter playing "PTU cores"
-    mux: str  # its parameter playing "multiplexing factor" (WDM channels)
-
-
-PHYSICS = (
-    Physics("authors", "authors' constants", "h100+ptu-lightcode", "ptu-lightcode", "cores", "multiplex"),
-    Physics("fuller", "fuller physics", "h100+ddot-b-4bit", "ddot-b-4bit", "tiles", "wavelengths"),
-)
-
-
-@dataclass(frozen=True)
-class Plan:
-    lengths: dict[str, list[int]]  # model -> prefill lengths
-    e2_model: str
-    e2_len: int
-    cores: list[int]
-    mux: list[int]
-    time_limit_s: float
-
-
-@dataclass(frozen=True)
-class SingleRun:
-    """The authors' one published run (papers/lightcode-2025.yaml), in SI units."""
-
-    source: str
-    model: str
-    phase: str
-    seq_len: int
-    objective: str
-    hardware: str
-    energy_j: float
-    makespan_s: float
-    ptu_gemms: int
-    ptu_capable_gemms: int
-    weight_memory_node_j: float  # the authors' per-element HBM memory-node energy, not charged by our model
-    weight_memory_node_source: str
-    gpu_mac_j: float  # the authors' flat GPU energy per MAC
-
-
-def load_single_run(paper: str = "lightcode-2025") -> SingleRun:
-    import yaml
-
-    from lightcode.hardware.quantity import QuantityError, parse_value
-
-    path = PAPER_DIR / f"{paper}.yaml"
-    try:
-        doc = yaml.safe_load(path.read_text())
-        r, acc = doc["single_run"], doc["authors_accounting"]["weight_memory_node_energy"]
-        return SingleRun(
-            source=str(r["source"]), model=str(r["model"]), phase=str(r["phase"]), seq_len=int(r["seq_len"]),
-            objective=str(r["objective"]), hardware=str(r["hardware"]),
-            energy_j=parse_value(r["energy"]["value"], "J"), makespan_s=parse_value(r["makespan"]["value"], "s"),
-            ptu_gemms=int(r["ptu_gemms"]["value"]), ptu_capable_gemms=int(r["ptu_capable_gemms"]["value"]),
-            weight_memory_node_j=parse_value(acc["value"], "J"), weight_memory_node_source=str(acc["source"]),
-            gpu_mac_j=parse_value(doc["authors_accounting"]["gpu_mac_energy"]["value"], "J"),
-        )
-    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, QuantityError) as e:
-        raise BadInputError(f"{path}: bad paper file ({type(e).__name__}: {e})") from None
 
 
 def max_positions(model: str) -> int:
@@ -148,8 +76,8 @@ def mapping_point(params: dict[str, Any]) -> dict[str, Any]:
     """compile_point plus, per mapping (the optimum, all-electronic, the heuristics — path-search is the
     authors' selection re-implemented), its energy breakdown and ops per unit, and the unit of every op
     for the optimum and path-search (to measure distances between mappings)."""
-    from lightcode.compile_api import run_compile
     from lightcode.experiments.point import compile_kwargs
+    from lightcode.pipeline.compile import run_compile
 
     res = run_compile(params["model"], **compile_kwargs(params))
     out = res.to_json_dict()
@@ -161,7 +89,7 @@ def mapping_point(params: dict[str, Any]) -> dict[str, Any]:
     gemms = [len(op.gemms) for op in res.graph.ops]
     out["mappings"] = {name: _mapping_summary(m, gemms, units=name in ("optimal", "path-search"))
                        for name, m in maps.items()}
-    from lightcode.ir.opgraph import DTYPE_BYTES
+    from lightcode.core.opgraph import DTYPE_BYTES
 
     out["weight_elements"] = res.graph.parameter_bytes / DTYPE_BYTES[res.graph.dtype]
     out["gemm_ops"] = sum(1 for g in gemms if g)
@@ -223,20 +151,3 @@ def reproduce(paper: str, out: Path, *, quick: bool = False, workers: int = 2,
     from lightcode.experiments import repro_report
 
     return repro_report.write(out, plan, frames, raw, summaries, quick=quick)
-
-
-def git_commit() -> str:
-    """The short commit id, "+changes" when the package's code or data differ from it."""
-    here = Path(__file__).parent
-    try:
-        run = lambda *a: subprocess.run(["git", *a], capture_output=True, text=True, cwd=here, timeout=5).stdout  # noqa: E731
-        sha = run("rev-parse", "--short", "HEAD").strip()
-        changed = run("status", "--porcelain", "--untracked-files=no", "--", str(here.parent)).splitlines()
-        dirty = any(line.rstrip().endswith((".py", ".yaml", ".json")) for line in changed)  # code and data, not docs
-        return (sha + (" +changes" if dirty else "")) if sha else "unknown"
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-
-
-def now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")

@@ -19,14 +19,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
+from lightcode.core.opgraph import DTYPE_BYTES, Edge, Gemm, ModelInfo, Op, OpGraph, TensorSpec
 from lightcode.errors import BadInputError
 from lightcode.frontend.export import TORCH_DTYPES, _ExportFailed, export_decode, export_prefill
 from lightcode.frontend.model_spec import ModelSpec, resolve_model
+from lightcode.frontend.passes.drop_preamble import live_nodes
+from lightcode.frontend.passes.fold_views import fold_views, is_folded
+from lightcode.frontend.passes.fuse import fuse_groups
 from lightcode.frontend.rawgraph import RawGraph, extract
-from lightcode.ir.opgraph import DTYPE_BYTES, Edge, Gemm, ModelInfo, Op, OpGraph, TensorSpec
-from lightcode.passes.drop_preamble import live_nodes
-from lightcode.passes.fold_views import fold_views, is_folded
-from lightcode.passes.fuse import fuse_groups
 
 _LAYER_RE = re.compile(r"\.(?:layers|h|blocks|layer|decoder_layers)\.(\d+)(?:\.|$)")
 
@@ -273,7 +273,7 @@ def _node_flops(n, raw: RawGraph, root, shapes, numel) -> tuple[int, list[Gemm]]
             x, w = shapes[ins[1]], shapes[ins[2]]
             g = Gemm(x[0], x[1], w[1], 1, is_param(ins[2]))
             return g.flops + x[0] * w[1], [g]
-        a, b, out = shapes[ins[-2]], shapes[ins[-1]], shapes[n.outputs[0]]
+        a, b = shapes[ins[-2]], shapes[ins[-1]]
         m, k, nn = a[-2] if len(a) > 1 else 1, a[-1], b[-1]
         batch = max(numel(n.outputs[0]) // max(m * nn, 1), 1)
         g = Gemm(m, k, nn, batch, is_param(ins[-1]))

@@ -198,10 +198,10 @@ def cost_cmd(
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """Latency and energy of one GEMM on a unit."""
+    from lightcode.core.opgraph import DTYPE_BYTES
     from lightcode.errors import BadInputError
     from lightcode.hardware.load import load_system, load_unit
     from lightcode.hardware.probe import gemm_op
-    from lightcode.ir.opgraph import DTYPE_BYTES
 
     m, k, n = _parse_gemm(gemm)
     if dtype not in DTYPE_BYTES:

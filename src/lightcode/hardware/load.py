@@ -19,10 +19,10 @@ from typing import Any, Mapping
 
 from pydantic import ValidationError
 
+from lightcode.core.cost import ZERO, CostBreakdown
+from lightcode.core.devices import UnitModel
 from lightcode.cost.transfer import CrossingParams, LinkParams, MemoryParams, transfer_cost
-from lightcode.cost.types import ZERO, CostBreakdown
 from lightcode.errors import ConfigError
-from lightcode.hardware.api import UnitModel
 from lightcode.hardware.schema import (
     CORNERS,
     CROSSING_SPECS,
@@ -111,7 +111,7 @@ def _family_import_failures() -> dict[str, str]:
 
 
 def get_family(name: str, where: str):
-    from lightcode.hardware.families import FAMILIES
+    from lightcode.cost.families import FAMILIES
 
     failures = _family_import_failures()
     if name not in FAMILIES:
@@ -125,7 +125,7 @@ def get_family(name: str, where: str):
 @functools.lru_cache(maxsize=None)
 def _check_family_dimensions(name: str) -> None:
     """A ParamSpec whose dimension Pint cannot convert to is the family's bug, not the YAML's: say so."""
-    from lightcode.hardware.families import FAMILIES
+    from lightcode.cost.families import FAMILIES
     from lightcode.hardware.quantity import QuantityError, check_dimension
 
     for spec in FAMILIES[name].params:

@@ -7,7 +7,7 @@ matrix. These builders do not replace capture; they let a cost model be exercise
 
 from __future__ import annotations
 
-from lightcode.ir.opgraph import DTYPE_BYTES, Gemm, Op, TensorSpec
+from lightcode.core.opgraph import DTYPE_BYTES, Gemm, Op, TensorSpec
 
 
 def gemm_op(

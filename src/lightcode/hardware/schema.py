@@ -16,8 +16,8 @@ from typing import Literal, Mapping, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from lightcode.cost.families import ParamSpec
 from lightcode.errors import ConfigError
-from lightcode.hardware.families import ParamSpec
 from lightcode.hardware.quantity import QuantityError, format_si, parse_value
 
 CORNERS: tuple[str, ...] = ("conservative", "baseline", "aggressive")

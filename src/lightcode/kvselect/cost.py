@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from lightcode.cost.types import CostBreakdown
+from lightcode.core.cost import CostBreakdown
 from lightcode.errors import BadInputError
 
 METHODS = ("full", "quest", "signature", "photonic-signature", "photonic-quest")

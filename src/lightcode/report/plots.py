@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lightcode.cost.types import ENERGY_COMPONENTS
+from lightcode.core.cost import ENERGY_COMPONENTS
 
 
 def _plt():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from lightcode.ir.opgraph import OP_KINDS, OpGraph
+from lightcode.core.opgraph import OP_KINDS, OpGraph
 
 
 def print_graph_summary(g: OpGraph, console: Console | None = None) -> None:
@@ -46,7 +46,7 @@ def _si(v: float, unit: str) -> str:
 def print_compile_result(res, console: Console | None = None) -> None:
     """Mappings side by side (latency, energy, EDP, ratios to all-electronic, ops/FLOPs per unit, energy by
     component, solver status), then the heuristics' loss against the optimum."""
-    from lightcode.cost.types import ENERGY_COMPONENTS
+    from lightcode.core.cost import ENERGY_COMPONENTS
 
     console = console or Console()
     maps = dict(res.comparison) if res.comparison else {"all-electronic": res.baseline, res.chosen.name: res.chosen}

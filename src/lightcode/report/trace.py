@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from lightcode.ir.stacked import StackedGraph
 from lightcode.sim.simulate import SimResult
+from lightcode.stack.stacked import StackedGraph
 
 _US = 1e6  # seconds -> microseconds, the format's time unit
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lightcode.select.types import Assignment, Constraints, Objective, Status
+from lightcode.core.selection import Assignment, Constraints, Objective, Status
 
 METHODS = ("cpsat", "all-electronic", "greedy", "path-search")
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import time
 
+from lightcode.core.selection import Assignment, Objective, Status
 from lightcode.errors import BadInputError
-from lightcode.ir.stacked import StackedGraph
-from lightcode.select.types import Assignment, Objective, Status
+from lightcode.stack.stacked import StackedGraph
 
 
 def op_metric(objective: Objective):

@@ -21,10 +21,9 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from lightcode.ir.stacked import StackedGraph
 from lightcode.select.blocks import Block
 from lightcode.sim.schedule import link_name
-
+from lightcode.stack.stacked import StackedGraph
 
 # CP-SAT parameters of every block solve. PORTFOLIO_SEARCH interleaves search strategies in one worker: on
 # the Llama-2-7B blocks of three DDot systems (latency, energy, EDP) it was the fastest and the only setting

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lightcode.ir.stacked import StackedGraph
+from lightcode.stack.stacked import StackedGraph
 
 
 @dataclass(frozen=True)

@@ -30,11 +30,11 @@ import time
 from dataclasses import dataclass, replace
 from itertools import combinations
 
+from lightcode.core.selection import Assignment, Constraints, Objective, Status
 from lightcode.errors import InfeasibleError
-from lightcode.ir.stacked import StackedGraph
 from lightcode.select.blockmodel import BlockModel, BlockSolution, Grid, block_edges, block_model
 from lightcode.select.blocks import Block, split_blocks
-from lightcode.select.types import Assignment, Constraints, Objective, Status
+from lightcode.stack.stacked import StackedGraph
 
 MAX_FRONT_POINTS_PER_BLOCK = 64
 MAX_CHAIN_FRONT = 4000

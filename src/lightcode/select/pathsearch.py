@@ -18,10 +18,10 @@ from __future__ import annotations
 import heapq
 import time
 
-from lightcode.ir.stacked import StackedGraph
+from lightcode.core.selection import Assignment, Objective
 from lightcode.select.baselines import _heuristic, op_metric
 from lightcode.select.blocks import split_blocks
-from lightcode.select.types import Assignment, Objective
+from lightcode.stack.stacked import StackedGraph
 
 MAX_POPS = 20000
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass
 
-from lightcode.ir.stacked import StackedGraph
-from lightcode.select.types import Assignment
+from lightcode.core.selection import Assignment
+from lightcode.stack.stacked import StackedGraph
 
 
 def link_name(src_unit: str, dst_unit: str) -> str:

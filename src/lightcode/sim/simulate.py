@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lightcode.cost.types import ENERGY_COMPONENTS
-from lightcode.ir.stacked import StackedGraph
-from lightcode.select.types import Assignment
+from lightcode.core.cost import ENERGY_COMPONENTS
+from lightcode.core.selection import Assignment
 from lightcode.sim.schedule import Schedule, schedule
+from lightcode.stack.stacked import StackedGraph
 
 
 @dataclass(frozen=True)

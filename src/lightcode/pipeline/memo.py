@@ -14,7 +14,7 @@ import threading
 from collections import OrderedDict
 from typing import Any, Callable
 
-from lightcode.ir.stacked import StackedGraph
+from lightcode.stack.stacked import StackedGraph
 
 MAX_ENTRIES = 8
 _ENTRIES: OrderedDict[tuple[int, int], dict[str, Any]] = OrderedDict()

@@ -14,10 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-from lightcode.cost.types import ZERO, CostBreakdown
+from lightcode.core.cost import ZERO, CostBreakdown
+from lightcode.core.devices import SystemModel
+from lightcode.core.opgraph import Op, OpGraph
 from lightcode.errors import BadInputError
-from lightcode.hardware.api import SystemModel
-from lightcode.ir.opgraph import Op, OpGraph
 
 
 @dataclass(frozen=True)

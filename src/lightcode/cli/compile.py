@@ -27,8 +27,8 @@ def register(app: typer.Typer) -> None:
         out: Optional[str] = typer.Option(None, "--out", help="write report.json, trace.json, energy.png, timeline.png here"),
     ) -> None:
         """Map MODEL onto SYSTEM optimally (exact CP-SAT selection + scheduling) and report latency and energy."""
-        from lightcode.compile_api import run_compile
-        from lightcode.select.types import Objective
+        from lightcode.core.selection import Objective
+        from lightcode.pipeline.compile import run_compile
 
         if objective is not None:
             Objective.parse(objective)  # unknown names fail before the capture (exit 2, known names listed)

@@ -6,8 +6,6 @@ registered here. Heavy imports (torch, ortools) happen inside commands so `--hel
 
 from __future__ import annotations
 
-import sys
-
 import typer
 
 from lightcode.errors import LightcodeError
@@ -21,16 +19,20 @@ app = typer.Typer(
 )
 
 # --- command registration (one line per stage) ----------------------------------------------------
-from lightcode.frontend.cli import register as _register_frontend  # noqa: E402
+from lightcode.cli.graph import register as _register_frontend  # noqa: E402
 
 _register_frontend(app)
 from lightcode.experiments.cli import register as _register_experiments  # noqa: E402
+
 _register_experiments(app)
 from lightcode.hardware.cli import register as _register_hardware  # noqa: E402
+
 _register_hardware(app)
-from lightcode.compile_cli import register as _register_compile  # noqa: E402
+from lightcode.cli.compile import register as _register_compile  # noqa: E402
+
 _register_compile(app)
 from lightcode.kvselect.cli import register as _register_kvselect  # noqa: E402
+
 _register_kvselect(app)
 # ---------------------------------------------------------------------------------------------------
 

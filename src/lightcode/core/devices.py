@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import Literal, Mapping, Protocol, runtime_checkable
 
-from lightcode.cost.types import CostBreakdown
-from lightcode.ir.opgraph import Op
+from lightcode.core.cost import CostBreakdown
+from lightcode.core.opgraph import Op
 
 
 @runtime_checkable

@@ -35,7 +35,7 @@ def fuse_groups(g: RawGraph, root: list[int], live: set[int], keep_separate: set
     def reaches_outside_back(a: int, b: int) -> bool:
         """Would merging groups a and b create a cycle? True if some node of one group reaches the other
         only through a node outside both."""
-        ga, gb = members[a] | members[b], None
+        ga = members[a] | members[b]
         lo = min(ga)
         # walk backwards from every member, through non-members, looking for a member again
         stack = [p for m in ga for p in preds[m] if p not in ga]

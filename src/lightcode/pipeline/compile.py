@@ -13,13 +13,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from lightcode.compile_memo import reuse, stacked_graph
+from lightcode.core.opgraph import OpGraph
+from lightcode.core.selection import Assignment
 from lightcode.errors import BadInputError
-from lightcode.ir.opgraph import OpGraph
-from lightcode.ir.stacked import StackedGraph
+from lightcode.pipeline.memo import reuse, stacked_graph
 from lightcode.select import Constraints, Objective, select
-from lightcode.select.types import Assignment
 from lightcode.sim.simulate import SimResult, simulate
+from lightcode.stack.stacked import StackedGraph
 
 DEFAULT_SYSTEM = "h100+ddot-b-4bit"
 HEURISTICS = ("greedy", "path-search")

@@ -1,0 +1,5 @@
+"""`python -m lightcode` = the `lightcode` command."""
+
+from lightcode.cli import main
+
+main()

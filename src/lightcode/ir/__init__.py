@@ -1,3 +1,0 @@
-from lightcode.ir.opgraph import DTYPE_BYTES, OP_KINDS, Edge, Gemm, ModelInfo, Op, OpGraph, TensorSpec
-
-__all__ = ["DTYPE_BYTES", "OP_KINDS", "Edge", "Gemm", "ModelInfo", "Op", "OpGraph", "TensorSpec"]
