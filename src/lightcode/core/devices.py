@@ -12,10 +12,27 @@ that is on *because* the op runs (e.g. a thermal hold only while that op's weigh
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Literal, Mapping, Protocol, runtime_checkable
 
 from lightcode.core.cost import CostBreakdown
+from lightcode.core.formats import Formats
 from lightcode.core.opgraph import Op
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One way a unit can run an op: a unit may offer several (a GPU at fp16, fp8, W4A16; a photonic unit
+    in two orientations), each its own realization in the StackedGraph, chosen by the solver.
+
+    `link_demand`: link name -> share of that link's bandwidth the op keeps busy while it runs (operands
+    streamed from where they live, e.g. weights from the GPU's HBM); the schedule treats each link as a
+    resource of capacity 1 shared with transfers. Empty: the op touches no link itself."""
+
+    name: str  # "fp16", "w4a16", "fp8", ... (unique per unit and op)
+    cost: CostBreakdown
+    formats: Formats | None = None
+    link_demand: Mapping[str, float] = field(default_factory=dict)
 
 
 @runtime_checkable
@@ -29,6 +46,16 @@ class UnitModel(Protocol):
 
     def op_cost(self, op: Op, dtype: str) -> CostBreakdown | None:
         """Cost of running `op` on this unit, or None when the unit cannot run it (kind or precision)."""
+
+
+def unit_variants(unit: UnitModel, op: Op, dtype: str) -> tuple[Variant, ...]:
+    """Every variant `unit` offers for `op`: its own `op_variants` where it has one, else its single
+    `op_cost` as one variant named by the graph's dtype."""
+    fn = getattr(unit, "op_variants", None)
+    if fn is not None:
+        return tuple(fn(op, dtype))
+    c = unit.op_cost(op, dtype)
+    return () if c is None else (Variant(dtype, c),)
 
 
 @runtime_checkable

@@ -11,11 +11,12 @@ identical layers of a 7B model share their signatures), and every (src unit, dst
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping
 
 from lightcode.core.cost import ZERO, CostBreakdown
-from lightcode.core.devices import SystemModel
+from lightcode.core.devices import SystemModel, unit_variants
+from lightcode.core.formats import Formats
 from lightcode.core.opgraph import Op, OpGraph
 from lightcode.errors import BadInputError
 
@@ -24,6 +25,9 @@ from lightcode.errors import BadInputError
 class Realization:
     unit: str
     cost: CostBreakdown
+    variant: str = ""  # the unit's name for this way of running the op ("fp16", "w4a16", ...)
+    formats: Formats | None = None
+    link_demand: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -64,9 +68,8 @@ class StackedGraph:
                 sig_ids[key] = sid
                 reals = []
                 for uname, unit in system.units.items():
-                    c = unit.op_cost(op, self.dtype)
-                    if c is not None:
-                        reals.append(Realization(uname, c))
+                    for v in unit_variants(unit, op, self.dtype):
+                        reals.append(Realization(uname, v.cost, v.name, v.formats, dict(v.link_demand)))
                 self.sig_realizations.append(tuple(reals))
             self.op_sig.append(sid)
         self.realizations: tuple[tuple[Realization, ...], ...] = tuple(self.sig_realizations[s] for s in self.op_sig)
