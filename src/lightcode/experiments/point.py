@@ -37,7 +37,7 @@ def compile_kwargs(params: dict[str, Any]) -> dict[str, Any]:
 
 def system_arg(params: dict[str, Any]) -> str:
     """The system name, or — with parameter overrides — the path of a derived system YAML."""
-    from lightcode.experiments.overrides import system_with_overrides
+    from lightcode.hardware.overrides import system_with_overrides
 
     return system_with_overrides(params["system"], params.get("overrides") or {}, params.get("corner"))
 

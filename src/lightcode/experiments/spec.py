@@ -250,7 +250,7 @@ def check_names_known(spec: SweepSpec, *, known_models: Optional[Iterable[str]] 
                 raise BadInputError(f"unknown system {s!r} in sweep spec (known: {', '.join(sorted(systems))})")
         # Overrides are checked against the real library only (injected name sets carry no parameters).
         if known_systems is None and (spec.overrides != [{}] or spec.grid):
-            from lightcode.experiments.overrides import check_overrides
+            from lightcode.hardware.overrides import check_overrides
 
             for s, c, ov in itertools.product(spec.systems, spec.corners, spec.override_sets()):
                 check_overrides(s, ov, c)

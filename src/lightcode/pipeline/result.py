@@ -62,6 +62,7 @@ class CompileResult:
     heuristics: dict[str, dict[str, Mapping]] = field(default_factory=dict, repr=False)  # objective -> name -> mapping
     timing_s: dict[str, float] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    request: Any = None  # the CompileRequest that produced this result
 
     # --- typed results (DESIGN §1) -------------------------------------------------------------------
     @property
@@ -114,6 +115,8 @@ class CompileResult:
             "solver": self.chosen.assignment.solver_dict(),
             "timing_s": dict(self.timing_s),
         }
+        if self.request is not None:
+            out["request"] = self.request.to_dict()
         a = self.chosen.assignment
         out["solver"]["grid"] = dict(a.grid)
         if self.comparison:

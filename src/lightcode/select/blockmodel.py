@@ -372,6 +372,9 @@ class BlockModel:
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = max(0.0, time_limit_s)
         solver.parameters.num_workers = workers
+        # CP-SAT would catch Ctrl-C itself, stop the search and return FEASIBLE (and leave SIGINT at its
+        # default, so the next Ctrl-C kills the process without a word): leave SIGINT to Python instead
+        solver.parameters.catch_sigint_signal = False
         for k, v in _params(minimise, self.static_coef, span_ub).items():
             setattr(solver.parameters, k, getattr(cp_model, v) if isinstance(v, str) else v)
         t0 = time.perf_counter()
