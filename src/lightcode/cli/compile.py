@@ -36,7 +36,7 @@ def request_parameters() -> list[inspect.Parameter]:
 def register(app: typer.Typer) -> None:
     def compile_cmd(**kw: Any) -> None:
         """Map MODEL onto SYSTEM optimally (exact selection + scheduling) and report latency and energy."""
-        from lightcode.cli.outputs import check_out_dir
+        from lightcode.core.outputs import check_out_dir
         from lightcode.pipeline.compile import run_compile
 
         as_json, out = kw.pop("as_json"), kw.pop("out")

@@ -159,21 +159,20 @@ def show_cmd(
 def validate_cmd(file: Path = typer.Argument(..., help="a unit or system YAML file")) -> None:
     """Check a unit or system file (exit 2 with `error: FILE: field: …` when it is wrong)."""
     from lightcode.errors import ConfigError
-    from lightcode.hardware.load import build_unit, read_system, read_unit
+    from lightcode.hardware.load import build_unit, load_system, read_system, read_unit
+    from lightcode.hardware.schema import CORNERS
 
     if not file.is_file():
         raise ConfigError(f"{file}: no such file")
     if _file_kind(file) == "unit":
         s = read_unit(file)
-        for c in s.corners:
-            read_unit(file, c)
-        try:
-            build_unit(s)
-        except (ValueError, TypeError) as e:
-            raise ConfigError(f"{file}: {e}") from None
+        for c in ("baseline", *s.corners):  # built, not only parsed: the family's rules run at every corner
+            build_unit(read_unit(file, c))
         typer.echo(f"ok: unit {s.name} (family {s.family}, {len(s.params)} parameters, corners: baseline{''.join(', ' + c for c in s.corners)})")
     else:
         sy = read_system(file)
+        for c in CORNERS:  # every unit built at every corner, as compile would
+            load_system(file, corner=c)
         typer.echo(f"ok: system {sy.name} (units: {', '.join(u.name for u in sy.units)}; corner {sy.corner})")
 
 

@@ -181,7 +181,11 @@ def _read_unit_cached(path: Path, _mtime_ns: int, corner: str) -> UnitSpec:
 
 def build_unit(spec: UnitSpec) -> UnitModel:
     fam = get_family(spec.family, str(spec.path))
-    unit = fam.factory(spec.name, spec.si())
+    try:  # a family's own rules (an efficiency above 1, idle power above TDP, …) are the file's error
+        unit = fam.factory(spec.name, spec.si())
+    except (ValueError, TypeError, ZeroDivisionError) as e:
+        corner = "" if spec.corner == "baseline" else f" (corner {spec.corner})"
+        raise ConfigError(f"{spec.path}: {e}{corner}") from None
     if not isinstance(unit, UnitModel):
         raise TypeError(f"family {spec.family!r} built {type(unit).__name__}, which does not implement UnitModel")
     return unit
