@@ -31,6 +31,9 @@ _register_hardware(app)
 from lightcode.cli.compile import register as _register_compile  # noqa: E402
 
 _register_compile(app)
+from lightcode.cli.sensitivity import register as _register_sensitivity  # noqa: E402
+
+_register_sensitivity(app)
 from lightcode.kvselect.cli import register as _register_kvselect  # noqa: E402
 
 _register_kvselect(app)

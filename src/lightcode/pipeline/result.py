@@ -117,6 +117,7 @@ class CompileResult:
         }
         if self.request is not None:
             out["request"] = self.request.to_dict()
+        out["ops"] = self.ops_json()
         a = self.chosen.assignment
         out["solver"]["grid"] = dict(a.grid)
         if self.comparison:
@@ -136,6 +137,19 @@ class CompileResult:
             out["heuristics"] = h
         if self.warnings:
             out["warnings"] = list(self.warnings)
+        return out
+
+    def ops_json(self, mapping: "Mapping | None" = None) -> list[dict[str, Any]]:
+        """Per op of a mapping (default: the chosen one): its unit, the unit's variant and its formats."""
+        m = mapping or self.chosen
+        st, a = self.stacked, m.assignment
+        choice = getattr(a, "choice", None)
+        out = []
+        for i, op in enumerate(st.graph.ops):
+            reals = st.realizations[i]
+            r = reals[choice[i]] if choice else next(x for x in reals if x.unit == a.units[i])
+            out.append({"name": op.name, "kind": op.kind, "unit": r.unit, "variant": r.variant,
+                        "formats": None if r.formats is None else r.formats.to_dict()})
         return out
 
     def to_json(self) -> str:
