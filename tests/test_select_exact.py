@@ -17,14 +17,16 @@ from lightcode.sim.simulate import simulate
 from lightcode.stack.stacked import StackedGraph
 
 
-def optimal_makespan(sg: StackedGraph, units) -> float:
+def optimal_makespan(sg: StackedGraph, choice) -> float:
     """Min makespan of a fixed assignment: every precedence-feasible order of ops and transfers, each task
     placed at max(inputs ready, earliest free core/link) (non-insertion serial schedule generation; the order
     of an optimal schedule's starts reproduces it), with branch and bound."""
     n = sg.n_ops
+    reals = sg.chosen(choice)
+    units = [r.unit for r in reals]
     dur, res, preds = [], [], []
     for i in range(n):
-        dur.append(sg.realization(i, units[i]).cost.latency_s)
+        dur.append(reals[i].cost.latency_s)
         res.append(units[i])
         preds.append([])
     for k, e in enumerate(sg.edges):
@@ -71,8 +73,9 @@ def optimal_makespan(sg: StackedGraph, units) -> float:
 
 def brute_force(sg: StackedGraph, objective: str) -> float:
     best = math.inf
-    for units in itertools.product(*[[r.unit for r in reals] for reals in sg.realizations]):
-        dyn = sum(sg.realization(i, u).cost.total_energy_j for i, u in enumerate(units))
+    for choice in itertools.product(*[range(len(reals)) for reals in sg.realizations]):
+        units = sg.units_of(choice)
+        dyn = sum(r.cost.total_energy_j for r in sg.chosen(choice))
         for k, e in enumerate(sg.edges):
             a = sg.host if e.src is None else units[e.src]
             b = sg.host if e.dst is None else units[e.dst]
@@ -82,7 +85,7 @@ def brute_force(sg: StackedGraph, objective: str) -> float:
         if objective == "energy" and power == 0:
             best = min(best, dyn)
             continue
-        t = optimal_makespan(sg, units)
+        t = optimal_makespan(sg, choice)
         best = min(best, t if objective == "latency" else dyn + power * t)
     return best
 
@@ -241,3 +244,44 @@ def test_time_out_is_feasible_with_gap_never_optimal():
         if objective != "edp":  # scalar objectives carry a bound: 0 < bound ≤ optimum, gap consistent
             assert 0 < a.bound <= opt.objective_value * (1 + 1e-9)
             assert a.gap == pytest.approx((a.objective_value - a.bound) / a.objective_value)
+
+
+def test_variants_on_one_unit_are_chosen_and_replayed():
+    """A unit offering two variants of an op (say fp16 and fp8): the solver picks per op the variant the
+    objective wants — here the host's fast one for latency and its frugal one for energy — and the simulator
+    replays exactly that variant (the unit alone would not say which)."""
+    from compile_fakes import FakeSystem, VariantUnit, graph_of, make_op
+
+    ops = [make_op(f"op{i}", "matmul", flops=i + 1) for i in range(3)]
+    g = graph_of(ops, [(0, 1, 64), (1, 2, 64)])
+    gpu = VariantUnit("gpu", "gpu", static_power_w=0.0)
+    for i in range(3):  # "fast": 1 µs, 9 µJ; "frugal": 4 µs, 2 µJ
+        gpu.variants[i + 1] = [("fast", 1e-6, 9e-6, {}), ("frugal", 4e-6, 2e-6, {})]
+    sg = StackedGraph(g, FakeSystem("one-gpu", {"gpu": gpu}))
+    assert [len(r) for r in sg.realizations] == [2, 2, 2]
+    with pytest.raises(ValueError, match="variants"):
+        sg.realization(0, "gpu")
+    for objective, want in (("latency", "fast"), ("energy", "frugal")):
+        a = select(sg, objective)
+        assert a.status == Status.OPTIMAL and a.units == ("gpu",) * 3
+        assert [sg.realizations[i][j].variant for i, j in enumerate(a.choice)] == [want] * 3
+        sim = simulate(sg, a)
+        assert sim.latency_s == pytest.approx(3e-6 if want == "fast" else 12e-6)
+        assert sim.energy_j == pytest.approx(27e-6 if want == "fast" else 6e-6)
+        base = select(sg, objective, method="all-electronic")  # the host's best variant per op
+        assert base.choice == a.choice
+
+
+@SETTINGS
+@given(seed=st.integers(0, 10**6), n_ops=st.integers(2, 4), static=st.booleans())
+def test_variants_equal_brute_force(seed, n_ops, static):
+    g, system = random_instance(random.Random(seed), n_ops, 2, max_real=2, static=static, slots=2,
+                                max_variants=2)
+    sg = StackedGraph(g, system)
+    for objective in ("latency", "energy"):
+        a = select(sg, objective, time_limit_s=20)
+        assert a.status == Status.OPTIMAL
+        bf = brute_force(sg, objective)
+        assert a.objective_value == pytest.approx(bf, rel=1e-6, abs=1e-12)
+        sim = simulate(sg, a)
+        assert (sim.latency_s if objective == "latency" else sim.energy_j) == pytest.approx(bf, rel=1e-6, abs=1e-12)

@@ -17,9 +17,10 @@ from lightcode.stack.stacked import StackedGraph
 
 
 def _random_assignment(rng: random.Random, sg: StackedGraph, with_priority: bool) -> Assignment:
-    units = tuple(rng.choice(reals).unit for reals in sg.realizations)
+    choice = tuple(rng.randrange(len(reals)) for reals in sg.realizations)
+    units = sg.units_of(choice)
     starts = tuple(rng.random() for _ in units) if with_priority else None
-    return Assignment(units=units, method="test", objective=Objective.LATENCY, status=Status.FEASIBLE,
+    return Assignment(units=units, choice=choice, method="test", objective=Objective.LATENCY, status=Status.FEASIBLE,
                       objective_value=None, bound=None, gap=None, solve_time_s=0.0, op_start_s=starts)
 
 
@@ -37,7 +38,8 @@ def test_schedule_and_energy_invariants(seed, n_ops, static, prio):
     assert sorted(ev.index for ev in ops_ev) == list(range(n_ops))
     for ev in ops_ev:
         assert ev.resource == a.units[ev.index]
-        assert ev.end_s - ev.start_s == pytest.approx(sg.realization(ev.index, ev.resource).cost.latency_s)
+        r = sg.realizations[ev.index][a.choice[ev.index]]
+        assert ev.end_s - ev.start_s == pytest.approx(r.cost.latency_s)
     # no op before its inputs arrive (through a transfer on a link when the units differ)
     for k, e in enumerate(sg.edges):
         if k in sch.transfer_event:

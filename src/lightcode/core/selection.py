@@ -47,9 +47,13 @@ class Constraints:
 
 @dataclass(frozen=True)
 class Assignment:
-    """One unit per op, the solver's schedule (a priority for the simulator) and the solver's account."""
+    """One realization per op, the solver's schedule (a priority for the simulator) and the solver's account.
 
-    units: tuple[str, ...]  # per op index
+    `choice[i]` indexes `stacked.realizations[i]` (a unit may offer several variants of an op, so the unit
+    alone does not say which ran); `units[i]` is that realization's unit, kept for readers of units."""
+
+    units: tuple[str, ...]  # per op index: the unit of the chosen realization
+    choice: tuple[int, ...]  # per op index: index into stacked.realizations[i]
     method: str  # "cpsat" | "all-electronic" | "greedy" | "path-search"
     objective: Objective
     status: Status

@@ -61,21 +61,17 @@ def choose_grid(stacked: StackedGraph, blocks: list[Block]) -> Grid:
 
 
 def restrict_precision(stacked: StackedGraph, constraints: Constraints) -> StackedGraph:
-    """A view of `stacked` without realizations on units below the minimum precision of the op's kind."""
+    """A view of `stacked` without realizations on units below the minimum precision of the op's kind (its
+    choices map back with view.to_base)."""
     if not constraints.min_precision_bits:
         return stacked
-    import copy
-
-    view = copy.copy(stacked)
-    reals = []
-    for i, op in enumerate(stacked.graph.ops):
-        need = constraints.min_precision_bits.get(op.kind, 0)
-        keep = tuple(r for r in stacked.realizations[i] if stacked.unit(r.unit).precision_bits >= need)
-        if not keep:
-            raise InfeasibleError(f"no unit delivers {need} bits for op {op.name!r} ({op.kind}); "
+    ops = stacked.graph.ops
+    need = [constraints.min_precision_bits.get(op.kind, 0) for op in ops]
+    view = stacked.restricted(lambda i, r: stacked.unit(r.unit).precision_bits >= need[i])
+    for i, op in enumerate(ops):
+        if not view.realizations[i]:
+            raise InfeasibleError(f"no unit delivers {need[i]} bits for op {op.name!r} ({op.kind}); "
                                   f"lower the minimum precision for {op.kind!r}")
-        reals.append(keep)
-    view.realizations = tuple(reals)
     return view
 
 
@@ -127,7 +123,7 @@ class ChainSolver:
     def states(self, op: int | None, U: frozenset[str]) -> list[str | None]:
         if op is None:
             return [None]
-        return [r.unit for r in self.stacked.realizations[op] if r.unit in U]
+        return list(dict.fromkeys(r.unit for r in self.stacked.realizations[op] if r.unit in U))
 
     def model(self, b: Block, U, s, t) -> BlockModel | None:
         key = (b.signature, U, s, t)
@@ -285,10 +281,10 @@ class ChainSolver:
         final = [_Point(int(spans[k]), int(ens[k]), (t, k)) for t, (spans, ens) in cur.items() for k in range(len(spans))]
         return tables, final
 
-    def reconstruct(self, tables, U, point: _Point, block_points) -> tuple[list[str], list[float], dict, int, int]:
-        """Units, start times (s) and transfer starts of a final chain point."""
+    def reconstruct(self, tables, U, point: _Point, block_points) -> tuple[list[int], list[float], dict, int, int]:
+        """Realization choice per op, start times (s) and transfer starts of a final chain point."""
         n = self.stacked.n_ops
-        units = [""] * n
+        choice = [0] * n
         starts_local: list[tuple[int, BlockSolution, Block]] = []
         t, k = point.back
         for bi in range(len(self.blocks) - 1, -1, -1):
@@ -303,7 +299,8 @@ class ChainSolver:
         dyn = 0
         for bi, bp, b in reversed(starts_local):
             for pos, i in enumerate(b.ops):
-                units[i] = bp.units[pos]
+                # a backend that reports only units: unambiguous only where a unit has one variant
+                choice[i] = bp.choice[pos] if bp.choice else self.stacked.unique_index(i, bp.units[pos])
                 starts[i] = (offset + bp.starts[pos]) * self.grid.time_s
             # transfer starts are keyed by edge position within the block (shared by identical blocks)
             edges = block_edges(self.stacked, b)
@@ -311,20 +308,29 @@ class ChainSolver:
                 tstarts[edges[pos][0]] = (offset + ts) * self.grid.time_s
             offset += bp.span
             dyn += bp.dyn
-        return units, starts, tstarts, offset, dyn
+        return choice, starts, tstarts, offset, dyn
 
 
 def select_cpsat(stacked: StackedGraph, objective: Objective | str = Objective.ENERGY,
                  constraints: Constraints | None = None, *, time_limit_s: float = 10.0,
                  workers: int = 1, decompose: bool = True) -> Assignment:
-    t0 = time.perf_counter()
     objective = Objective.parse(objective)
     constraints = constraints or Constraints()
-    stacked = restrict_precision(stacked, constraints)
+    view = restrict_precision(stacked, constraints)
+    a = _select(view, objective, constraints, time_limit_s=time_limit_s, workers=workers, decompose=decompose)
+    if view is stacked:
+        return a
+    return replace(a, choice=view.to_base(a.choice),
+                   pareto=tuple(replace(p, choice=view.to_base(p.choice)) for p in a.pareto))
+
+
+def _select(stacked: StackedGraph, objective: Objective, constraints: Constraints, *, time_limit_s: float,
+            workers: int, decompose: bool) -> Assignment:
+    t0 = time.perf_counter()
     if constraints.couples_blocks and decompose:
         # Solve the relaxation without the global capacity by blocks; if its optimum fits, it is optimal.
         relaxed = replace(constraints, weight_capacity_bytes={})
-        a = select_cpsat(stacked, objective, relaxed, time_limit_s=time_limit_s, workers=workers)
+        a = _select(stacked, objective, relaxed, time_limit_s=time_limit_s, workers=workers, decompose=True)
         if _fits(stacked, a, constraints) and all(_fits(stacked, p, constraints) for p in a.pareto):
             return replace(a, solve_time_s=time.perf_counter() - t0)
         time_limit_s = max(0.0, time_limit_s - (time.perf_counter() - t0))
@@ -335,7 +341,8 @@ def select_cpsat(stacked: StackedGraph, objective: Objective | str = Objective.E
                    or (objective == Objective.ENERGY and c.latency_budget_s is not None)
                    or (objective == Objective.LATENCY and c.energy_budget_j is not None))
 
-    def finish(units, starts, tstarts, span, dyn, obj_value, bound, pareto=()):
+    def finish(choice, starts, tstarts, span, dyn, obj_value, bound, pareto=()):
+        units = stacked.units_of(choice)
         used = set(units)
         lat = span * g.time_s
         energy = dyn * g.energy_j + sum(stacked.unit(u).static_power_w for u in used) * lat
@@ -349,7 +356,7 @@ def select_cpsat(stacked: StackedGraph, objective: Objective | str = Objective.E
             warns.append(f"solver stopped at the time limit ({time_limit_s:g} s) before proving optimality; "
                          f"{gap_txt}; raise --time-limit")
         return Assignment(
-            units=tuple(units), method="cpsat", objective=objective, status=status,
+            units=units, choice=tuple(choice), method="cpsat", objective=objective, status=status,
             objective_value=obj_value, bound=bound, gap=gap, solve_time_s=time.perf_counter() - t0,
             latency_s=lat, energy_j=energy, op_start_s=tuple(starts), transfer_start_s=tstarts,
             pareto=tuple(pareto), grid={"time_s": g.time_s, "energy_j": g.energy_j}, warnings=tuple(warns))
@@ -378,12 +385,12 @@ def select_cpsat(stacked: StackedGraph, objective: Objective | str = Objective.E
                 return _fallback(stacked, objective, c, t0, time_limit_s, lb)
             raise InfeasibleError("no assignment satisfies the constraints")
         U, p, tables, bpts = best
-        units, starts, tstarts, span, dyn = cs.reconstruct(tables, U, p, bpts)
+        choice, starts, tstarts, span, dyn = cs.reconstruct(tables, U, p, bpts)
         if primary == "span":
             obj_value, bound = span * g.time_s, lb_best * g.time_s
         else:
             obj_value, bound = p.energy * g.energy_j, lb_best * g.energy_j
-        a = finish(units, starts, tstarts, span, dyn, obj_value, bound)
+        a = finish(choice, starts, tstarts, span, dyn, obj_value, bound)
         _check_budgets(a, c)
         return a
 
@@ -436,8 +443,8 @@ def select_cpsat(stacked: StackedGraph, objective: Objective | str = Objective.E
 
     def assignment_of(f, obj_value):
         U, p, tables, bp = f
-        units, starts, tstarts, span, dyn = cs.reconstruct(tables, U, p, bp)
-        return finish(units, starts, tstarts, span, dyn, obj_value, None)
+        choice, starts, tstarts, span, dyn = cs.reconstruct(tables, U, p, bp)
+        return finish(choice, starts, tstarts, span, dyn, obj_value, None)
 
     if objective == Objective.PARETO:
         pts = [assignment_of(f, f[1].energy * g.energy_j) for f in feas]

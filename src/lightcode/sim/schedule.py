@@ -24,6 +24,15 @@ def link_name(src_unit: str, dst_unit: str) -> str:
     return f"{src_unit}->{dst_unit}"
 
 
+# A link's bandwidth in integer shares (solver and simulator alike): a transfer takes all of it, an op that
+# streams over the link (a realization's link_demand) its share, rounded to 1/LINK_CAPACITY.
+LINK_CAPACITY = 1000
+
+
+def link_share(share: float) -> int:
+    return max(1, min(LINK_CAPACITY, round(share * LINK_CAPACITY)))
+
+
 @dataclass(frozen=True)
 class Event:
     kind: str  # "op" | "transfer"
@@ -52,8 +61,9 @@ class Schedule:
 def schedule(stacked: StackedGraph, assignment: Assignment) -> Schedule:
     units = assignment.units
     n = stacked.n_ops
-    if len(units) != n:
-        raise ValueError(f"assignment has {len(units)} units for {n} ops")
+    if len(units) != n or len(assignment.choice) != n:
+        raise ValueError(f"assignment has {len(units)} units and {len(assignment.choice)} choices for {n} ops")
+    reals = stacked.chosen(assignment.choice)
 
     # tasks: 0..n-1 are ops; n.. are transfers (edges whose endpoint units differ and take time)
     task_kind: list[str] = ["op"] * n
@@ -61,9 +71,10 @@ def schedule(stacked: StackedGraph, assignment: Assignment) -> Schedule:
     task_dur: list[float] = []
     task_res: list[str] = []
     for i in range(n):
-        r = stacked.realization(i, units[i])
-        if r is None:
-            raise ValueError(f"op {stacked.graph.ops[i].name!r} has no realization on unit {units[i]!r}")
+        r = reals[i]
+        if r.unit != units[i]:
+            raise ValueError(f"op {stacked.graph.ops[i].name!r}: chosen realization {assignment.choice[i]} is on "
+                             f"unit {r.unit!r}, the assignment says {units[i]!r}")
         task_dur.append(r.cost.latency_s)
         task_res.append(units[i])
     preds: list[list[int]] = [[] for _ in range(n)]
