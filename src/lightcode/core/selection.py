@@ -4,25 +4,139 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Mapping
+from typing import ClassVar, Mapping
 
 from lightcode.errors import BadInputError
 
+_REGISTRY: dict[str, "Objective"] = {}
 
-class Objective(str, Enum):
-    LATENCY = "latency"  # makespan of the schedule
-    ENERGY = "energy"  # ops + transfers + static power of used units × makespan (hardware/api.py law)
-    EDP = "edp"  # energy × makespan
-    PARETO = "pareto"  # the latency–energy front, each point exact
+
+class Objective(str):
+    """What to optimise: one strategy per objective, registered by defining a subclass with a `name`.
+
+    An objective owns its metric on a (latency, energy) result, the additive per-op metric a heuristic
+    compares, whether the chain needs the latency–energy front, whether that front's lower convex hull is
+    enough (exact) for it, and the pick from a front. Instances are the registered singletons and compare
+    equal to their names ("latency" == Objective.LATENCY); `Objective(name)` is `Objective.parse(name)`."""
+
+    name: ClassVar[str] = ""
+    scalar: ClassVar[str | None] = None  # "span" | "energy": solvable as one value per block (no front)
+    hull_exact: ClassVar[bool] = False  # its minimum over a front lies on the front's lower convex hull
+    heuristic: ClassVar[str] = "energy"  # what its heuristics compare per op: "time" | "energy"
+    returns_front: ClassVar[bool] = False  # the answer is the whole front (its pick leads)
+
+    def __new__(cls, name: "str | Objective | None" = None):
+        if cls is Objective:
+            return Objective.parse(name)
+        return _REGISTRY[cls.name]
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        inst = str.__new__(cls, cls.name)
+        _REGISTRY[cls.name] = inst
+        setattr(Objective, cls.name.upper(), inst)  # Objective.LATENCY, Objective.ED2P, ...
+
+    def __reduce__(self):  # unpickles to the registered singleton
+        return (Objective.parse, (str(self),))
+
+    def __repr__(self) -> str:
+        return f"Objective.{self.name.upper()}"
+
+    @property
+    def value(self) -> str:
+        return self.name
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        return tuple(_REGISTRY)
+
+    @classmethod
+    def all(cls) -> tuple["Objective", ...]:
+        return tuple(_REGISTRY.values())
 
     @classmethod
     def parse(cls, name: "str | Objective") -> "Objective":
         if isinstance(name, Objective):
             return name
-        try:
-            return cls(str(name).lower())
-        except ValueError:
-            raise BadInputError(f"unknown objective {name!r}; known: {', '.join(o.value for o in cls)}") from None
+        obj = _REGISTRY.get(str(name).lower())
+        if obj is None:
+            raise BadInputError(f"unknown objective {name!r}; known: {', '.join(_REGISTRY)}")
+        return obj
+
+    # --- the strategy ----------------------------------------------------------------------------------
+    def metric(self, latency_s: float, energy_j: float) -> float:
+        """The value minimised, on a (latency, energy) result (SI)."""
+        raise NotImplementedError
+
+    def op_metric(self, cost, static_power_w: float = 0.0) -> float:
+        """The additive per-op / per-transfer cost (a CostBreakdown) a heuristic compares; static_power_w ×
+        time is charged when given (one serial unit: its static power accrues while the op runs)."""
+        if self.heuristic == "time":
+            return cost.latency_s
+        return cost.total_energy_j + static_power_w * cost.latency_s
+
+    def needs_front(self, constraints: "Constraints") -> bool:
+        """Whether the chain must keep the latency–energy front (else one best value per block)."""
+        return True
+
+    def front_key(self, span: int, energy: int):
+        """Sort key of a front point (span, energy on the solver's integer grid; exact integers): the pick
+        is the point of least key. Monotone in the metric (grid units are positive constant factors)."""
+        return self.metric(span, energy)
+
+    def pick(self, points: "list[tuple[int, int]]") -> int:
+        """Index of the chosen point of a front of (span, energy)."""
+        return min(range(len(points)), key=lambda k: self.front_key(*points[k]))
+
+
+class Latency(Objective):
+    name = "latency"  # makespan of the schedule
+    scalar = "span"
+    heuristic = "time"
+
+    def metric(self, latency_s, energy_j):
+        return latency_s
+
+    def needs_front(self, c):
+        return c.energy_budget_j is not None or c.avg_power_cap_w is not None
+
+    def front_key(self, span, energy):
+        return (span, energy)  # fastest, least energy among the fastest
+
+
+class Energy(Objective):
+    name = "energy"  # ops + transfers + static power of used units × makespan (core/devices.py law)
+    scalar = "energy"
+
+    def metric(self, latency_s, energy_j):
+        return energy_j
+
+    def needs_front(self, c):
+        return c.latency_budget_s is not None or c.avg_power_cap_w is not None
+
+    def front_key(self, span, energy):
+        return (energy, span)
+
+
+class EDP(Objective):
+    """energy × makespan. Hull exact: E·T is quasi-concave and increasing on the positive quadrant, so its
+    minimum over a finite set is at a vertex of the set's lower-left convex hull (cpsat._lower_hull)."""
+
+    name = "edp"
+    hull_exact = True
+
+    def metric(self, latency_s, energy_j):
+        return energy_j * latency_s
+
+
+class Pareto(Objective):
+    """The latency–energy front, each point exact; its metric (and its head) is the least-EDP point."""
+
+    name = "pareto"
+    returns_front = True
+
+    def metric(self, latency_s, energy_j):
+        return energy_j * latency_s
 
 
 class Status(str, Enum):

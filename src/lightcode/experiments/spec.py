@@ -18,10 +18,11 @@ from typing import Any, Iterable, Literal, Optional, Union
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from lightcode.core.selection import Objective as _Objective
 from lightcode.errors import BadInputError
 
 Scalar = Union[int, float, str, bool]
-Objective = Literal["latency", "energy", "edp", "pareto"]
+Objective = Literal[_Objective.names()]  # the registered objectives (core/selection.py)
 
 
 def _canonical(obj: Any) -> str:

@@ -90,8 +90,8 @@ def run_compile(model, *, system=DEFAULT_SYSTEM, phase: str = "prefill", seq_len
             hobj = Objective.ENERGY if obj == Objective.PARETO else obj
             heur[hobj.value] = {}
             for method in HEURISTICS:
-                # a heuristic compares only time (latency) or energy (else): baselines.op_metric
-                cost = "time" if hobj == Objective.LATENCY else "energy"
+                # a heuristic compares only the objective's per-op metric: time or energy (Objective.heuristic)
+                cost = hobj.heuristic
                 h, sim = reuse(st, ("heuristic", method, cost), lambda: evaluated(hobj, method))
                 heur[hobj.value][method] = Mapping(method, replace(h, objective=hobj), sim)
     t_baselines = time.perf_counter() - t0

@@ -37,11 +37,7 @@ class Mapping:
 
 
 def _metric(objective: Objective, sim: SimResult) -> float:
-    if objective == Objective.LATENCY:
-        return sim.latency_s
-    if objective == Objective.EDP:
-        return sim.edp
-    return sim.energy_j
+    return objective.metric(sim.latency_s, sim.energy_j)
 
 
 @dataclass

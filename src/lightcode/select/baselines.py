@@ -14,11 +14,9 @@ from lightcode.stack.stacked import StackedGraph
 
 
 def op_metric(objective: Objective):
-    """The additive per-op / per-transfer cost a heuristic compares: time for latency, energy otherwise
-    (with static_power_w × time when a static power is given)."""
-    if objective == Objective.LATENCY:
-        return lambda c, static_power_w=0.0: c.latency_s
-    return lambda c, static_power_w=0.0: c.total_energy_j + static_power_w * c.latency_s
+    """The additive per-op / per-transfer cost a heuristic compares: the objective's own (core/selection.py),
+    called as metric(cost, static_power_w=0.0)."""
+    return objective.op_metric
 
 
 def _heuristic(stacked: StackedGraph, choice, method: str, objective: Objective, t0: float,

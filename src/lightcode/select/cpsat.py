@@ -337,9 +337,7 @@ def _select(stacked: StackedGraph, objective: Objective, constraints: Constraint
     cs = ChainSolver(stacked, constraints, time_limit_s=time_limit_s, workers=workers, decompose=decompose)
     g = cs.grid
     c = constraints
-    needs_front = (objective in (Objective.EDP, Objective.PARETO) or c.avg_power_cap_w is not None
-                   or (objective == Objective.ENERGY and c.latency_budget_s is not None)
-                   or (objective == Objective.LATENCY and c.energy_budget_j is not None))
+    needs_front = objective.scalar is None or objective.needs_front(c)
 
     def finish(choice, starts, tstarts, span, dyn, obj_value, bound, pareto=()):
         units = stacked.units_of(choice)
@@ -362,7 +360,7 @@ def _select(stacked: StackedGraph, objective: Objective, constraints: Constraint
             pareto=tuple(pareto), grid={"time_s": g.time_s, "energy_j": g.energy_j}, warnings=tuple(warns))
 
     if not needs_front:
-        primary = "span" if objective == Objective.LATENCY else "energy"
+        primary = objective.scalar
         sets = [frozenset(stacked.units)] if primary == "span" else cs.unit_sets()
         best = None
         lb_best = math.inf
@@ -395,8 +393,9 @@ def _select(stacked: StackedGraph, objective: Objective, constraints: Constraint
         return a
 
     # --- fronts: EDP, Pareto, budgets, power cap -------------------------------------------------------
-    # EDP alone needs only hull vertices (exact, and the chain front can no longer need thinning)
-    keep = "hull" if objective == Objective.EDP and c.latency_budget_s is None and c.energy_budget_j is None \
+    # an objective whose minimum lies on the hull (EDP, ED²P) needs only hull vertices without budgets (exact,
+    # and the chain front can no longer need thinning)
+    keep = "hull" if objective.hull_exact and c.latency_budget_s is None and c.energy_budget_j is None \
         and c.avg_power_cap_w is None else "pareto"
     finals = []
     for U in cs.unit_sets():
@@ -446,21 +445,12 @@ def _select(stacked: StackedGraph, objective: Objective, constraints: Constraint
         choice, starts, tstarts, span, dyn = cs.reconstruct(tables, U, p, bp)
         return finish(choice, starts, tstarts, span, dyn, obj_value, None)
 
-    if objective == Objective.PARETO:
+    if objective.returns_front:
         pts = [assignment_of(f, f[1].energy * g.energy_j) for f in feas]
-        head = min(pts, key=lambda a: a.energy_j * a.latency_s)  # the front's least-EDP point leads
+        head = min(pts, key=lambda a: objective.metric(a.latency_s, a.energy_j))  # the front's best leads
         return replace(head, pareto=tuple(pts), bound=None, gap=None, solve_time_s=time.perf_counter() - t0)
-    if objective == Objective.EDP:
-        f = min(feas, key=lambda f: f[1].energy * f[1].span)
-        v = f[1].energy * g.energy_j * f[1].span * g.time_s
-        a = assignment_of(f, v)
-        return replace(a, bound=v if a.status == Status.OPTIMAL else None, gap=0.0 if a.status == Status.OPTIMAL else None)
-    if objective == Objective.ENERGY:
-        f = min(feas, key=lambda f: (f[1].energy, f[1].span))
-        v = f[1].energy * g.energy_j
-    else:
-        f = min(feas, key=lambda f: (f[1].span, f[1].energy))
-        v = f[1].span * g.time_s
+    f = feas[objective.pick([(x[1].span, x[1].energy) for x in feas])]
+    v = objective.metric(f[1].span * g.time_s, f[1].energy * g.energy_j)
     a = assignment_of(f, v)
     return replace(a, bound=v if a.status == Status.OPTIMAL else None, gap=0.0 if a.status == Status.OPTIMAL else None)
 
@@ -468,7 +458,7 @@ def _select(stacked: StackedGraph, objective: Objective, constraints: Constraint
 def _lower_hull(xs: list[int], ys: list[int]) -> list[int]:
     """Positions of the lower convex hull's vertices of Pareto points sorted by x ascending (y descending).
 
-    Why this is enough for EDP: E·T is quasi-concave and increasing on the positive quadrant, so over any
+    Why this is enough for EDP (and any Objective with hull_exact): E·T is quasi-concave and increasing on the positive quadrant, so over any
     finite set its minimum is at a vertex of the set's lower-left convex hull; and a chain prefix that is no
     such vertex of its own partial-sum set cannot be the prefix of one (p = Σλ·sᵢ ⇒ p + q = Σλ·(sᵢ + q)).
     Exact integers: spans × energies overflow int64."""
@@ -512,14 +502,13 @@ def _fallback(stacked: StackedGraph, objective: Objective, c: Constraints, t0: f
     from lightcode.select.pathsearch import path_search
     from lightcode.sim.simulate import simulate
 
-    hobj = Objective.LATENCY if objective == Objective.LATENCY else Objective.ENERGY
-    best = None
-    for a in (greedy(stacked, hobj), path_search(stacked, hobj), all_electronic(stacked, hobj)):
+    best = None  # the heuristics compare the objective's own per-op metric
+    for a in (greedy(stacked, objective), path_search(stacked, objective), all_electronic(stacked, objective)):
         sim = simulate(stacked, a)
         ok = _fits(stacked, a, c) and (c.latency_budget_s is None or sim.latency_s <= c.latency_budget_s) and \
             (c.energy_budget_j is None or sim.energy_j <= c.energy_budget_j) and \
             (c.avg_power_cap_w is None or sim.energy_j <= c.avg_power_cap_w * sim.latency_s)
-        v = {Objective.LATENCY: sim.latency_s, Objective.ENERGY: sim.energy_j}.get(objective, sim.edp)
+        v = objective.metric(sim.latency_s, sim.energy_j)
         if ok and (best is None or v < best[0]):
             best = (v, a, sim)
     if best is None:
