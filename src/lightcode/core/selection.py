@@ -129,6 +129,20 @@ class EDP(Objective):
         return energy_j * latency_s
 
 
+class ED2P(Objective):
+    """energy × makespan² (weights delay more than EDP). Hull exact: on the positive quadrant log(E·T²) =
+    log E + 2 log T is concave, so E·T² is log-concave, hence quasi-concave (its superlevel sets
+    {E ≥ c/T²} are epigraphs of the convex c/T²), and it increases in both E and T; a quasi-concave function
+    attains its minimum over the convex hull of a finite set at a vertex (f(Σλᵢvᵢ) ≥ minᵢ f(vᵢ)), and an
+    increasing one at a vertex of the lower-left hull: the chain's hull argument (cpsat._lower_hull) holds."""
+
+    name = "ed2p"
+    hull_exact = True
+
+    def metric(self, latency_s, energy_j):
+        return energy_j * latency_s * latency_s
+
+
 class Pareto(Objective):
     """The latency–energy front, each point exact; its metric (and its head) is the least-EDP point."""
 
