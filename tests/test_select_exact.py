@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from compile_fakes import layered_instance, random_instance
 from lightcode.select import Constraints, Objective, Status, select
-from lightcode.sim.schedule import link_name
+from lightcode.sim.schedule import LINK_CAPACITY, link_name, link_share
 from lightcode.sim.simulate import simulate
 from lightcode.stack.stacked import StackedGraph
 
@@ -20,15 +20,19 @@ from lightcode.stack.stacked import StackedGraph
 def optimal_makespan(sg: StackedGraph, choice) -> float:
     """Min makespan of a fixed assignment: every precedence-feasible order of ops and transfers, each task
     placed at max(inputs ready, earliest free core/link) (non-insertion serial schedule generation; the order
-    of an optimal schedule's starts reproduces it), with branch and bound."""
+    of an optimal schedule's starts reproduces it), with branch and bound. Links that ops stream over
+    (link_demand) are profiles of LINK_CAPACITY shares: a task on one starts at the earliest time with room
+    for its whole duration (insertion; serial generation over all orders yields every active schedule)."""
     n = sg.n_ops
     reals = sg.chosen(choice)
     units = [r.unit for r in reals]
-    dur, res, preds = [], [], []
+    dur, res, preds, need = [], [], [], []
     for i in range(n):
         dur.append(reals[i].cost.latency_s)
         res.append(units[i])
         preds.append([])
+        need.append([(link, link_share(d)) for link, d in reals[i].link_demand.items()] if dur[i] > 0 else [])
+    shared = {link for ls in need for link, _ in ls}
     for k, e in enumerate(sg.edges):
         a = sg.host if e.src is None else units[e.src]
         b = sg.host if e.dst is None else units[e.dst]
@@ -37,6 +41,7 @@ def optimal_makespan(sg: StackedGraph, choice) -> float:
             t = len(dur)
             dur.append(lat)
             res.append(link_name(a, b))
+            need.append([(res[t], LINK_CAPACITY)] if res[t] in shared else [])
             preds.append([] if e.src is None else [e.src])
             if e.dst is not None:
                 preds[e.dst].append(t)
@@ -47,7 +52,12 @@ def optimal_makespan(sg: StackedGraph, choice) -> float:
     best = [math.inf]
     end = [0.0] * T
 
-    def rec(done: frozenset, free: dict, cur: float):
+    def room(placed, s, e, link, q):
+        ivs = [(a, b, qq) for a, b, lk, qq in placed if lk == link]
+        pts = [s] + [a for a, _, _ in ivs if s < a < e]
+        return all(sum(qq for a, b, qq in ivs if a <= p < b) + q <= LINK_CAPACITY for p in pts)
+
+    def rec(done: frozenset, free: dict, placed: tuple, cur: float):
         if cur >= best[0] - 1e-15:
             return
         if len(done) == T:
@@ -59,15 +69,18 @@ def optimal_makespan(sg: StackedGraph, choice) -> float:
             ready = max((end[p] for p in preds[t]), default=0.0)
             cores = free.get(res[t], [0.0] * slots.get(res[t], 1))
             c = min(range(len(cores)), key=lambda j: cores[j])
-            s = max(ready, cores[c])
+            s = max(ready, cores[c]) if res[t] not in shared else ready
+            if need[t]:
+                cands = sorted({s} | {b for _, b, lk, _ in placed if b > s and lk in dict(need[t])})
+                s = next(x for x in cands if all(room(placed, x, x + dur[t], lk, q) for lk, q in need[t]))
             end[t] = s + dur[t]
             nf = dict(free)
             nc = list(cores)
             nc[c] = end[t]
             nf[res[t]] = nc
-            rec(done | {t}, nf, max(cur, end[t]))
+            rec(done | {t}, nf, placed + tuple((s, end[t], lk, q) for lk, q in need[t]), max(cur, end[t]))
 
-    rec(frozenset(), {}, 0.0)
+    rec(frozenset(), {}, (), 0.0)
     return best[0]
 
 
@@ -298,3 +311,56 @@ def test_edp_equals_brute_force(seed, n_ops):
     a = select(sg, "edp", time_limit_s=20)
     assert a.status == Status.OPTIMAL
     assert a.objective_value == pytest.approx(brute_force(sg, "edp"), rel=1e-6)
+
+
+@pytest.mark.parametrize("share, overlap", [(0.6, False), (0.5, True)])
+def test_link_demand_shares_a_link(share, overlap):
+    """Two independent 1 µs ops on a 2-core unit, each streaming `share` of the gpu->ptu link: at 0.6 they
+    cannot overlap (makespan 2 µs), at 0.5 they can (1 µs); the solver and the simulator agree. A transfer on
+    the link takes all of it: a 0.5 op and a transfer do not overlap."""
+    from compile_fakes import FakeSystem, VariantUnit, graph_of, make_op
+
+    ops = [make_op(f"op{i}", "matmul", flops=i + 1) for i in range(2)]
+    g = graph_of(ops, [])
+    gpu = VariantUnit("gpu", "gpu", table={1: (5e-6, 1e-6), 2: (5e-6, 1e-6)})
+    ptu = VariantUnit("ptu", "photonic", slots=2)
+    for i in range(2):
+        ptu.variants[i + 1] = [("streamed", 1e-6, 1e-7, {"gpu->ptu": share})]
+    free = (0.0, 0.0, 0.0)
+    sg = StackedGraph(g, FakeSystem("f", {"gpu": gpu, "ptu": ptu}, {("gpu", "ptu"): free, ("ptu", "gpu"): free}))
+    a = select(sg, "latency")
+    assert a.status == Status.OPTIMAL and a.units == ("ptu", "ptu")
+    want = 1e-6 if overlap else 2e-6
+    sim = simulate(sg, a)
+    assert a.latency_s == pytest.approx(want) and sim.latency_s == pytest.approx(want)
+    assert optimal_makespan(sg, a.choice) == pytest.approx(want)
+
+    # GPU-only a feeds c on the PTU (a 1 µs transfer on gpu->ptu); b streams 0.5 of gpu->ptu after its own
+    # 1 µs input from the host on that link: the three link tasks run one after the other (3 µs)
+    g2 = graph_of([make_op("a", "matmul", flops=1), make_op("b", "matmul", flops=2),
+                   make_op("c", "matmul", flops=3)], [(0, 2, 64)])
+    gpu2 = VariantUnit("gpu", "gpu", table={1: (1e-6, 1e-6), 2: (50e-6, 1e-6), 3: (50e-6, 1e-6)})
+    ptu2 = VariantUnit("ptu", "photonic", slots=2, table={3: (1e-6, 1e-7)})
+    ptu2.variants[2] = [("streamed", 1e-6, 1e-7, {"gpu->ptu": 0.5})]
+    link = {("gpu", "ptu"): (1e-6, 0.0, 0.0), ("ptu", "gpu"): (0.0, 0.0, 0.0)}
+    sg2 = StackedGraph(g2, FakeSystem("f2", {"gpu": gpu2, "ptu": ptu2}, link))
+    a2 = select(sg2, "latency")
+    sim2 = simulate(sg2, a2)
+    assert a2.status == Status.OPTIMAL and a2.latency_s == pytest.approx(sim2.latency_s)
+    assert sim2.latency_s == pytest.approx(optimal_makespan(sg2, a2.choice))
+    tr = [ev for ev in sim2.schedule.events if ev.kind == "transfer" and ev.resource == "gpu->ptu"]
+    b = sim2.schedule.events[sim2.schedule.op_event[1]]
+    assert a2.units == ("gpu", "ptu", "ptu") and len(tr) == 2 and sim2.latency_s == pytest.approx(3e-6)
+    assert all(ev.end_s <= b.start_s + 1e-15 or ev.start_s >= b.end_s - 1e-15 for ev in tr)
+
+
+@SETTINGS
+@given(seed=st.integers(0, 10**6), n_ops=st.integers(2, 4))
+def test_link_demand_equals_brute_force(seed, n_ops):
+    g, system = random_instance(random.Random(seed), n_ops, 2, max_real=2, slots=2, max_variants=2, p_link=0.7)
+    sg = StackedGraph(g, system)
+    a = select(sg, "latency", time_limit_s=20)
+    assert a.status == Status.OPTIMAL
+    bf = brute_force(sg, "latency")
+    assert a.objective_value == pytest.approx(bf, rel=1e-6, abs=1e-12)
+    assert simulate(sg, a).latency_s == pytest.approx(bf, rel=1e-6, abs=1e-12)

@@ -8,7 +8,8 @@ Model (all data on the integer grid of `Grid`):
 - per edge and pair of distinct units (a, b): a bool "this edge crosses a→b" (≥ x_src,a + x_dst,b − 1; the
   objective never gains from setting it needlessly) carrying the transfer energy and, when the transfer takes
   time, an optional interval on the directed link a->b (NoOverlap) between the producer's end and the
-  consumer's start;
+  consumer's start; a link that ops also stream over (a realization's link_demand) is instead a Cumulative
+  of LINK_CAPACITY shares (sim/schedule.py): a transfer takes all, the op's interval its share;
 - the block's entry (the previous cut op, finished at time 0 on a fixed unit) and host I/O edges are edges
   whose one end is fixed;
 - span ≥ every op end and every host-bound transfer end; the exit (cut) op may be pinned to a unit.

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from lightcode.core.cost import ENERGY_COMPONENTS
 from lightcode.core.selection import Assignment
-from lightcode.sim.schedule import Schedule, schedule
+from lightcode.sim.schedule import LINK_CAPACITY, Schedule, link_share, schedule
 from lightcode.stack.stacked import StackedGraph
 
 
@@ -96,8 +96,12 @@ def simulate(stacked: StackedGraph, assignment: Assignment) -> SimResult:
         flops_by_unit[u] += float(stacked.graph.ops[i].flops)
 
     busy: dict[str, float] = {}
+    reals = stacked.chosen(assignment.choice)
     for ev in sched.events:
         busy[ev.resource] = busy.get(ev.resource, 0.0) + (ev.end_s - ev.start_s)
+        if ev.kind == "op":  # ops streaming over a link hold their share of it (link_demand)
+            for link, d in reals[ev.index].link_demand.items():
+                busy[link] = busy.get(link, 0.0) + (ev.end_s - ev.start_s) * link_share(d) / LINK_CAPACITY
     util = {}
     for res in sorted(busy, key=lambda r: (r not in stacked.units, r)):
         cap = stacked.unit(res).slots if res in stacked.units else 1
