@@ -364,3 +364,46 @@ def test_link_demand_equals_brute_force(seed, n_ops):
     bf = brute_force(sg, "latency")
     assert a.objective_value == pytest.approx(bf, rel=1e-6, abs=1e-12)
     assert simulate(sg, a).latency_s == pytest.approx(bf, rel=1e-6, abs=1e-12)
+
+
+class _FakeClock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_time_limit_counts_solver_time_not_building(monkeypatch):
+    """Issue 11 item 6: the limit counts block solves only. A clock that jumps 1000 s while every block
+    model is built (a loaded machine, a fresh worker's imports) leaves a 5 s limit untouched: OPTIMAL. The
+    same jump inside each solve spends it: the later solves get 0 s, FEASIBLE with a time-limit warning."""
+    import lightcode.select.cpsat as cpsat
+    from lightcode.select.blockmodel import BlockModel, clear_shared
+
+    g, system = layered_instance(2)
+    sg = StackedGraph(g, system)
+    clock = _FakeClock()
+    build = cpsat.block_model
+
+    def slow_build(*a, **kw):
+        clock.now += 1000.0
+        return build(*a, **kw)
+
+    monkeypatch.setattr(cpsat, "block_model", slow_build)
+    clear_shared()
+    a = cpsat.select_cpsat(sg, "energy", time_limit_s=5.0, clock=clock)
+    assert clock.now >= 1000.0 and a.status == Status.OPTIMAL and not a.warnings
+    monkeypatch.setattr(cpsat, "block_model", build)
+
+    solve = BlockModel.solve
+
+    def slow_solve(self, *a, **kw):
+        clock.now += 1000.0
+        return solve(self, *a, **kw)
+
+    monkeypatch.setattr(BlockModel, "solve", slow_solve)
+    clear_shared()
+    b = cpsat.select_cpsat(sg, "energy", time_limit_s=5.0, clock=clock)
+    assert b.status == Status.FEASIBLE and any("time limit" in w for w in b.warnings)
+    clear_shared()

@@ -29,6 +29,7 @@ import math
 import time
 from dataclasses import dataclass, replace
 from itertools import combinations
+from typing import Callable
 
 from lightcode.core.selection import Assignment, Constraints, Objective, Status
 from lightcode.errors import InfeasibleError
@@ -82,12 +83,43 @@ class _Point:
     back: tuple  # (prev state, prev index, block point)
 
 
+class SolverBudget:
+    """The time limit of one selection, spent only by block solves: each solve gets what is left and is
+    charged the time it took by `clock`. Model building, imports and a fresh worker's start-up are not
+    charged, so the same problem gets the same search whatever ran before it (issue 11 item 6)."""
+
+    def __init__(self, limit_s: float, clock: Callable[[], float] = time.perf_counter):
+        self.limit_s = limit_s
+        self.clock = clock
+        self.spent_s = 0.0
+
+    def remaining(self) -> float:
+        # no floor: a spent budget gives a solve 0 s and it ends UNKNOWN at once, so --time-limit is honoured
+        return max(0.0, self.limit_s - self.spent_s)
+
+    def run(self, solve: Callable[[float], BlockSolution]) -> BlockSolution:
+        t = self.clock()
+        try:
+            return solve(self.remaining())
+        finally:
+            self.spent_s += max(0.0, self.clock() - t)
+
+
 class ChainSolver:
+    """The chain DP over blocks (module docstring), solving each distinct block once.
+
+    Time limit: `time_limit_s` (or a shared `budget`) counts solver time only — the block solves, each
+    given what is left and charged what it took by `clock` — not building the blocks' models, imports or a
+    fresh worker's first-call start-up, so a loaded machine or a cold process does not turn an OPTIMAL
+    answer into a FEASIBLE one. A solve that finds the budget spent gets 0 s (ends UNKNOWN/FEASIBLE, never
+    OPTIMAL unless proven)."""
+
     def __init__(self, stacked: StackedGraph, constraints: Constraints, *, time_limit_s: float, workers: int,
-                 decompose: bool = True):
+                 decompose: bool = True, budget: SolverBudget | None = None,
+                 clock: Callable[[], float] = time.perf_counter):
         self.stacked = stacked
         self.constraints = constraints
-        self.deadline = time.perf_counter() + time_limit_s
+        self.budget = budget if budget is not None else SolverBudget(time_limit_s, clock)
         self.workers = workers
         if constraints.couples_blocks or not decompose:  # a global capacity ties all layers: one model
             all_ops = tuple(range(stacked.n_ops))
@@ -133,12 +165,15 @@ class ChainSolver:
         return self.models[key]
 
     def remaining(self) -> float:
-        # no floor: past the deadline a solve gets 0 s and ends UNKNOWN at once, so --time-limit is honoured
-        return max(0.0, self.deadline - time.perf_counter())
+        return self.budget.remaining()
+
+    def _run(self, bm: BlockModel, minimise: str, **kw) -> BlockSolution:
+        """One block solve, charged to the budget (a tie-break solve: no bookkeeping of its status)."""
+        self.n_solves += 1
+        return self.budget.run(lambda left: bm.solve(minimise, time_limit_s=left, workers=self.workers, **kw))
 
     def _solve(self, bm: BlockModel, minimise: str, **kw) -> BlockSolution:
-        self.n_solves += 1
-        sol = bm.solve(minimise, time_limit_s=self.remaining(), workers=self.workers, **kw)
+        sol = self._run(bm, minimise, **kw)
         if sol.status in ("FEASIBLE", "UNKNOWN"):  # CP-SAT ends so only at its time limit
             self.proven = False
             self.timed_out = True
@@ -159,10 +194,9 @@ class ChainSolver:
             first = self._solve(bm, primary)
             if first.status in ("OPTIMAL", "FEASIBLE"):
                 if primary == "span":
-                    tie = bm.solve("energy", span_ub=first.span, time_limit_s=self.remaining(), workers=self.workers)
+                    tie = self._run(bm, "energy", span_ub=first.span)
                 else:
-                    tie = bm.solve("span", time_limit_s=self.remaining(), workers=self.workers,
-                                   **{f"{primary}_ub": first.objective})
+                    tie = self._run(bm, "span", **{f"{primary}_ub": first.objective})
                 sol = first
                 if tie.status in ("OPTIMAL", "FEASIBLE"):
                     sol = replace(tie, status=first.status, objective=first.objective, bound=first.bound)
@@ -217,7 +251,7 @@ class ChainSolver:
                     p = self._solve(bm, "dyn", span_ub=ub)
                     if p.status not in ("OPTIMAL", "FEASIBLE"):
                         break
-                    tie = bm.solve("span", dyn_ub=p.objective, time_limit_s=self.remaining(), workers=self.workers)
+                    tie = self._run(bm, "span", dyn_ub=p.objective)
                     if tie.status in ("OPTIMAL", "FEASIBLE"):
                         p = replace(tie, status=p.status, objective=p.objective, bound=p.bound)
                     pts.append(p)
@@ -313,11 +347,15 @@ class ChainSolver:
 
 def select_cpsat(stacked: StackedGraph, objective: Objective | str = Objective.ENERGY,
                  constraints: Constraints | None = None, *, time_limit_s: float = 10.0,
-                 workers: int = 1, decompose: bool = True) -> Assignment:
+                 workers: int = 1, decompose: bool = True,
+                 clock: Callable[[], float] = time.perf_counter) -> Assignment:
+    """Exact selection (module docstring). `time_limit_s` bounds solver time only (ChainSolver); `clock`
+    measures it (tests inject one)."""
     objective = Objective.parse(objective)
     constraints = constraints or Constraints()
     view = restrict_precision(stacked, constraints)
-    a = _select(view, objective, constraints, time_limit_s=time_limit_s, workers=workers, decompose=decompose)
+    a = _select(view, objective, constraints, time_limit_s=time_limit_s, workers=workers, decompose=decompose,
+                budget=SolverBudget(time_limit_s, clock))
     if view is stacked:
         return a
     return replace(a, choice=view.to_base(a.choice),
@@ -325,16 +363,18 @@ def select_cpsat(stacked: StackedGraph, objective: Objective | str = Objective.E
 
 
 def _select(stacked: StackedGraph, objective: Objective, constraints: Constraints, *, time_limit_s: float,
-            workers: int, decompose: bool) -> Assignment:
+            workers: int, decompose: bool, budget: SolverBudget) -> Assignment:
     t0 = time.perf_counter()
     if constraints.couples_blocks and decompose:
         # Solve the relaxation without the global capacity by blocks; if its optimum fits, it is optimal.
+        # (The monolithic solve after it gets what the relaxation's solves left of the shared budget.)
         relaxed = replace(constraints, weight_capacity_bytes={})
-        a = _select(stacked, objective, relaxed, time_limit_s=time_limit_s, workers=workers, decompose=True)
+        a = _select(stacked, objective, relaxed, time_limit_s=time_limit_s, workers=workers, decompose=True,
+                    budget=budget)
         if _fits(stacked, a, constraints) and all(_fits(stacked, p, constraints) for p in a.pareto):
             return replace(a, solve_time_s=time.perf_counter() - t0)
-        time_limit_s = max(0.0, time_limit_s - (time.perf_counter() - t0))
-    cs = ChainSolver(stacked, constraints, time_limit_s=time_limit_s, workers=workers, decompose=decompose)
+    cs = ChainSolver(stacked, constraints, time_limit_s=time_limit_s, workers=workers, decompose=decompose,
+                     budget=budget)
     g = cs.grid
     c = constraints
     needs_front = objective.scalar is None or objective.needs_front(c)
