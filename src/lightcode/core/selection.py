@@ -166,11 +166,24 @@ class Constraints:
     avg_power_cap_w: float | None = None  # energy / makespan
     weight_capacity_bytes: Mapping[str, float] = field(default_factory=dict)  # unit -> resident weight bytes
     min_precision_bits: Mapping[str, int] = field(default_factory=dict)  # op kind -> bits the unit must deliver
+    # additive side costs (e.g. an accuracy loss): name -> per op -> per realization (index into
+    # stacked.realizations[i]) a cost; the selection keeps Σ_i side_costs[name][i][choice_i] ≤ side_budgets[name]
+    side_costs: Mapping[str, tuple[tuple[float, ...], ...]] = field(default_factory=dict)
+    side_budgets: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def couples_blocks(self) -> bool:
         """Constraints that tie all layers together (no per-block decomposition)."""
-        return bool(self.weight_capacity_bytes)
+        return bool(self.weight_capacity_bytes) or bool(self.side_budgets)
+
+    def side_total(self, name: str, choice) -> float:
+        """Σ_i side_costs[name][i][choice_i] (math.fsum: the exact sum of the floats, correctly rounded)."""
+        import math
+
+        return math.fsum(row[j] for row, j in zip(self.side_costs[name], choice))
+
+    def side_ok(self, choice) -> bool:
+        return all(self.side_total(name, choice) <= b for name, b in self.side_budgets.items())
 
 
 @dataclass(frozen=True)

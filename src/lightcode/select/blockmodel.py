@@ -207,7 +207,10 @@ class BlockModel:
 
     def __init__(self, stacked: StackedGraph, block: Block, grid: Grid, allowed: frozenset[str],
                  entry_unit: str | None, exit_unit: str | None, static_coef: int,
-                 weight_capacity: dict[str, float] | None = None, prepared: tuple | None = None):
+                 weight_capacity: dict[str, float] | None = None, prepared: tuple | None = None,
+                 side: list[tuple[tuple[tuple[int, ...], ...], int]] | None = None):
+        """`side`: additive side costs on the integer scale, [(per op (global index) per realization a
+        coefficient, bound)], each kept as Σ coef·x ≤ bound (cpsat.py scales and verifies them)."""
         from ortools.sat.python import cp_model
 
         self.cp_model = cp_model
@@ -295,6 +298,8 @@ class BlockModel:
         for u, caps in (weight_capacity or {}).items():
             if u in self.weight_terms:
                 m.add(sum(self.weight_terms[u]) <= int(caps))
+        for coefs, bound in side or ():
+            m.add(sum(coefs[i][j] * b for i in ops for j, b in self.x[i].items() if coefs[i][j]) <= bound)
 
         span = m.new_int_var(0, H, "span")
         self.span = span
@@ -361,6 +366,19 @@ class BlockModel:
         # No solution hints: measured on Llama-2-7B blocks, a hint (least-energy realizations, or the previous
         # solve's solution) turned 0.03 s proofs into 5 s time-outs with a 9 % gap.
         self._hint = None
+
+    def forbid(self, choice) -> None:
+        """Exclude one assignment of the block's ops (choice: per global op index, the realization index):
+        a no-good on its selection bools. Forgets the remembered solves, which it may invalidate."""
+        if not self.feasible or any(choice[i] not in self.x[i] for i in self.ops):
+            return  # this model cannot produce it
+        lits = [self.x[i][choice[i]] for i in self.ops if len(self.x[i]) > 1]
+        if lits:
+            self.m.add_bool_or([b.Not() for b in lits])
+        else:  # the block's only assignment
+            self.m.add(self.span < 0)
+        with self._lock:
+            self._solved.clear()
 
     # --- solving ---------------------------------------------------------------------------------------
     def solve(self, minimise: str, *, span_ub: int | None = None, energy_ub: int | None = None,

@@ -32,8 +32,8 @@ from itertools import combinations
 from typing import Callable
 
 from lightcode.core.selection import Assignment, Constraints, Objective, Status
-from lightcode.errors import InfeasibleError
-from lightcode.select.blockmodel import BlockModel, BlockSolution, Grid, block_edges, block_model
+from lightcode.errors import BadInputError, InfeasibleError
+from lightcode.select.blockmodel import BlockModel, BlockSolution, Grid, block_edges, block_model, prepare
 from lightcode.select.blocks import Block, split_blocks
 from lightcode.stack.stacked import StackedGraph
 
@@ -135,6 +135,7 @@ class ChainSolver:
         self.thinned = False
         self.n_solves = 0
         self.warnings: list[str] = []
+        self.side = _side_on_grid(stacked, constraints)
 
     # --- units and boundary states ---------------------------------------------------------------------
     def unit_sets(self) -> list[frozenset[str]]:
@@ -161,8 +162,20 @@ class ChainSolver:
         key = (b.signature, U, s, t)
         if key not in self.models:
             cap = dict(self.constraints.weight_capacity_bytes) or None
-            self.models[key] = block_model(self.stacked, b, self.grid, U, s, t, self.static_coef(U), cap)
+            if self.side:  # its own model (not shared: forbid() adds no-goods to it)
+                prep = prepare(self.stacked, b, self.grid, U, s, t)
+                self.models[key] = None if prep is None else BlockModel(
+                    self.stacked, b, self.grid, U, s, t, self.static_coef(U), cap, prep, side=self.side)
+            else:
+                self.models[key] = block_model(self.stacked, b, self.grid, U, s, t, self.static_coef(U), cap)
         return self.models[key]
+
+    def forbid(self, choice) -> None:
+        """Exclude an assignment from every model (a no-good) and forget the solves it may invalidate."""
+        for bm in self.models.values():
+            if bm is not None:
+                bm.forbid(choice)
+        self.cache.clear()
 
     def remaining(self) -> float:
         return self.budget.remaining()
@@ -353,9 +366,10 @@ def select_cpsat(stacked: StackedGraph, objective: Objective | str = Objective.E
     measures it (tests inject one)."""
     objective = Objective.parse(objective)
     constraints = constraints or Constraints()
+    check_side(stacked, constraints)
     view = restrict_precision(stacked, constraints)
-    a = _select(view, objective, constraints, time_limit_s=time_limit_s, workers=workers, decompose=decompose,
-                budget=SolverBudget(time_limit_s, clock))
+    a = _select(view, objective, _side_on_view(view, constraints), time_limit_s=time_limit_s, workers=workers,
+                decompose=decompose, budget=SolverBudget(time_limit_s, clock))
     if view is stacked:
         return a
     return replace(a, choice=view.to_base(a.choice),
@@ -368,13 +382,31 @@ def _select(stacked: StackedGraph, objective: Objective, constraints: Constraint
     if constraints.couples_blocks and decompose:
         # Solve the relaxation without the global capacity by blocks; if its optimum fits, it is optimal.
         # (The monolithic solve after it gets what the relaxation's solves left of the shared budget.)
-        relaxed = replace(constraints, weight_capacity_bytes={})
+        relaxed = replace(constraints, weight_capacity_bytes={}, side_budgets={})
         a = _select(stacked, objective, relaxed, time_limit_s=time_limit_s, workers=workers, decompose=True,
                     budget=budget)
         if _fits(stacked, a, constraints) and all(_fits(stacked, p, constraints) for p in a.pareto):
             return replace(a, solve_time_s=time.perf_counter() - t0)
     cs = ChainSolver(stacked, constraints, time_limit_s=time_limit_s, workers=workers, decompose=decompose,
                      budget=budget)
+    forbidden: set[tuple[int, ...]] = set()
+    while True:
+        a = _solve_chain(cs, objective, t0, time_limit_s)
+        # side budgets are modelled on an integer scale rounded down (a relaxation): an answer that breaks
+        # one in floats is forbidden and the chain solved again, so what comes back meets them exactly (the
+        # relaxation's optimum, when feasible, is the optimum)
+        bad = {p.choice for p in (a, *a.pareto) if not constraints.side_ok(p.choice)}
+        if not bad:
+            return a
+        if bad & forbidden:
+            raise RuntimeError("a forbidden assignment came back from the block model")
+        forbidden |= bad
+        for ch in bad:
+            cs.forbid(ch)
+
+
+def _solve_chain(cs: ChainSolver, objective: Objective, t0: float, time_limit_s: float) -> Assignment:
+    stacked, constraints = cs.stacked, cs.constraints
     g = cs.grid
     c = constraints
     needs_front = objective.scalar is None or objective.needs_front(c)
@@ -564,7 +596,50 @@ def _fallback(stacked: StackedGraph, objective: Objective, c: Constraints, t0: f
         f"({a.method}) used, {gap_txt}; raise --time-limit",))
 
 
+def _side_on_grid(stacked: StackedGraph, c: Constraints) -> list:
+    """Side budgets as integer rows for the CP-SAT model: per name, costs and budget in units of
+    τ = max(|budget|, max |cost|)/10⁶, costs rounded down and the budget down to an integer: every choice
+    within the budget in floats stays within it on the grid (a relaxation; _select verifies in floats)."""
+    out = []
+    for name, budget in c.side_budgets.items():
+        rows = c.side_costs[name]
+        scale = max([abs(budget)] + [abs(v) for row in rows for v in row]) / 1e6 or 1.0
+        out.append((tuple(tuple(math.floor(v / scale) for v in row) for row in rows), math.floor(budget / scale)))
+    return out
+
+
+def check_side(stacked: StackedGraph, c: Constraints) -> None:
+    """Side costs must name every budget, hold one row per op and one cost per realization; a budget below
+    the least achievable sum (each op at its cheapest realization) is infeasible."""
+    for name, budget in c.side_budgets.items():
+        if name not in c.side_costs:
+            raise BadInputError(f"side budget {name!r} has no side costs; give side_costs[{name!r}]")
+        rows = c.side_costs[name]
+        if not isinstance(budget, (int, float)) or not math.isfinite(budget):
+            raise BadInputError(f"side budget {name!r} must be a finite number, got {budget!r}")
+        if len(rows) != stacked.n_ops or any(len(r) != len(rs) for r, rs in zip(rows, stacked.realizations)):
+            raise BadInputError(f"side costs {name!r} need one row per op ({stacked.n_ops}) with one cost per "
+                                f"realization of that op")
+        if not all(math.isfinite(v) for row in rows for v in row):
+            raise BadInputError(f"side costs {name!r} must be finite numbers")
+        least = math.fsum(min(row) for row in rows)
+        if least > budget:
+            raise InfeasibleError(f"side budget {name!r} {budget:.6g} is below the least achievable sum "
+                                  f"{least:.6g}; raise it to at least that")
+
+
+def _side_on_view(view: StackedGraph, c: Constraints) -> Constraints:
+    """The side costs indexed by a restricted view's realizations."""
+    if not c.side_costs or view.base_index is None:
+        return c
+    costs = {name: tuple(tuple(rows[i][j] for j in view.base_index[i]) for i in range(view.n_ops))
+             for name, rows in c.side_costs.items()}
+    return replace(c, side_costs=costs)
+
+
 def _fits(stacked: StackedGraph, a: Assignment, c: Constraints) -> bool:
+    if not c.side_ok(a.choice):
+        return False
     used: dict[str, float] = {}
     for i, u in enumerate(a.units):
         used[u] = used.get(u, 0.0) + stacked.graph.ops[i].weight_bytes
