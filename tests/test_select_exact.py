@@ -407,3 +407,21 @@ def test_time_limit_counts_solver_time_not_building(monkeypatch):
     b = cpsat.select_cpsat(sg, "energy", time_limit_s=5.0, clock=clock)
     assert b.status == Status.FEASIBLE and any("time limit" in w for w in b.warnings)
     clear_shared()
+
+
+def test_assignment_reports_the_decomposition():
+    """select() says how it decomposed the problem (compile --json's solver section): blocks in the chain,
+    distinct signatures (the repeated layers share one), block solves performed."""
+    g, system = layered_instance(3)
+    sg = StackedGraph(g, system)
+    from lightcode.select.blocks import split_blocks
+
+    blocks = split_blocks(sg)
+    a = select(sg, "energy")
+    assert a.n_blocks == len(blocks) and a.n_distinct_blocks == len({b.signature for b in blocks})
+    assert a.n_distinct_blocks < a.n_blocks and a.n_solves >= a.n_distinct_blocks
+    d = a.solver_dict()
+    assert (d["n_blocks"], d["n_distinct_blocks"], d["n_solves"]) == (a.n_blocks, a.n_distinct_blocks, a.n_solves)
+    mono = select(sg, "energy", decompose=False)
+    assert mono.n_blocks == mono.n_distinct_blocks == 1
+    assert select(sg, "energy", method="greedy").solver_dict()["n_blocks"] is None

@@ -209,6 +209,12 @@ class Assignment:
     pareto: tuple["Assignment", ...] = ()  # objective PARETO: the front, latency ascending
     grid: Mapping[str, float] = field(default_factory=dict)  # {"time_s": τt, "energy_j": τe}
     warnings: tuple[str, ...] = ()
+    # how the exact solver decomposed the problem (None for heuristics): blocks in the chain, distinct block
+    # signatures among them (each solved once per boundary state and unit set), block solves performed
+    # (tie-breaks and front points included; repeats answered from a block model's memo count too)
+    n_blocks: int | None = None
+    n_distinct_blocks: int | None = None
+    n_solves: int | None = None
 
     def ops_by_unit(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -223,4 +229,7 @@ class Assignment:
             "bound": self.bound,
             "gap": self.gap,
             "time_s": self.solve_time_s,
+            "n_blocks": self.n_blocks,
+            "n_distinct_blocks": self.n_distinct_blocks,
+            "n_solves": self.n_solves,
         }

@@ -92,12 +92,14 @@ class SolverBudget:
         self.limit_s = limit_s
         self.clock = clock
         self.spent_s = 0.0
+        self.n_solves = 0
 
     def remaining(self) -> float:
         # no floor: a spent budget gives a solve 0 s and it ends UNKNOWN at once, so --time-limit is honoured
         return max(0.0, self.limit_s - self.spent_s)
 
     def run(self, solve: Callable[[float], BlockSolution]) -> BlockSolution:
+        self.n_solves += 1
         t = self.clock()
         try:
             return solve(self.remaining())
@@ -133,7 +135,6 @@ class ChainSolver:
         self.unknown = False  # some solve ended without any solution (time limit)
         self.timed_out = False  # some solve hit the time limit
         self.thinned = False
-        self.n_solves = 0
         self.warnings: list[str] = []
         self.side = _side_on_grid(stacked, constraints)
 
@@ -182,7 +183,6 @@ class ChainSolver:
 
     def _run(self, bm: BlockModel, minimise: str, **kw) -> BlockSolution:
         """One block solve, charged to the budget (a tie-break solve: no bookkeeping of its status)."""
-        self.n_solves += 1
         return self.budget.run(lambda left: bm.solve(minimise, time_limit_s=left, workers=self.workers, **kw))
 
     def _solve(self, bm: BlockModel, minimise: str, **kw) -> BlockSolution:
@@ -391,7 +391,8 @@ def _select(stacked: StackedGraph, objective: Objective, constraints: Constraint
                      budget=budget)
     forbidden: set[tuple[int, ...]] = set()
     while True:
-        a = _solve_chain(cs, objective, t0, time_limit_s)
+        a = replace(_solve_chain(cs, objective, t0, time_limit_s), n_blocks=len(cs.blocks),
+                    n_distinct_blocks=len({b.signature for b in cs.blocks}), n_solves=budget.n_solves)
         # side budgets are modelled on an integer scale rounded down (a relaxation): an answer that breaks
         # one in floats is forbidden and the chain solved again, so what comes back meets them exactly (the
         # relaxation's optimum, when feasible, is the optimum)
