@@ -115,9 +115,10 @@ def _integer(key: str, system: str) -> bool:
 
 
 def _metric(result: dict, objective: str) -> float:
+    from lightcode.core.selection import Objective
+
     r = result["result"]
-    t, e = r["latency_s"], r["energy_j"]
-    return {"latency": t, "energy": e, "edp": t * e, "ed2p": e * t * t}[objective]
+    return Objective.parse(objective).metric(r["latency_s"], r["energy_j"])
 
 
 def _baseline_metric(result: dict, objective: str) -> float:

@@ -103,8 +103,8 @@ def run_compile(model, request: CompileRequest | None = None, *, system: str | S
             hobj = Objective.ENERGY if obj == Objective.PARETO else obj
             heur[hobj.value] = {}
             for method in HEURISTICS:
-                # a heuristic compares only time (latency) or energy (else): baselines.op_metric
-                cost = "time" if hobj == Objective.LATENCY else "energy"
+                # a heuristic compares only the objective's per-op metric: time or energy (Objective.heuristic)
+                cost = hobj.heuristic
                 h, sim = reuse(st, ("heuristic", method, cost), lambda: evaluated(hobj, method))
                 heur[hobj.value][method] = Mapping(method, replace(h, objective=hobj), sim)
     t_baselines = time.perf_counter() - t0

@@ -37,11 +37,7 @@ class Mapping:
 
 
 def _metric(objective: Objective, sim: SimResult) -> float:
-    if objective == Objective.LATENCY:
-        return sim.latency_s
-    if objective == Objective.EDP:
-        return sim.edp
-    return sim.energy_j
+    return objective.metric(sim.latency_s, sim.energy_j)
 
 
 @dataclass
@@ -163,9 +159,10 @@ class CompileResult:
         st, sim = self.stacked, self.chosen.sim
         rows = []
         for i, op in enumerate(st.graph.ops):
-            u = sim.units[i]
-            cost = st.realization(i, u).cost
+            r = st.realizations[i][sim.choice[i]]
+            u, cost = r.unit, r.cost
             rows.append({"op": op.name, "kind": op.kind, "module": op.module, "layer": op.layer, "unit": u,
+                         "variant": r.variant,
                          "start_s": sim.schedule.op_start(i), "end_s": sim.schedule.op_end(i),
                          "latency_s": cost.latency_s, "energy_j": cost.total_energy_j, "flops": op.flops})
         return pd.DataFrame(rows)
