@@ -150,12 +150,17 @@ class GpuUnit:
             return Formats(NumberFormat("int4", "int", 4), base.activations, out, f"per-group-{g}")
         raise ValueError(f"{self.name}: no variant {name!r} (offers: {', '.join(self.formats_offered(dtype))})")
 
-    def _weight_bits(self, name: str, dtype: str) -> float:
-        """Bits stored per weight, scales included (a W4A16 group of g weights carries one fp16 scale)."""
+    def traffic(self, op: Op, dtype: str, name: str) -> dict[str, float]:
+        """HBM bytes of one op at variant `name`, by what is read: weights (codes), their scales (W4A16: one
+        graph-dtype scale per group), input activations, outputs (always the graph's dtype)."""
         f = self.variant_formats(name, dtype)
+        dbits = DTYPE_BYTES[dtype] * 8
+        scales = 0.0
         if name == "w4a16":
-            return f.weights.bits + DTYPE_BYTES[dtype] * 8 / self.p["w4a16_group_size"]
-        return f.weights.bits
+            scales = op.weight_bytes / self.p["w4a16_group_size"]  # one dtype-wide scale per group of weights
+        return {"weights": op.weight_bytes * f.weights.bits / dbits, "scales": scales,
+                "activations": (op.bytes_read - op.weight_bytes) * f.activations.bits / dbits,
+                "outputs": float(op.bytes_written)}
 
     # --- UnitModel ---------------------------------------------------------------------------------
     def _cost(self, op: Op, dtype: str, t_c: float, nbytes: float, dequant_share: float = 0.0) -> CostBreakdown:
@@ -181,11 +186,7 @@ class GpuUnit:
         if name == dtype or not self._is_weight_gemm(op):
             return self.op_cost(op, dtype)
         p = self.p
-        f = self.variant_formats(name, dtype)
-        dbits = DTYPE_BYTES[dtype] * 8
-        act_in = op.bytes_read - op.weight_bytes
-        nbytes = (op.weight_bytes * self._weight_bits(name, dtype) / dbits
-                  + act_in * f.activations.bits / dbits + op.bytes_written)
+        nbytes = sum(self.traffic(op, dtype, name).values())
         if name == "fp8":
             peak, share = p["peak_flops_fp8"], 0.0
         elif name == "int8":
