@@ -194,9 +194,12 @@ def cost_cmd(
     gemm: str = typer.Option(..., "--gemm", help="M,K,N: (M×K)·(K×N), the K×N operand a weight"),
     dtype: str = typer.Option("fp16", "--dtype", help="fp16 | bf16 | fp32 | int8"),
     corner: str = typer.Option("baseline", "--corner", help="conservative | baseline | aggressive"),
+    fmt: Optional[str] = typer.Option(None, "--format", help="the unit's variant to cost: fp16 | bf16 | fp8 | int8 | "
+                                      "w4a16 (GPUs, where the YAML gives a peak) or a photonic unit's analog-Nb; "
+                                      "default: the graph dtype's (the unit's first variant)"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
-    """Latency and energy of one GEMM on a unit."""
+    """Latency and energy of one GEMM on a unit (at one of its formats)."""
     from lightcode.core.opgraph import DTYPE_BYTES
     from lightcode.errors import BadInputError
     from lightcode.hardware.load import load_system, load_unit
@@ -207,14 +210,26 @@ def cost_cmd(
         raise BadInputError(f"--dtype: unknown dtype {dtype!r} (known: {', '.join(DTYPE_BYTES)})")
     op = gemm_op(m, k, n, dtype)
     units = [load_unit(name, corner)] if _kind_of(name) == "unit" else list(load_system(name, corner).units.values())
+    from lightcode.core.devices import unit_variants
+
     results = {}
     for u in units:
-        c = u.op_cost(op, dtype)
-        results[u.name] = (
-            {"unit": u.name, "supported": True, **c.to_dict()}
-            if c is not None
-            else {"unit": u.name, "supported": False, "latency_s": None, "energy_j": None, "energy_breakdown_j": None}
-        )
+        variants = unit_variants(u, op, dtype)
+        offered = [v.name for v in variants]
+        pick = [v for v in variants if fmt is None or v.name == fmt][:1]
+        if fmt is not None and not pick and len(units) == 1:
+            raise BadInputError(f"--format: {u.name} has no variant {fmt!r} for this GEMM "
+                                f"(offers: {', '.join(offered) or 'none'})")
+        if pick:
+            v = pick[0]
+            r = {"unit": u.name, "supported": True, "format": v.name, "offered": offered,
+                 "formats": v.formats.to_dict() if v.formats is not None else None, **v.cost.to_dict()}
+            if hasattr(u, "traffic"):  # GPU: HBM bytes by what is read, at the variant's formats
+                r["bytes_read"] = u.traffic(op, dtype, v.name)
+            results[u.name] = r
+        else:
+            results[u.name] = {"unit": u.name, "supported": False, "format": fmt, "offered": offered,
+                               "latency_s": None, "energy_j": None, "energy_breakdown_j": None}
     if as_json:
         typer.echo(json.dumps(next(iter(results.values())) if len(results) == 1 else {"units": results}))
         return
@@ -225,7 +240,10 @@ def cost_cmd(
     t.add_column("")
     for u in results:
         t.add_column(u, justify="right")
-    rows = [("latency", lambda r: f"{r['latency_s']:.4g} s"), ("energy", lambda r: f"{r['energy_j']:.4g} J")]
+    rows = [("format", lambda r: r["format"]), ("latency", lambda r: f"{r['latency_s']:.4g} s"),
+            ("energy", lambda r: f"{r['energy_j']:.4g} J")]
+    rows += [(f"  {k} read", lambda r, k=k: f"{r['bytes_read'][k]:.4g} B" if "bytes_read" in r else "")
+             for k in ("weights", "scales", "activations") if any("bytes_read" in r for r in results.values())]
     comps = sorted({c for r in results.values() if r["supported"] for c, v in r["energy_breakdown_j"].items() if v})
     rows += [(f"  {c}", lambda r, c=c: f"{r['energy_breakdown_j'][c]:.4g} J") for c in comps]
     for label, fmt in rows:

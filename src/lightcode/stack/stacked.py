@@ -19,6 +19,7 @@ from lightcode.core.devices import SystemModel, unit_variants
 from lightcode.core.formats import Formats
 from lightcode.core.opgraph import Op, OpGraph
 from lightcode.errors import BadInputError
+from lightcode.stack.precision import apply_policy
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,8 @@ def op_signature(op: Op) -> tuple:
 class StackedGraph:
     """Per-op realizations and per-edge transfer costs of `graph` on `system`. Immutable after build."""
 
-    def __init__(self, graph: OpGraph, system: SystemModel, *, dtype: str | None = None):
+    def __init__(self, graph: OpGraph, system: SystemModel, *, dtype: str | None = None,
+                 precision: str = "native"):
         self.graph = graph
         self.system = system
         self.dtype = dtype or graph.dtype
@@ -76,6 +78,9 @@ class StackedGraph:
                         reals.append(Realization(uname, v.cost, v.name, v.formats, dict(v.link_demand)))
                 self.sig_realizations.append(tuple(reals))
             self.op_sig.append(sid)
+        # precision policy (stack/precision.py); "native" by default until the solver picks a realization
+        # index per op (several variants per unit), then the request's default, "parity"
+        self.precision, self.precision_floor, self.sig_realizations = apply_policy(self, precision)
         self.realizations: tuple[tuple[Realization, ...], ...] = tuple(self.sig_realizations[s] for s in self.op_sig)
         # per op: the index in the parent's realizations of each of ours (None: identity; a view made by
         # `restricted` keeps fewer and maps its choices back with `to_base`)
@@ -187,5 +192,6 @@ class StackedGraph:
         return len(self.sig_realizations)
 
 
-def build_stacked(graph: OpGraph, system: SystemModel, *, dtype: str | None = None) -> StackedGraph:
-    return StackedGraph(graph, system, dtype=dtype)
+def build_stacked(graph: OpGraph, system: SystemModel, *, dtype: str | None = None,
+                  precision: str = "native") -> StackedGraph:
+    return StackedGraph(graph, system, dtype=dtype, precision=precision)
