@@ -133,3 +133,18 @@ def ops_floor(unit, ops: Iterable[Op], dtype: str, refs: Mapping[str, float]) ->
     out["below_a_floor"] = any(out[f"{k}_x_min"] < 1 for k in ("optical", "adc_thermal", "dac_thermal"))
     out["below_state_of_the_art"] = any(out[f"{k}_x_min"] < 1 for k in ("adc_sota", "dac_sota"))
     return out
+
+
+def mapping_floor(units: Mapping[str, object], ops: Iterable[Op], op_units: Iterable[str], dtype: str,
+                  refs: Mapping[str, float]) -> dict[str, dict]:
+    """Per photonic unit of a mapping (op i on op_units[i]), `ops_floor` over the ops it runs — the compile
+    JSON's `floor` block (the pipeline passes its system's units, graph ops and the chosen assignment)."""
+    by_unit: dict[str, list[Op]] = {}
+    for op, u in zip(ops, op_units):
+        by_unit.setdefault(u, []).append(op)
+    out = {}
+    for u, its_ops in by_unit.items():
+        unit = units[u]
+        if getattr(unit, "kind", None) == "photonic":
+            out[u] = ops_floor(unit, its_ops, dtype, refs)
+    return out
