@@ -205,3 +205,14 @@ def test_cli_show_prints_the_area(run_cli):
     assert d["area"]["total_m2"] / MM2 == pytest.approx(112.82, rel=0.02) and d["area_params"]["dac"]["source"]
     code, out, _ = run_cli("hardware", "show", "h100+ddot-b-4bit", "--json")
     assert json.loads(out)["area"]["ddot-b-4bit"]["total_m2"] == pytest.approx(_area("ddot-b-4bit"))
+
+
+def test_compile_json_blocks():
+    import lightcode as lc
+    from lightcode.experiments.area import compile_json_blocks
+
+    r = lc.compile(lc.capture("gpt2", seq_len=64), system="h100+ddot-b-4bit", objective="energy")
+    d = compile_json_blocks(r)
+    assert d["area"]["photonic_m2"] == pytest.approx(_area("ddot-b-4bit"))
+    assert d["area"]["used_m2"] == pytest.approx(_area("ddot-b-4bit"))  # the energy mapping uses the DDot
+    assert d["floor"]["ddot-b-4bit"]["physically_checked"] and json.dumps(d)

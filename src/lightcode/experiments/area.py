@@ -89,6 +89,19 @@ def mapping_floor(result, refs: Mapping[str, float] | None = None) -> dict[str, 
     return floor_of(st.system.units, st.graph.ops, result.chosen.sim.units, st.dtype, refs or floor_refs_si())
 
 
+def compile_json_blocks(result, check=None) -> dict[str, dict]:
+    """The compile JSON's `area` and `floor` blocks for a CompileResult: the system's area by unit, the
+    photonic area the chosen mapping uses (and the budget check, when there was one), and `mapping_floor`."""
+    from lightcode.hardware.area_budget import system_area
+
+    sa = system_area(result.stacked.system)
+    areas = {n: a.total_m2 for n, a in sa.photonic.items()}
+    area = {**sa.to_dict(), "used_m2": used_photonic_m2(result, areas)}
+    if check is not None:
+        area["budget"] = check.to_dict()
+    return {"area": area, "floor": mapping_floor(result)}
+
+
 # ---- sweeps ---------------------------------------------------------------------------------------
 def point_area(params: Mapping[str, Any]) -> float | None:
     """Photonic area (m²) of a sweep point's system with its overrides; None if a unit has no area model."""
@@ -194,7 +207,7 @@ def plot_vs_area(rows: Sequence[Mapping[str, Any]], out_dir: str | Path, title: 
         ax.set_xlabel("photonic area (mm²)")
         ax.set_ylabel(ylabel)
         if title:
-            ax.set_title(title)
+            ax.set_title(title, fontsize=9)
         ax.legend(fontsize=8)
         ax.grid(True, alpha=0.3)
         fig.tight_layout()
