@@ -30,6 +30,7 @@ def compile(  # noqa: A001 (the DESIGN §1 name)
     time_limit_s: float = 10.0,
     corner: str | None = None,
     solver: str = "cpsat",
+    precision: str = "parity",
     heuristics: bool = True,
     overrides: dict | None = None,
     out_dir: str | None = None,
@@ -46,6 +47,8 @@ def compile(  # noqa: A001 (the DESIGN §1 name)
     time_limit_s: solver time per objective; a time-out is FEASIBLE with its gap, never OPTIMAL.
     corner: "conservative" | "baseline" | "aggressive"; None: the system's own.
     solver: exact backend, "cpsat" or "highs".
+    precision: "parity" (default: every unit, the GPU baseline included, offered only formats at least as
+        wide as the system's precision floor) or "native" (each unit at its own formats, as papers do).
     heuristics: also evaluate the greedy and path-search baselines.
     overrides: {"unit.param": value} applied to the system's units.
     out_dir: also write report.json, traces and figures there.
@@ -56,7 +59,7 @@ def compile(  # noqa: A001 (the DESIGN §1 name)
     return run_compile(model, system=system, objective=objective, phase=phase, seq_len=seq_len,
                        context=context, batch=batch, dtype=dtype, latency_budget_s=latency_budget_s,
                        energy_budget_j=energy_budget_j, time_limit_s=time_limit_s, corner=corner,
-                       solver=solver, heuristics=heuristics, overrides=overrides or {}, out_dir=out_dir)
+                       solver=solver, precision=precision, heuristics=heuristics, overrides=overrides or {}, out_dir=out_dir)
 
 
 __all__ = ["capture", "compile", "LightcodeError", "__version__"]

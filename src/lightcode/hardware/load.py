@@ -147,9 +147,13 @@ class UnitSpec:
     path: Path
     params: Mapping[str, ParamValue]
     corners: tuple[str, ...]  # corners the file defines (besides baseline = params)
+    area: Mapping[str, ParamValue] = field(default_factory=dict)  # the `area:` block (cost/area.py)
 
     def si(self) -> dict[str, float]:
         return {k: v.value for k, v in self.params.items()}
+
+    def area_si(self) -> dict[str, float]:
+        return {k: v.value for k, v in self.area.items()}
 
 
 def _check_corner(corner: str, where: str) -> None:
@@ -177,7 +181,15 @@ def _read_unit_cached(path: Path, _mtime_ns: int, corner: str) -> UnitSpec:
     for c, block in f.corners.items():  # validate every corner, not only the one asked for
         convert_params(where, fam.params, f.params, block, c)
     params = convert_params(where, fam.params, f.params, f.corners.get(corner), corner)
-    return UnitSpec(f.name, f.family, fam.kind, f.description, corner, path, params, tuple(f.corners))
+    area = {}
+    if f.area:
+        from lightcode.cost.area import area_specs
+
+        specs = area_specs(f.family)
+        if specs is None:
+            raise ConfigError(f"{where}: area: family {f.family!r} has no area law (cost/area.py); remove the block")
+        area = convert_params(where, specs, f.area, prefix="area")
+    return UnitSpec(f.name, f.family, fam.kind, f.description, corner, path, params, tuple(f.corners), area)
 
 
 def build_unit(spec: UnitSpec) -> UnitModel:

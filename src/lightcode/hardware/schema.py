@@ -57,6 +57,8 @@ class UnitFile(_Strict):
     description: str = ""
     params: dict[str, Param]
     corners: dict[Corner, dict[str, Param]] = Field(default_factory=dict)
+    # component areas and area-only counts (cost/area.py declares them per family); corner-independent
+    area: dict[str, Param] = Field(default_factory=dict)
 
 
 class MemoryFile(_Strict):

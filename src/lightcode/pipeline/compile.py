@@ -70,7 +70,8 @@ def run_compile(model, request: CompileRequest | None = None, *, system: str | S
     t0 = time.perf_counter()
     # captured graph and loaded system come from caches (the same objects for the same inputs): reusable
     shared = not isinstance(model, OpGraph) and system_obj is None
-    st = stacked_graph(g, sysm) if shared else StackedGraph(g, sysm)
+    st = (stacked_graph(g, sysm, request.precision) if shared
+          else StackedGraph(g, sysm, precision=request.precision))
     t_build = time.perf_counter() - t0
 
     base = constraints or Constraints()
@@ -97,6 +98,15 @@ def run_compile(model, request: CompileRequest | None = None, *, system: str | S
 
     baseline = Mapping("all-electronic", *reuse(st, ("all-electronic",),
                                                  lambda: evaluated(Objective.LATENCY, "all-electronic")))
+    # the all-GPU baseline at the graph's own dtype (fp16), beside the one at the request's policy: a reader
+    # sees how much of a saving is precision and how much is the photonic unit
+    if request.precision == "native":
+        baseline_dtype = baseline
+    else:
+        st_native = (stacked_graph(g, sysm, "native") if shared else StackedGraph(g, sysm, precision="native"))
+        a16, sim16 = reuse(st_native, ("all-electronic",), lambda: (
+            lambda a: (a, simulate(st_native, a)))(select(st_native, Objective.LATENCY, method="all-electronic")))
+        baseline_dtype = Mapping(f"all-electronic ({g.dtype})", a16, sim16, stacked=st_native)
     heur: dict[str, dict[str, Mapping]] = {}
     if request.heuristics:
         for obj in objectives:
@@ -121,7 +131,7 @@ def run_compile(model, request: CompileRequest | None = None, *, system: str | S
         requested_objective=None if requested is None else requested.value, graph=g, stacked=st,
         chosen=chosen, baseline=baseline, comparison=comparison,
         heuristics={k: v for k, v in heur.items() if k in ("latency", "energy", "edp")},
-        warnings=warnings, request=request,
+        warnings=warnings, request=request, baseline_dtype=baseline_dtype,
     )
     res.timing_s = {"capture": t_capture, "build": t_build, "select": t_select, "simulate": t_sim,
                     "baselines": t_baselines, "total": time.perf_counter() - t_start}

@@ -21,6 +21,7 @@ class Mapping:
     name: str
     assignment: Assignment
     sim: SimResult
+    stacked: Any = None  # the StackedGraph it was evaluated on, when not the result's (another policy)
 
     def summary(self) -> dict[str, Any]:
         s = self.sim
@@ -59,6 +60,7 @@ class CompileResult:
     timing_s: dict[str, float] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     request: Any = None  # the CompileRequest that produced this result
+    baseline_dtype: Any = None  # Mapping: all-electronic at the graph's dtype (native policy), for reference
 
     # --- typed results (DESIGN §1) -------------------------------------------------------------------
     @property
@@ -113,6 +115,12 @@ class CompileResult:
         }
         if self.request is not None:
             out["request"] = self.request.to_dict()
+        out["precision"] = {"policy": self.stacked.precision, "floor": self.stacked.precision_floor.to_dict()}
+        out["baseline"]["precision"] = self.stacked.precision
+        if self.baseline_dtype is not None:
+            b = self.baseline_dtype
+            out["baseline_dtype"] = {"name": b.name, "latency_s": b.sim.latency_s, "energy_j": b.sim.energy_j,
+                                     "dtype": self.graph.dtype}
         out["ops"] = self.ops_json()
         a = self.chosen.assignment
         out["solver"]["grid"] = dict(a.grid)

@@ -19,7 +19,7 @@ from lightcode.core.devices import SystemModel, unit_variants
 from lightcode.core.formats import Formats
 from lightcode.core.opgraph import Op, OpGraph
 from lightcode.errors import BadInputError
-from lightcode.stack.precision import apply_policy
+from lightcode.stack.precision import DEFAULT_POLICY, apply_policy
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class StackedGraph:
     """Per-op realizations and per-edge transfer costs of `graph` on `system`. Immutable after build."""
 
     def __init__(self, graph: OpGraph, system: SystemModel, *, dtype: str | None = None,
-                 precision: str = "native"):
+                 precision: str = DEFAULT_POLICY):
         self.graph = graph
         self.system = system
         self.dtype = dtype or graph.dtype
@@ -78,7 +78,7 @@ class StackedGraph:
                         reals.append(Realization(uname, v.cost, v.name, v.formats, dict(v.link_demand)))
                 self.sig_realizations.append(tuple(reals))
             self.op_sig.append(sid)
-        # precision policy (stack/precision.py); "native" by default until the solver picks a realization
+        # precision policy (stack/precision.py): parity by default, the same weight/activation floor for every unit
         # index per op (several variants per unit), then the request's default, "parity"
         self.precision, self.precision_floor, self.sig_realizations = apply_policy(self, precision)
         self.realizations: tuple[tuple[Realization, ...], ...] = tuple(self.sig_realizations[s] for s in self.op_sig)
@@ -193,5 +193,5 @@ class StackedGraph:
 
 
 def build_stacked(graph: OpGraph, system: SystemModel, *, dtype: str | None = None,
-                  precision: str = "native") -> StackedGraph:
+                  precision: str = DEFAULT_POLICY) -> StackedGraph:
     return StackedGraph(graph, system, dtype=dtype, precision=precision)
