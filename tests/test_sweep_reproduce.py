@@ -14,7 +14,8 @@ def test_reproduce_quick_writes_report_and_figures(tmp_path, monkeypatch):
     monkeypatch.setenv("LIGHTCODE_CACHE_DIR", str(tmp_path / "cache"))
     path = reproduce("lightcode-2025", tmp_path, quick=True, workers=0, progress=False, point_fn=repro_fake_point)
     text = path.read_text()
-    assert "| paper's claim | ours, authors' constants | ours, fuller physics |" in text
+    assert ("| paper's claim | ours, authors' constants | ours, fuller physics, native formats | "
+            "ours, fuller physics, precision parity |") in text
     assert all(text.count(f"\n| ({c}) ") == 1 for c in ("i", "ii", "iii"))
     assert "n/a" not in text.split("## Why")[0]
     # the authors' one published run (their numbers from papers/lightcode-2025.yaml) faced with ours

@@ -22,11 +22,16 @@ class Physics:
     ptu: str  # the photonic unit's name inside the system
     cores: str  # its parameter playing "PTU cores"
     mux: str  # its parameter playing "multiplexing factor" (WDM channels)
+    precision: str = "native"  # the compile request's precision policy (pipeline/request.py)
 
 
 PHYSICS = (
     Physics("authors", "authors' constants", "h100+ptu-lightcode", "ptu-lightcode", "cores", "multiplex"),
-    Physics("fuller", "fuller physics", "h100+ddot-b-4bit", "ddot-b-4bit", "tiles", "wavelengths"),
+    # the authors' model is their constants at their formats; the fuller physics runs under both policies:
+    # native (each unit at its own formats, as the paper compares) and parity (the GPU at the same floor)
+    Physics("fuller", "fuller physics, native formats", "h100+ddot-b-4bit", "ddot-b-4bit", "tiles", "wavelengths"),
+    Physics("fuller-parity", "fuller physics, precision parity", "h100+ddot-b-4bit", "ddot-b-4bit", "tiles",
+            "wavelengths", "parity"),
 )
 
 

@@ -51,9 +51,9 @@ def _vs(x: Optional[float]) -> str:
     return f"{_pct(x)} below all-GPU" if x >= 0 else f"{_x(1 - x)} all-GPU"
 
 
-def _ok_rows(raw: dict, name: str, system: str, objective: str) -> list[dict[str, Any]]:
-    rows = [r for r in raw.get(name, []) if r["status"] == "ok" and r["params"]["system"] == system
-            and r["params"]["objective"] == objective]
+def _ok_rows(raw: dict, name: str, p: Physics, objective: str) -> list[dict[str, Any]]:
+    rows = [r for r in raw.get(name, []) if r["status"] == "ok" and r["params"]["system"] == p.system
+            and r["params"].get("precision", "native") == p.precision and r["params"]["objective"] == objective]
     return sorted(rows, key=lambda r: r["params"]["seq_len"])
 
 
@@ -93,7 +93,7 @@ def _dist(a: Optional[list], b: Optional[list]) -> float:
 # --- E1: energy vs length ---------------------------------------------------------------------------
 def e1(raw: dict, p: Physics, model: str) -> dict[str, Any]:
     name = f"lengths-{model}"
-    rows = _ok_rows(raw, name, p.system, "energy")
+    rows = _ok_rows(raw, name, p, "energy")
     out: dict[str, Any] = {"note": _errors_note(raw, name), "pts": []}
     for r in rows:
         ae, opt, ps = _m(r, "all-electronic"), _m(r, "optimal"), _m(r, "path-search")
@@ -171,7 +171,7 @@ def e2(raw: dict, p: Physics, plan: Plan) -> dict[str, Any]:
     ck, mk = f"{p.ptu}.{p.cores}", f"{p.ptu}.{p.mux}"
     grid: dict[tuple[str, int, int], dict] = {}
     for obj in ("latency", "energy"):
-        for r in _ok_rows(raw, name, p.system, obj):
+        for r in _ok_rows(raw, name, p, obj):
             ov = r["params"]["overrides"]
             grid[(obj, int(ov[ck]), int(ov[mk]))] = r
     out: dict[str, Any] = {"note": _errors_note(raw, name)}
@@ -224,8 +224,8 @@ def _why_e2(r: dict, p: Physics, plan: Plan) -> str:
 # --- E3: latency- vs energy-objective mappings -----------------------------------------------------
 def e3(raw: dict, p: Physics, model: str) -> dict[str, Any]:
     name = f"lengths-{model}"
-    lat = {r["params"]["seq_len"]: r for r in _ok_rows(raw, name, p.system, "latency")}
-    en = {r["params"]["seq_len"]: r for r in _ok_rows(raw, name, p.system, "energy")}
+    lat = {r["params"]["seq_len"]: r for r in _ok_rows(raw, name, p, "latency")}
+    en = {r["params"]["seq_len"]: r for r in _ok_rows(raw, name, p, "energy")}
     rows = []
     for n in sorted(set(lat) & set(en)):
         lo, eo, ep = _m(lat[n], "optimal"), _m(en[n], "optimal"), _m(en[n], "path-search")
@@ -263,7 +263,7 @@ def _why_e3(res: dict, p: Physics) -> str:
 
 # --- S: the authors' one published run (GPT-2 prefill S=50, energy objective) ---------------------------
 def single(raw: dict, p: Physics, one: SingleRun) -> dict[str, Any]:
-    rows = [r for r in _ok_rows(raw, "single", p.system, one.objective)
+    rows = [r for r in _ok_rows(raw, "single", p, one.objective)
             if r["params"]["model"] == one.model and r["params"]["seq_len"] == one.seq_len]
     out: dict[str, Any] = {"note": _errors_note(raw, "single") or "no run"}
     if not rows:
@@ -295,11 +295,12 @@ def _cell_single(r: dict, p: Physics) -> str:
 
 
 def _single_section(rs: dict, one: SingleRun) -> list[str]:
-    a, f = PHYSICS
-    ra, rf = rs[a.key], rs[f.key]
+    a, f, fp = PHYSICS
+    ra, rf, rp = rs[a.key], rs[f.key], rs[fp.key]
     cols = [(f"ours, {a.label}: authors' mapping", ra.get("path-search")),
             (f"ours, {a.label}: energy optimum", ra.get("optimal")),
-            (f"ours, {f.label}: energy optimum", rf.get("optimal"))]
+            (f"ours, {f.label}: energy optimum", rf.get("optimal")),
+            (f"ours, {fp.label}: energy optimum", rp.get("optimal"))]
     cols = [(h, c) for h, c in cols if c]
     v = lambda c, k, fmt: fmt(c[k]) if c else "n/a"  # noqa: E731
     L = [f"## The authors' one published run: {one.model} {one.phase} S={one.seq_len}, {one.objective} objective", "",
@@ -436,7 +437,7 @@ def write(out: Path, plan: Plan, frames: dict, raw: dict, summaries: dict, *, qu
     one = load_single_run()
     rs = {p.key: single(raw, p, one) for p in PHYSICS}
     figs = [fig_e1(r1, out), fig_e2(r2, plan, out), fig_e3(r3, out)]
-    a, f = PHYSICS
+    a, f, fp = PHYSICS
     total = sum(s.total for s in summaries.values())
     errs = sum(1 for rows in raw.values() for r in rows if r["status"] == "error")
     L = [
@@ -446,7 +447,10 @@ def write(out: Path, plan: Plan, frames: dict, raw: dict, summaries: dict, *, qu
         f"{git_commit()}: {total} compile points ({errs} failed), stored in `reproduce.sqlite` in the output directory "
         f"(re-running resumes).",
         f"Authors' constants: `{a.system}` (unit `{a.ptu}`, the constants of the authors' code); fuller physics: "
-        f"`{f.system}` at its baseline corner (unit `{f.ptu}`). Prefill lengths: "
+        f"`{f.system}` at its baseline corner (unit `{f.ptu}`, weights streamed from the GPU's HBM over the "
+        f"link), under two precision policies: native (each unit at its own formats, the paper's comparison) and "
+        f"parity (the GPU offered the same weight/activation floor as the photonic unit: fp8, int8, W4A16). "
+        f"Prefill lengths: "
         + "; ".join(f"{m} {plan.lengths[m]}" for m in MODELS) + f". E2: {plan.e2_model} at S={plan.e2_len}, "
         f"{a.cores}/{f.cores} ∈ {plan.cores} × {a.mux}/{f.mux} ∈ {plan.mux}.",
         "",
@@ -456,15 +460,16 @@ def write(out: Path, plan: Plan, frames: dict, raw: dict, summaries: dict, *, qu
         "re-implemented; 'energy-/latency-optimal' = our exact CP-SAT selection; all mappings are simulated by "
         "our simulator. 'Dynamic energy' leaves out static power, as the authors' code does.",
         "",
-        f"| paper's claim | ours, {a.label} | ours, {f.label} |",
-        "|---|---|---|",
-        f"| {CLAIMS['e1']} | {_cell_e1(r1, a)} | {_cell_e1(r1, f)} |",
-        f"| {CLAIMS['e2']} | {_cell_e2(r2['authors'], a)} | {_cell_e2(r2['fuller'], f)} |",
-        f"| {CLAIMS['e3']} | " + "<br>".join(f"**{m}**: {_cell_e3(r3[(m, 'authors')])}" for m in MODELS)
-        + " | " + "<br>".join(f"**{m}**: {_cell_e3(r3[(m, 'fuller')])}" for m in MODELS) + " |",
+        f"| paper's claim | ours, {a.label} | ours, {f.label} | ours, {fp.label} |",
+        "|---|---|---|---|",
+        f"| {CLAIMS['e1']} | {_cell_e1(r1, a)} | {_cell_e1(r1, f)} | {_cell_e1(r1, fp)} |",
+        f"| {CLAIMS['e2']} | {_cell_e2(r2['authors'], a)} | {_cell_e2(r2['fuller'], f)} | "
+        f"{_cell_e2(r2['fuller-parity'], fp)} |",
+        f"| {CLAIMS['e3']} | " + " | ".join("<br>".join(f"**{m}**: {_cell_e3(r3[(m, p.key)])}" for m in MODELS)
+                                          for p in PHYSICS) + " |",
         f"| (repo) {one.model} {one.phase} S={one.seq_len}, {one.objective} objective: {_mj(one.energy_j)} total, "
         f"makespan {_ms(one.makespan_s)}, {one.ptu_gemms}/{one.ptu_capable_gemms} GEMMs on the PTU | "
-        f"{_cell_single(rs[a.key], a)} | {_cell_single(rs[f.key], f)} |",
+        f"{_cell_single(rs[a.key], a)} | {_cell_single(rs[f.key], f)} | {_cell_single(rs[fp.key], fp)} |",
         "",
         "## Why they differ",
         "",

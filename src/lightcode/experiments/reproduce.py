@@ -55,18 +55,20 @@ def specs(plan: Plan) -> dict[str, SweepSpec]:
     one = load_single_run()
     out: dict[str, SweepSpec] = {"single": parse_spec({
         "name": "repro-single", "models": [one.model], "phases": [one.phase], "seq_lens": [one.seq_len],
-        "systems": [p.system for p in PHYSICS], "objectives": [one.objective], "time_limit_s": plan.time_limit_s,
+        "systems": sorted({p.system for p in PHYSICS}), "precisions": sorted({p.precision for p in PHYSICS}),
+        "objectives": [one.objective], "time_limit_s": plan.time_limit_s,
     })}
     for m in MODELS:
         out[f"lengths-{m}"] = parse_spec({
             "name": f"repro-lengths-{m}", "models": [m], "seq_lens": plan.lengths[m],
-            "systems": [p.system for p in PHYSICS], "objectives": ["latency", "energy"],
-            "time_limit_s": plan.time_limit_s,
+            "systems": sorted({p.system for p in PHYSICS}), "precisions": sorted({p.precision for p in PHYSICS}),
+            "objectives": ["latency", "energy"], "time_limit_s": plan.time_limit_s,
         })
     for p in PHYSICS:
         out[f"mux-{p.key}"] = parse_spec({
             "name": f"repro-mux-{p.key}", "models": [plan.e2_model], "seq_lens": [plan.e2_len],
-            "systems": [p.system], "objectives": ["latency", "energy"], "time_limit_s": plan.time_limit_s,
+            "systems": [p.system], "precisions": [p.precision], "objectives": ["latency", "energy"],
+            "time_limit_s": plan.time_limit_s,
             "grid": {f"{p.ptu}.{p.cores}": plan.cores, f"{p.ptu}.{p.mux}": plan.mux},
         })
     return out

@@ -84,6 +84,11 @@ MAX_POINTS = 100_000
 # CompileRequest is a spec key at once.
 AXES: dict[str, str] = {f.metadata["axis"]: f.name for f in FIELDS if f.metadata.get("axis")}
 SCALARS: tuple[str, ...] = tuple(f.name for f in FIELDS if not f.metadata.get("axis") and f.name != "overrides")
+# axes the spec spells out below (with their own forms, e.g. length ranges); every other request field with an
+# axis name is a generic list axis (default: the field's default alone), e.g. `precisions: [parity, native]`
+BUILTIN_AXES = ("models", "phases", "seq_lens", "contexts", "batches", "systems", "corners", "objectives",
+                "overrides")
+EXTRA_AXES: dict[str, str] = {a: f for a, f in AXES.items() if a not in BUILTIN_AXES}
 
 
 class _SpecBase(BaseModel):
@@ -132,8 +137,14 @@ class _SpecBase(BaseModel):
 
     @model_validator(mode="after")
     def _scalars_valid(self) -> "_SpecBase":
-        try:  # the scalar keys are request fields: the request validates them, one message each
+        try:  # the scalar keys and extra axes are request fields: the request validates them, one message each
             CompileRequest(model="spec-check", **{k: getattr(self, k) for k in SCALARS if k != "model"})
+            for axis, name in EXTRA_AXES.items():
+                values = getattr(self, axis)
+                if not values:
+                    raise BadInputError(f"{axis} must list at least one value")
+                for v in values:
+                    CompileRequest(model="spec-check", **{name: v})
         except BadInputError as e:
             raise ValueError(str(e)) from None
         return self
@@ -145,6 +156,9 @@ class _SpecBase(BaseModel):
         for k, default in KEY_DEFAULTS.items():  # fields added later stay out at their default
             if d.get(k) == default:
                 d.pop(k, None)
+        for a, f in EXTRA_AXES.items():
+            if f in KEY_DEFAULTS and d.get(a) == [KEY_DEFAULTS[f]]:
+                d.pop(a, None)
         return _digest(d)
 
     def override_sets(self) -> list[dict[str, Scalar]]:
@@ -159,8 +173,9 @@ class _SpecBase(BaseModel):
 
         per_phase = sum(n_lengths(self.seq_lens if ph == "prefill" else self.contexts) for ph in self.phases)
         n_over = len(self.overrides) * math.prod(len(v) for v in self.grid.values())
+        n_extra = math.prod(len(getattr(self, a)) for a in EXTRA_AXES)
         return (len(self.models) * len(self.batches) * per_phase * len(self.systems) * len(self.corners)
-                * n_over * len(self.objectives))
+                * n_over * len(self.objectives) * n_extra)
 
     def points(self) -> list["Point"]:
         """The Cartesian product, ordered so that points sharing a capture (model, phase, batch, length)
@@ -175,12 +190,14 @@ class _SpecBase(BaseModel):
             lengths = _lengths(self.seq_lens) if phase == "prefill" else _lengths(self.contexts)
             for n in lengths:
                 seq_len, context = (n, None) if phase == "prefill" else (1, n)
-                for system, corner, ov, objective in itertools.product(
-                    self.systems, self.corners, self.override_sets(), self.objectives
+                extra_names = list(EXTRA_AXES.values())
+                for system, corner, ov, objective, *extra in itertools.product(
+                    self.systems, self.corners, self.override_sets(), self.objectives,
+                    *(getattr(self, a) for a in EXTRA_AXES)
                 ):
                     out.append(Point(model=model, phase=phase, seq_len=seq_len, context=context, batch=batch,
                                      system=system, corner=corner, objective=objective, overrides=ov,
-                                     **scalars))
+                                     **scalars, **dict(zip(extra_names, extra))))
         return list({p.key: p for p in out}.values())  # a value listed twice runs once (first position)
 
 
@@ -192,7 +209,8 @@ def _scalar_field(name: str) -> tuple[Any, Any]:
 
 
 SweepSpec = create_model("SweepSpec", __base__=_SpecBase, __doc__=_SpecBase.__doc__,
-                         **{k: _scalar_field(k) for k in SCALARS if k != "model"})
+                         **{k: _scalar_field(k) for k in SCALARS if k != "model"},
+                         **{a: (list[Any], [field_default(f)]) for a, f in EXTRA_AXES.items()})
 
 # A sweep point is one compile request: its key is the request's key, its dict the request's fields.
 Point = CompileRequest

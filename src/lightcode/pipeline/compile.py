@@ -130,7 +130,7 @@ def run_compile(model, request: CompileRequest | None = None, *, system: str | S
         system=getattr(sysm, "name", request.system), objective=chosen_obj.value,
         requested_objective=None if requested is None else requested.value, graph=g, stacked=st,
         chosen=chosen, baseline=baseline, comparison=comparison,
-        heuristics={k: v for k, v in heur.items() if k in ("latency", "energy", "edp")},
+        heuristics={k: v for k, v in heur.items() if k != "pareto"},
         warnings=warnings, request=request, baseline_dtype=baseline_dtype,
     )
     res.timing_s = {"capture": t_capture, "build": t_build, "select": t_select, "simulate": t_sim,
