@@ -12,7 +12,8 @@ WHY = rm.available()
 @pytest.fixture(autouse=True)
 def one_torch_thread():
     # on 2 shared cores a 2-thread forward ran 7x slower than 1 thread (24.7 s vs 3.5 s at load 11)
-    torch = pytest.importorskip("torch")
+    import torch
+
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     yield

@@ -106,7 +106,7 @@ class LayerData:
         if self._probs is None:
             T = int(self.pos.max()) + 1
             d = self.q.shape[-1]
-            s = np.einsum("hgmd,htd->hgmt", self.q, self.k[:, :T]) / math.sqrt(d)
+            s = (self.q @ np.swapaxes(self.k[:, None, :T], -1, -2)) / math.sqrt(d)  # BLAS, not einsum
             s = np.where(np.arange(T)[None, None, None, :] <= self.pos[None, None, :, None], s, -np.inf)
             s = s - s.max(axis=-1, keepdims=True)
             p = np.exp(s)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -144,6 +144,7 @@ class Capture:
     v: list[np.ndarray]
     ids: np.ndarray
     offset: int = 0  # first token of the window in the text
+    bases: dict = field(default_factory=dict, repr=False)  # per-layer calibration reused across evaluations
 
     @property
     def n_layers(self) -> int:
