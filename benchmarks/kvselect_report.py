@@ -142,7 +142,8 @@ def reductions(out: Path, windows: int) -> None:
     print(md)
 
 
-def quality(out: Path, context: int, block: int, k: int, trials: int) -> None:
+def quality(out: Path, context: int, block: int, k: int, trials: int, with_ppl: bool = True,
+            engines=ENG) -> None:
     import torch
     from threadpoolctl import threadpool_limits
 
@@ -155,25 +156,34 @@ def quality(out: Path, context: int, block: int, k: int, trials: int) -> None:
     mrr = load_unit("tfln-mrr", "baseline").mrr_config()
     with threadpool_limits(limits=1, user_api="blas"):
         t0 = time.time()
-        ppl = dc.perplexity(context, block, k, ENG, mrr=mrr, progress=Progress(len(ENG), "perplexity"))
+        ppl = dc.perplexity(context, block, k, engines, mrr=mrr, progress=Progress(len(engines), "perplexity")) \
+            if with_ppl else None
         t1 = time.time()
-        pk = dc.passkey(context, block, k, ENG, mrr=mrr, trials=trials, pairs=PASSKEY_PAIRS,
+        pk = dc.passkey(context, block, k, engines, mrr=mrr, trials=trials, pairs=PASSKEY_PAIRS,
                         progress=Progress(trials, "passkey"))
         t2 = time.time()
     (out / "quality.json").write_text(json.dumps({"perplexity": ppl, "passkey": pk,
                                                   "wall_s": {"perplexity": t1 - t0, "passkey": t2 - t1}}, indent=1))
-    lines = [f"\ncontext {context}, B = {block}, k = {k}, layers 0-1 dense; perplexity over {ppl['scored_tokens']} "
-             f"teacher-forced tokens of lee_background (ratio CI: paired bootstrap over tokens); passkey: {trials} "
-             f"trials, the same for every engine, random depth 10-90 % (Wilson 95 % CI); wall {t1 - t0:.0f} s + "
-             f"{t2 - t1:.0f} s\n",
-             "| engine | perplexity | ratio to full [95 % CI] | passkey (successes/trials) | [95 % CI] | KV fetched (sparse layers) |",
-             "|---|---|---|---|---|---|"]
-    for e in ENG:
-        p, a = ppl["engines"][e], pk["engines"][e]
-        lo, hi = p["ratio_ci95"]
-        lines.append(f"| {e} | {p['perplexity']:.2f} | {p['ratio_to_full']:.3f} [{lo:.3f}, {hi:.3f}] | "
-                     f"{a['successes']}/{a['trials']} | [{a['ci95'][0]:.2f}, {a['ci95'][1]:.2f}] | "
-                     f"{p['kv_fraction_fetched_sparse_layers']:.3f} |")
+    lines = [f"\ncontext {context}, B = {block}, k = {k}, layers 0-1 dense; "
+             + (f"perplexity over {ppl['scored_tokens']} teacher-forced tokens of lee_background (ratio CI: paired "
+                f"bootstrap over tokens); " if ppl else "")
+             + f"passkey: {trials} trials, the same for every engine, random depth 10-90 % (Wilson 95 % CI); "
+             f"wall {t1 - t0:.0f} s + {t2 - t1:.0f} s\n"]
+    if ppl:
+        lines += ["| engine | perplexity | ratio to full [95 % CI] | passkey (successes/trials) | [95 % CI] | KV fetched (sparse layers) |",
+                  "|---|---|---|---|---|---|"]
+    else:
+        lines += ["| engine | passkey (successes/trials) | [95 % CI] | KV fetched (sparse layers) |", "|---|---|---|---|"]
+    for e in engines:
+        a = pk["engines"][e]
+        pkc = f"{a['successes']}/{a['trials']} | [{a['ci95'][0]:.2f}, {a['ci95'][1]:.2f}]"
+        if ppl:
+            p = ppl["engines"][e]
+            lo, hi = p["ratio_ci95"]
+            lines.append(f"| {e} | {p['perplexity']:.2f} | {p['ratio_to_full']:.3f} [{lo:.3f}, {hi:.3f}] | {pkc} | "
+                         f"{p['kv_fraction_fetched_sparse_layers']:.3f} |")
+        else:
+            lines.append(f"| {e} | {pkc} | {a['kv_fraction_fetched_sparse_layers']:.3f} |")
     lines += ["\n| passkey comparison | Δ accuracy | exact McNemar p |", "|---|---|---|"]
     for pair, c in pk["comparisons"].items():
         lines.append(f"| {pair} | {c['diff']:+.2f} | {c['mcnemar_p']:.3f} |")
@@ -282,6 +292,8 @@ def main() -> None:
     ap.add_argument("--block", type=int, default=128, help="quality: block size")
     ap.add_argument("--k", type=int, default=8, help="quality: blocks per head")
     ap.add_argument("--trials", type=int, default=50, help="quality: passkey trials")
+    ap.add_argument("--no-perplexity", action="store_true", help="quality: passkey only")
+    ap.add_argument("--engines", default=",".join(ENG), help="quality: engines")
     a = ap.parse_args()
     a.out.mkdir(parents=True, exist_ok=True)
     if a.part == "recall":
@@ -289,7 +301,7 @@ def main() -> None:
     elif a.part == "reductions":
         reductions(a.out, a.windows)
     elif a.part == "quality":
-        quality(a.out, a.context, a.block, a.k, a.trials)
+        quality(a.out, a.context, a.block, a.k, a.trials, not a.no_perplexity, tuple(a.engines.split(",")))
     else:
         cost(a.out)
 
