@@ -25,7 +25,11 @@ ENG = ("full", "oracle", "oracle-kept", "quest", "quest-qhead", "signature", "ph
 PHOT = ("photonic-signature", "photonic-quest")
 # (B, k): PRISM's block size with the same 1,024-token budget as Quest's page size with k = 64; and PRISM's
 # own (B = 128, k = 32), valid only where N > 32 (8K here)
-SETTINGS = ((128, 8, (2048, 4096, 8192)), (16, 64, (4096, 8192)), (128, 32, (8192,)))
+# (B, k, contexts, photonic engines re-run at the aggressive corner and uncentred). At B = 16 (N ≈ 500 rows)
+# photonic-quest (2·d_h = 128 channels, per query head) is by far the slowest engine to simulate; its
+# B = 16 row is left to `--full` (measured: one B = 16 window of the previous grid took several CPU minutes)
+SETTINGS = ((128, 8, (4096, 8192), PHOT), (128, 32, (8192,), PHOT), (16, 64, (8192,), ("photonic-signature",)))
+FULL_SETTINGS = ((128, 8, (2048, 4096, 8192), PHOT), (16, 64, (4096, 8192), PHOT), (128, 32, (8192,), PHOT))
 
 
 def _ci(v: dict, m: str) -> str:
@@ -37,7 +41,7 @@ def _pval(p: float, reps: int) -> str:
     return f"< {1 / reps:.0e}".replace("e-0", "e-") if p == 0 else f"{p:.3f}"
 
 
-def recall(out: Path, windows: int) -> None:
+def recall(out: Path, windows: int, full: bool = False) -> None:
     import numpy as np
     from threadpoolctl import threadpool_limits
 
@@ -50,50 +54,47 @@ def recall(out: Path, windows: int) -> None:
     why = rm.available()
     if why:
         raise SystemExit(f"skipped: {why}")
+    settings = FULL_SETTINGS if full else SETTINGS
     caps = rm.captures(windows, 8192)
     base = load_unit("tfln-mrr", "baseline").mrr_config()
     aggr = load_unit("tfln-mrr", "aggressive").mrr_config()
-    n_cells = sum(len(c) for _, _, c in SETTINGS)
-    # weights: a layer of an 8K cell, all engines ≈ 1; the extra photonic-only passes ≈ 0.5 each; 2K/4K cheaper
-    prog = Progress(n_cells * windows * caps[0].n_layers * 2.5, "recall")
+    n_cells = sum(len(c) for _, _, c, _ in settings)
+    prog = Progress(n_cells * windows * caps[0].n_layers, "recall")
     res, t0 = {}, time.time()
-
-    class Scaled:
-        def __init__(self, w):
-            self.w = w
-
-        def step(self, _w=1.0, note=""):
-            prog.step(self.w, note)
-
     with threadpool_limits(limits=1, user_api="blas"):
-        for B, k, ctxs in SETTINGS:
+        for B, k, ctxs, phot in settings:
             for c in ctxs:
-                f = c / 8192
-                kw = dict(reps=2000)
-                r = ev.evaluate(caps, c, B, k, ENG, mrr=base, progress=Scaled(1.5 * f), **kw)
-                ra = ev.evaluate(caps, c, B, k, PHOT, mrr=aggr, progress=Scaled(0.5 * f), **kw)
-                rn = ev.evaluate(caps, c, B, k, PHOT, mrr=base, centre=False, progress=Scaled(0.5 * f), **kw)
-                for e in PHOT:
+                engines = tuple(e for e in ENG if e not in PHOT or e in phot)
+                r = ev.evaluate(caps, c, B, k, engines, mrr=base, progress=prog)
+                ra = ev.evaluate(caps, c, B, k, phot, mrr=aggr)
+                rn = ev.evaluate(caps, c, B, k, phot, mrr=base, centre=False)
+                for e in phot:
                     r["engines"][f"{e} @aggressive"] = ra["engines"][e]
                     r["engines"][f"{e} --no-centre"] = rn["engines"][e]
                 # centred vs uncentred: same windows and steps, so the paired bootstrap applies
                 idx = bootstrap_index(windows, r["n_queries"], 2000, 0)
-                for e in PHOT:
+                for e in phot:
                     r["comparisons"][f"{e} vs {e} --no-centre"] = {
                         m: paired(np.asarray(r["engines"][e]["grid"][m]), np.asarray(rn["engines"][e]["grid"][m]), idx)
                         for m in ("block_recall", "mass_recall", "kept_mass")}
                 res[f"B{B}_k{k}_ctx{c}"] = r
-    wall = time.time() - t0
-    res["_meta"] = {"wall_s": wall, "windows": windows, "offsets": [c.offset for c in caps]}
+                _write_recall(out, res, settings, caps, time.time() - t0)  # after every cell: partial runs keep data
+
+
+def _write_recall(out: Path, res: dict, settings, caps, wall: float) -> None:
+    res["_meta"] = {"wall_s": wall, "windows": len(caps), "offsets": [c.offset for c in caps]}
     (out / "recall.json").write_text(json.dumps(res, indent=1))
-    lines = [f"\n{windows} text windows (token offsets {', '.join(str(c.offset) for c in caps)}) × 16 decode steps; "
+    lines = [f"\n{len(caps)} text windows (token offsets {', '.join(str(c.offset) for c in caps)}) × 16 decode steps; "
              f"[95 % CI] by cluster bootstrap over (window, step); wall {wall:.0f} s\n"]
-    for B, k, ctxs in SETTINGS:
+    for B, k, ctxs, _ in settings:
+        done = [c for c in ctxs if f"B{B}_k{k}_ctx{c}" in res]
+        if not done:
+            continue
         lines.append(f"\n**B = {B}, k = {k}** (sinks 4, window 256, d_sig 32 by PCA; photonic engines at the baseline "
                      f"corner, centred, unless marked)\n")
         lines.append("| context | N | engine | mass recall | block recall | kept mass | chance k/N | KV fetched | out. rel. err |")
         lines.append("|---|---|---|---|---|---|---|---|---|")
-        for c in ctxs:
+        for c in done:
             r = res[f"B{B}_k{k}_ctx{c}"]
             for e, v in r["engines"].items():
                 lines.append(f"| {c} | {r['blocks_min']} | {e} | {_ci(v, 'mass_recall')} | {_ci(v, 'block_recall')} | "
@@ -102,7 +103,7 @@ def recall(out: Path, windows: int) -> None:
         lines.append("\nPaired differences (same windows and steps): Δ = first − second\n")
         lines.append("| context | comparison | Δ block recall [95 % CI] | p | Δ mass recall [95 % CI] | p |")
         lines.append("|---|---|---|---|---|---|")
-        for c in ctxs:
+        for c in done:
             r = res[f"B{B}_k{k}_ctx{c}"]
             for pair, d in r["comparisons"].items():
                 b, m = d["block_recall"], d["mass_recall"]
@@ -111,7 +112,7 @@ def recall(out: Path, windows: int) -> None:
                              f"{_pval(m['p'], 2000)} |")
     md = "\n".join(lines)
     (out / "recall.md").write_text(md)
-    print(md)
+    print(md, flush=True)
 
 
 def reductions(out: Path, windows: int) -> None:
@@ -288,6 +289,7 @@ def main() -> None:
     ap.add_argument("part", choices=("recall", "reductions", "quality", "cost"))
     ap.add_argument("--out", type=Path, default=Path("kvselect-report"))
     ap.add_argument("--windows", type=int, default=3, help="recall/reductions: disjoint 8K text windows")
+    ap.add_argument("--full", action="store_true", help="recall: the full grid (2K-8K, photonic-quest at B = 16)")
     ap.add_argument("--context", type=int, default=4096, help="quality: context (tokens)")
     ap.add_argument("--block", type=int, default=128, help="quality: block size")
     ap.add_argument("--k", type=int, default=8, help="quality: blocks per head")
@@ -297,7 +299,7 @@ def main() -> None:
     a = ap.parse_args()
     a.out.mkdir(parents=True, exist_ok=True)
     if a.part == "recall":
-        recall(a.out, a.windows)
+        recall(a.out, a.windows, a.full)
     elif a.part == "reductions":
         reductions(a.out, a.windows)
     elif a.part == "quality":
