@@ -88,3 +88,49 @@ def test_photonic_compute_energy_keeps_engine_topk():
     gpu_active_w = (g["tdp"] - g["idle_power"] - g["hbm_bandwidth"] * g["hbm_energy"]) * g["active_power_fraction"]
     want = gpu_active_w * r["time_s"]["gpu"] + r["photonic"]["evaluations"] * u["topk_energy"]
     assert r["energy_breakdown_j"]["compute"] == pytest.approx(want, rel=1e-9)
+
+
+def test_capacity_check_marks_and_offload_prices():
+    # qwen2.5-7b: 56 KiB of KV per token (prism.md §5.2); at 32K × 64 users the KV alone is 120 GB > 80 GB
+    m = kc.model_dims("qwen2.5-7b")
+    need_kv = 64 * 32768 * m.kv_bytes_per_token
+    r = kc.compare("qwen2.5-7b", 32768, 64, "h100")
+    assert not r["feasible"]
+    for row in r["methods"].values():
+        assert not row["feasible"] and row["speedup_vs_full"] is None and row["energy_ratio_vs_full"] is None
+        assert "80 GB HBM" in row["infeasible_reason"]
+    assert kc.compare("qwen2.5-7b", 32768, 16, "h100")["feasible"]  # 30 GB of KV + 15 GB weights fit
+    off = kc.compare("qwen2.5-7b", 32768, 64, "h100", kc.Selection(offload=True))
+    full = off["methods"]["full"]
+    assert full["feasible"] and full["speedup_vs_full"] == 1.0
+    spill = m.weight_params * kc.BYTES + need_kv - 80e9
+    assert full["capacity"]["kv_offload_fraction"] == pytest.approx(spill / need_kv)
+    host_bw = kc.system_params()["host_link_bandwidth"]
+    assert full["time_s"]["gpu"] >= spill / host_bw  # the offloaded share crosses PCIe every step
+    # beyond HBM + host memory: infeasible even with offload, and the CLI refuses it outright
+    big = kc.compare("qwen2.5-7b", 131072, 64, "h100", kc.Selection(offload=True))
+    assert not big["feasible"] and "host memory" in big["methods"]["full"]["infeasible_reason"]
+    with pytest.raises(BadInputError, match="at most"):
+        kc.check_point("qwen2.5-7b", 10_000_000, 1, "h100", kc.Selection())
+    with pytest.raises(BadInputError, match="exceeds"):
+        kc.check_point("qwen2.5-7b", 4096, 1, "h100", kc.Selection(k=32))
+
+
+def test_bank_source_and_parallel_banks():
+    n, b = 1048576, 1
+    link = kc.step_cost("qwen2.5-7b", n, b, "h100", "photonic-signature", kc.Selection())
+    local = kc.step_cost("qwen2.5-7b", n, b, "h100", "photonic-signature", kc.Selection(bank_source="local"))
+    res = kc.step_cost("qwen2.5-7b", n, b, "h100", "photonic-signature", kc.Selection(resident=True))
+    par = kc.step_cost("qwen2.5-7b", n, b, "h100", "photonic-signature", kc.Selection(resident=True, parallel_banks=True))
+    sp, u = kc.system_params(), kc._engine("baseline").params
+    sig = link["photonic"]["signature_bytes"]
+    m = kc.model_dims("qwen2.5-7b")
+    # per layer, TDM reload time moves from the PCIe bandwidth to the engine-local memory's
+    dt = link["photonic"]["selection_time_per_layer_s"] - local["photonic"]["selection_time_per_layer_s"]
+    assert dt == pytest.approx(sig / m.layers * (1 / u["interface_bandwidth"] - 1 / sp["engine_memory_bandwidth"]))
+    assert local["energy_breakdown_j"]["transfer"] < link["energy_breakdown_j"]["transfer"]
+    assert par["time_s"]["selection_critical_path"] < res["time_s"]["selection_critical_path"]
+    with pytest.raises(BadInputError):
+        kc.Selection(parallel_banks=True)
+    with pytest.raises(BadInputError):
+        kc.Selection(bank_source="disk")

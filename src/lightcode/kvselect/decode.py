@@ -17,6 +17,7 @@ import numpy as np
 from lightcode.errors import BadInputError
 from lightcode.kvselect import engines as en
 from lightcode.kvselect import realmodel as rm
+from lightcode.kvselect.stats import mcnemar_exact, wilson
 
 
 def _attn_fn(engine: str, layout: en.Layout, k: int, cfg: en.EngineConfig, dense_layers: int, stats: dict):
@@ -39,13 +40,14 @@ def _attn_fn(engine: str, layout: en.Layout, k: int, cfg: en.EngineConfig, dense
         kk, vv = key[0].float().numpy(), value[0].float().numpy()
         ld = en.LayerData(q, kk, vv, pos[rows], layout)
         sel = en.select(en.scores(engine, ld, cfg, li), ld.n_valid, k)
-        keep = torch.from_numpy(en.token_mask(ld, sel))  # (Hkv, m, T)
+        km = en.token_mask(ld, sel)  # (Hkv, m, T), or (Hkv, G, m, T) per query head
+        keep = torch.from_numpy(km if km.ndim == 4 else km[:, None])
         sc = torch.einsum("hgmd,htd->hgmt", torch.from_numpy(q), key[0].float()) * module.scaling
-        sc = sc.masked_fill(~keep[:, None], float("-inf"))
+        sc = sc.masked_fill(~keep, float("-inf"))
         o = torch.einsum("hgmt,htd->hgmd", torch.softmax(sc, dim=-1), value[0].float())
         out = out.clone()
         out[0, torch.from_numpy(rows)] = o.reshape(hq, len(rows), -1).transpose(0, 1).to(out.dtype)
-        stats["kept"] += float(keep.sum())
+        stats["kept"] += float(keep.any(dim=1).sum())  # the KV head reads the union of its query heads
         stats["total"] += float(hk * (pos[rows] + 1).sum())
         return out, None
 
@@ -83,11 +85,26 @@ def _prefill(lm, ids):
         return lm(input_ids=torch.as_tensor(ids)[None], use_cache=True).past_key_values
 
 
+def sparse_logits(ids, n_score: int, engine: str, block: int, k: int, *, mrr=None, sink: int = 4,
+                  window: int = 256, dense_layers: int = 2, d_sig: int = 32, reduction: str = "pca",
+                  centre: bool = True, model: str = rm.DEFAULT_MODEL):
+    """Logits of the last `n_score` tokens of `ids`, decoded on a dense prefill cache of the rest with the
+    engine's per-head selection; returns (logits (n_score, vocab) as a torch tensor, KV fraction)."""
+    _, lm = rm.load(model)
+    ids = np.asarray(ids)
+    cache = _prefill(lm, ids[: len(ids) - n_score])
+    cfg = en.EngineConfig(d_sig=d_sig, reduction=reduction, mrr=mrr, centre=centre)
+    return _run_suffix(lm, cache, ids[len(ids) - n_score :], engine, en.Layout(block, sink, window), k, cfg,
+                       dense_layers)
+
+
 def perplexity(context: int, block: int, k: int, engines=en.ENGINES, *, mrr=None, n_score: int = 256,
                sink: int = 4, window: int = 256, dense_layers: int = 2, d_sig: int = 32,
-               reduction: str = "pca", model: str = rm.DEFAULT_MODEL, offset: int = 0) -> dict:
+               reduction: str = "pca", centre: bool = True, model: str = rm.DEFAULT_MODEL, offset: int = 0,
+               progress=None, reps: int = 2000) -> dict:
     """Perplexity of the last `n_score` tokens of a `context`-token window, each decoded with its own
-    per-head selection, vs full attention."""
+    per-head selection, vs full attention; 95 % intervals of the ratio to full by a paired bootstrap over
+    the scored tokens (one window: the interval reflects token-to-token spread, not text-to-text)."""
     import torch
 
     rm.check_context(model, context)
@@ -99,30 +116,33 @@ def perplexity(context: int, block: int, k: int, engines=en.ENGINES, *, mrr=None
     ids = rm.tokens(context, model, offset=offset)
     cache = _prefill(lm, ids[: context - n_score])
     suffix = ids[context - n_score :]
-    cfg = en.EngineConfig(d_sig=d_sig, reduction=reduction, mrr=mrr)
-    out = {}
+    cfg = en.EngineConfig(d_sig=d_sig, reduction=reduction, mrr=mrr, centre=centre)
+    nll, out = {}, {}
     for e in engines:
         logits, frac = _run_suffix(lm, cache, suffix, e, layout, k, cfg, dense_layers)
-        nll = torch.nn.functional.cross_entropy(logits[:-1], torch.as_tensor(suffix[1:])).item()
-        out[e] = {"perplexity": math.exp(nll), "kv_fraction_fetched_sparse_layers": frac}
+        nll[e] = torch.nn.functional.cross_entropy(logits[:-1], torch.as_tensor(suffix[1:]), reduction="none").numpy()
+        out[e] = {"perplexity": math.exp(float(nll[e].mean())), "kv_fraction_fetched_sparse_layers": frac}
+        if progress is not None:
+            progress.step(1.0, f"(perplexity, {e})")
+    idx = np.random.default_rng(0).integers(0, len(suffix) - 1, (reps, len(suffix) - 1))
+    if "full" in nll:
+        for e in engines:
+            r = np.exp(nll[e][idx].mean(axis=1) - nll["full"][idx].mean(axis=1))
+            out[e]["ratio_to_full"] = out[e]["perplexity"] / out["full"]["perplexity"]
+            out[e]["ratio_ci95"] = [float(np.percentile(r, 2.5)), float(np.percentile(r, 97.5))]
     return {"context": context, "block": block, "k": k, "scored_tokens": n_score - 1,
-            "dense_layers": dense_layers, "engines": out}
+            "dense_layers": dense_layers, "centre": centre, "reduction": reduction, "engines": out}
 
 
-def _wilson(s: int, n: int) -> tuple[float, float]:
-    if n == 0:
-        return 0.0, 1.0
-    z, p = 1.96, s / n
-    c = (p + z * z / (2 * n)) / (1 + z * z / n)
-    h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, c - h), min(1.0, c + h)
-
-
-def passkey(context: int, block: int, k: int, engines=en.ENGINES, *, mrr=None, trials: int = 5,
+def passkey(context: int, block: int, k: int, engines=en.ENGINES, *, mrr=None, trials: int = 50,
             sink: int = 4, window: int = 256, dense_layers: int = 2, d_sig: int = 32,
-            reduction: str = "pca", model: str = rm.DEFAULT_MODEL, seed: int = 0) -> dict:
+            reduction: str = "pca", centre: bool = True, model: str = rm.DEFAULT_MODEL, seed: int = 0,
+            pairs=(), progress=None) -> dict:
     """Passkey retrieval: a 5-digit key at a random depth in real news text; success = every answer token
-    is the model's argmax (teacher-forced), with each decode row selecting its own blocks per head."""
+    is the model's argmax (teacher-forced), with each decode row selecting its own blocks per head.
+    Every engine sees the same trials, so engines are compared by an exact McNemar test on the pairs."""
+    if trials < 1:
+        raise BadInputError(f"passkey trials must be >= 1, got {trials}")
     rm.check_context(model, context)
     layout = en.Layout(block, sink, window)
     tok, lm = rm.load(model)
@@ -130,8 +150,8 @@ def passkey(context: int, block: int, k: int, engines=en.ENGINES, *, mrr=None, t
     enc = lambda s: list(tok(s, add_special_tokens=False)["input_ids"])  # noqa: E731
     text = enc(rm.read_text())
     intro = enc("There is a pass key hidden inside a lot of irrelevant text. Find it and memorize it.\n")
-    cfg = en.EngineConfig(d_sig=d_sig, reduction=reduction, mrr=mrr)
-    wins = {e: 0 for e in engines}
+    cfg = en.EngineConfig(d_sig=d_sig, reduction=reduction, mrr=mrr, centre=centre)
+    hits: dict[str, list[bool]] = {e: [] for e in engines}
     fracs = {e: [] for e in engines}
     for _ in range(trials):
         key = str(rng.integers(10000, 100000))
@@ -151,11 +171,18 @@ def passkey(context: int, block: int, k: int, engines=en.ENGINES, *, mrr=None, t
         for e in engines:
             logits, frac = _run_suffix(lm, cache, np.asarray(suffix), e, layout, k, cfg, dense_layers)
             pred = logits[len(question) - 1 : len(suffix) - 1].argmax(-1).tolist()
-            wins[e] += int(pred == answer)
+            hits[e].append(pred == answer)
             fracs[e].append(frac)
+        if progress is not None:
+            progress.step(1.0, f"(passkey trial {len(hits[engines[0]])}/{trials})")
     res = {}
     for e in engines:
-        lo, hi = _wilson(wins[e], trials)
-        res[e] = {"accuracy": wins[e] / trials, "ci95": [lo, hi], "trials": trials,
+        wins = sum(hits[e])
+        lo, hi = wilson(wins, trials)
+        res[e] = {"accuracy": wins / trials, "successes": wins, "ci95": [lo, hi], "trials": trials,
                   "kv_fraction_fetched_sparse_layers": float(np.mean(fracs[e]))}
-    return {"context": context, "block": block, "k": k, "dense_layers": dense_layers, "engines": res}
+    cmp = {f"{a} vs {b}": {"diff": res[a]["accuracy"] - res[b]["accuracy"], "mcnemar_p": mcnemar_exact(hits[a], hits[b])}
+           for a, b in pairs if a in hits and b in hits}
+    return {"context": context, "block": block, "k": k, "dense_layers": dense_layers, "trials": trials,
+            "centre": centre, "reduction": reduction, "engines": res, "comparisons": cmp,
+            "outcomes": {e: [bool(x) for x in v] for e, v in hits.items()}}

@@ -14,40 +14,24 @@ def _plt():
     return plt
 
 
-def recall_vs_context(results: list[dict], path: Path) -> Path:
-    """Mass recall per engine vs context, with the chance level k/N drawn beside it."""
+def recall_bars(res: dict, path: Path) -> Path:
+    """Mass recall, block recall and kept mass per engine at one (context, B, k), with 95 % intervals."""
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ctx = [r["context"] for r in results]
-    engines = [e for e in results[0]["engines"] if e != "full"]
-    for e in engines:
-        ax.plot(ctx, [r["engines"][e]["mass_recall"] for r in results], marker="o", label=e)
-    ax.plot(ctx, [r["engines"][engines[0]]["chance_block_recall"] for r in results], "k--", label="chance k/N")
-    ax.set_xscale("log", base=2)
-    ax.set_xlabel("context (tokens)")
-    ax.set_ylabel("attention-mass recall (mean over layer×KV head)")
+    names = [e for e in res["engines"] if e != "full"]
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for j, (m, lab) in enumerate((("mass_recall", "mass recall"), ("block_recall", "block recall vs oracle"),
+                                  ("kept_mass", "kept mass (all attention)"))):
+        v = [res["engines"][e][m] for e in names]
+        lo = [x - res["engines"][e][m + "_ci95"][0] for x, e in zip(v, names)]
+        hi = [res["engines"][e][m + "_ci95"][1] - x for x, e in zip(v, names)]
+        ax.bar([i + 0.27 * (j - 1) for i in range(len(names))], v, width=0.27, yerr=[lo, hi], capsize=2, label=lab)
+    ax.axhline(res["engines"][names[0]]["chance_block_recall"], color="k", ls="--", label="chance k/N")
+    ax.set_xticks(range(len(names)), names, rotation=25, ha="right", fontsize=8)
     ax.set_ylim(0, 1.02)
-    r0 = results[0]
-    ax.set_title(f"B={r0['block']}, k={r0['k']}, window {r0['window']}, sinks {r0['sink']}")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
-
-
-def recall_vs_setting(rows: list[tuple[str, float, float]], chance: float, title: str, path: Path) -> Path:
-    """Bar chart of (label, mass recall, block recall) for bits / impairment corners."""
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(7, 4))
-    xs = range(len(rows))
-    ax.bar([x - 0.2 for x in xs], [r[1] for r in rows], width=0.4, label="mass recall")
-    ax.bar([x + 0.2 for x in xs], [r[2] for r in rows], width=0.4, label="block recall vs oracle")
-    ax.axhline(chance, color="k", ls="--", label=f"chance k/N = {chance:.2f}")
-    ax.set_xticks(list(xs), [r[0] for r in rows], rotation=30, ha="right", fontsize=8)
-    ax.set_ylim(0, 1.02)
-    ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=8)
+    ax.set_title(f"context {res['context']}, B={res['block']}, k={res['k']}, {res['windows']} window(s) × "
+                 f"{res['n_queries']} steps, {res.get('corner', '')} corner, "
+                 f"{'centred' if res['centre'] else 'uncentred'}", fontsize=9)
+    ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -72,7 +72,7 @@ def _package_dir(pkg: str) -> Path:
 def available(model: str = DEFAULT_MODEL, text: str = DEFAULT_TEXT) -> str | None:
     """None when the model and text can be loaded, else the reason why not."""
     m, t = MODELS[model], TEXTS[text]
-    for pkg in (m.package, t.package, "gguf", "accelerate"):
+    for pkg in (m.package, t.package, "gguf", "accelerate", "threadpoolctl"):
         if importlib.util.find_spec(pkg) is None:
             return f"package {pkg!r} not installed ({PIP_HINT})"
     if not (_package_dir(m.package) / m.file).exists():
@@ -143,6 +143,8 @@ class Capture:
     k: list[np.ndarray]
     v: list[np.ndarray]
     ids: np.ndarray
+    offset: int = 0  # first token of the window in the text
+    bases: dict = field(default_factory=dict, repr=False)  # per-layer calibration reused across evaluations
 
     @property
     def n_layers(self) -> int:
@@ -176,10 +178,10 @@ def capture(n: int, model: str = DEFAULT_MODEL, text: str = DEFAULT_TEXT, offset
     key = hashlib.sha1(f"{model}|{text}|{offset}|{n}|v1".encode()).hexdigest()[:16]
     path = cache_dir() / f"qkv-{model}-{text}-{offset}-{n}-{key}.npz"
     if path.exists():
-        z = np.load(path)
-        L = int(z["n_layers"])
-        return Capture([z[f"q{i}"] for i in range(L)], [z[f"k{i}"] for i in range(L)],
-                       [z[f"v{i}"] for i in range(L)], z["ids"])
+        got = _read_cache(path, n)
+        if got is not None:
+            return Capture(*got, offset=offset)
+        path.unlink(missing_ok=True)  # truncated or foreign: rebuild it, as the capture cache does
     import torch
 
     _, lm = load(model)
@@ -200,4 +202,53 @@ def capture(n: int, model: str = DEFAULT_MODEL, text: str = DEFAULT_TEXT, offset
     np.savez(tmp, **arrays)
     tmp.replace(path)
     return Capture([store[i][0] for i in range(L)], [store[i][1] for i in range(L)],
-                   [store[i][2] for i in range(L)], ids)
+                   [store[i][2] for i in range(L)], ids, offset)
+
+
+def _read_cache(path: Path, n: int):
+    """(q, k, v, ids) from a cached .npz, fully read and shape-checked; None if it is unreadable."""
+    import zipfile
+
+    try:
+        with np.load(path) as z:
+            L = int(z["n_layers"])
+            q, k, v = ([np.asarray(z[f"{c}{i}"]) for i in range(L)] for c in "qkv")
+            ids = np.asarray(z["ids"])
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None
+    if L < 1 or ids.shape != (n,) or any(x.ndim != 3 or x.shape[1] != n for x in (*q, *k, *v)):
+        return None
+    return q, k, v, ids
+
+
+def text_length(model: str = DEFAULT_MODEL, text: str = DEFAULT_TEXT) -> int:
+    """Tokens in the whole text (cached beside the captures, so a cached run never loads the model)."""
+    f = cache_dir() / f"ntokens-{model}-{text}.txt"
+    try:
+        return int(f.read_text())
+    except (OSError, ValueError):
+        pass
+    tok, _ = load(model)
+    n = len(tok(read_text(text), add_special_tokens=False)["input_ids"])
+    f.write_text(str(n))
+    return n
+
+
+def window_offsets(n_windows: int, length: int, model: str = DEFAULT_MODEL, text: str = DEFAULT_TEXT) -> list[int]:
+    """Offsets of `n_windows` disjoint `length`-token windows spread over the text: i·stride, stride the
+    even spacing rounded down to a multiple of the window length (window 0 is the text's start)."""
+    if n_windows < 1:
+        raise BadInputError(f"windows must be >= 1, got {n_windows}")
+    total = text_length(model, text)
+    most = total // length
+    if n_windows > most:
+        raise BadInputError(f"{n_windows} disjoint {length}-token windows do not fit in the {total}-token text "
+                            f"{text!r}; use at most {most}")
+    if n_windows == 1:
+        return [0]
+    stride = (total - length) // (n_windows - 1) // length * length
+    return [i * stride for i in range(n_windows)]
+
+
+def captures(n_windows: int, n: int, model: str = DEFAULT_MODEL, text: str = DEFAULT_TEXT) -> list[Capture]:
+    return [capture(n, model, text, off) for off in window_offsets(n_windows, n, model, text)]
