@@ -18,6 +18,22 @@ app = typer.Typer(
     add_completion=False,
 )
 
+
+
+def _version(value: bool) -> None:
+    if value:
+        from lightcode.core.provenance import version_line
+
+        typer.echo(version_line())
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="print the version (and the commit, in a checkout) and exit")) -> None:
+    """Map LLM inference onto hybrid photonic-electronic hardware."""
+
+
 # --- command registration (one line per stage) ----------------------------------------------------
 from lightcode.cli.graph import register as _register_frontend  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""The main job: capture → StackedGraph → select → simulate → report (pinned API, DESIGN §1 and §4).
+"""The main job: capture → StackedGraph → select → simulate → report (pinned API, docs/DESIGN.md §1 and §4).
 
 `run_compile(...)` returns a CompileResult whose `to_json_dict()` is the `lightcode compile --json` contract.
 Without an objective it evaluates all-electronic, latency-optimal and energy-optimal side by side
@@ -15,6 +15,7 @@ from lightcode.core.selection import Assignment
 from lightcode.errors import BadInputError
 from lightcode.pipeline.memo import reuse, stacked_graph
 from lightcode.pipeline.result import CompileResult, Mapping
+from lightcode.report.progress import stage
 from lightcode.select import Constraints, Objective, select
 from lightcode.sim.simulate import SimResult, simulate
 from lightcode.stack.stacked import StackedGraph
@@ -51,13 +52,15 @@ def run_compile(model, *, system=DEFAULT_SYSTEM, phase: str = "prefill", seq_len
     else:
         from lightcode.frontend.capture import capture
 
-        g = capture(model, seq_len=seq_len, phase=phase, context=context, batch=batch, dtype=dtype)
+        with stage(f"capturing {model}"):
+            g = capture(model, seq_len=seq_len, phase=phase, context=context, batch=batch, dtype=dtype)
     t_capture = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     # captured graph and loaded system come from caches (the same objects for the same inputs): reusable
     shared = not isinstance(model, OpGraph) and isinstance(system, str)
-    st = stacked_graph(g, sysm) if shared else StackedGraph(g, sysm)
+    with stage("building the stacked graph"):
+        st = stacked_graph(g, sysm) if shared else StackedGraph(g, sysm)
     t_build = time.perf_counter() - t0
 
     base = constraints or Constraints()
@@ -70,7 +73,8 @@ def run_compile(model, *, system=DEFAULT_SYSTEM, phase: str = "prefill", seq_len
     optimal: dict[str, Mapping] = {}
     for obj in objectives:
         t0 = time.perf_counter()
-        a = select(st, obj, cons, time_limit_s=time_limit_s)
+        with stage(f"solving {obj.value}-optimal mapping (time limit {time_limit_s:g} s)"):
+            a = select(st, obj, cons, time_limit_s=time_limit_s)
         t_select += time.perf_counter() - t0
         t0 = time.perf_counter()
         optimal[obj.value] = Mapping(f"{obj.value}-optimal", a, simulate(st, a))
@@ -108,7 +112,7 @@ def run_compile(model, *, system=DEFAULT_SYSTEM, phase: str = "prefill", seq_len
         requested_objective=None if requested is None else requested.value, graph=g, stacked=st,
         chosen=chosen, baseline=baseline, comparison=comparison,
         heuristics={k: v for k, v in heur.items() if k in ("latency", "energy", "edp")},
-        warnings=warnings,
+        warnings=warnings, time_limit_s=time_limit_s,
     )
     res.timing_s = {"capture": t_capture, "build": t_build, "select": t_select, "simulate": t_sim,
                     "baselines": t_baselines, "total": time.perf_counter() - t_start}
