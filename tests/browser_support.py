@@ -131,8 +131,27 @@ _QUERY_JS = """async (sqls) => {
 def load_in_perfetto(page, trace: Path, base_url: str, timeout_ms: int = 120_000) -> None:
     page.goto(f"{base_url}/index.html")
     page.wait_for_function("() => window.app && window.app.trace && window.app.trace.engine", timeout=timeout_ms)
+    _idle(page)
+
+
+def _idle(page) -> None:
+    """Wait until the UI has finished its post-load work (plugins, track creation): its own test hook."""
+    page.evaluate("async () => { if (window.waitForPerfettoIdle) await window.waitForPerfettoIdle(); }")
 
 
 def perfetto_query(page, sqls: dict[str, str]) -> dict[str, list[list]]:
     """Run SQL in the UI's own trace processor (the one that imported the trace)."""
     return page.evaluate(_QUERY_JS, sqls)
+
+
+def expand_all_tracks(page) -> None:
+    page.evaluate("() => window.app.commands.runCommand('dev.perfetto.ExpandAllGroups')")
+    _idle(page)
+
+
+def save_screenshot(page, name: str, full_page: bool = False) -> None:
+    """A PNG of the page under $LIGHTCODE_BROWSER_ARTIFACTS (to look at what the test saw), if set."""
+    d = os.environ.get("LIGHTCODE_BROWSER_ARTIFACTS")
+    if d:
+        Path(d).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(d) / f"{name}.png"), full_page=full_page)

@@ -7,7 +7,15 @@ import json
 
 import pytest
 
-from browser_support import browser, load_in_perfetto, perfetto_query, perfetto_ui_dir, serve
+from browser_support import (
+    browser,
+    expand_all_tracks,
+    load_in_perfetto,
+    perfetto_query,
+    perfetto_ui_dir,
+    save_screenshot,
+    serve,
+)
 from lightcode.report.trace import write_trace
 
 pytestmark = pytest.mark.browser
@@ -41,6 +49,8 @@ def test_energy_optimal_trace_loads_whole(energy_result, tmp_path):
     with serve(ui, trace=path) as url, browser(tmp_path) as (page, _console):
         load_in_perfetto(page, path, url)
         got = perfetto_query(page, _SQL)
+        expand_all_tracks(page)
+        save_screenshot(page, "perfetto-energy-trace")
     assert got["errors"] == [], f"Perfetto reports import errors / data loss: {got['errors']}"
     assert got["slices"] == [[n_slices]]
     assert got["flows"] == [[n_flows]]

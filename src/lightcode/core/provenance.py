@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any, Iterable
 
+VERSION = "0.1.0"  # = pyproject.toml's [project] version; `lightcode.__version__`
 _PKG = Path(__file__).resolve().parent.parent  # src/lightcode
 
 
@@ -38,9 +39,7 @@ def git_commit() -> str:
 
 
 def version() -> str:
-    from lightcode import __version__
-
-    return __version__
+    return VERSION
 
 
 def version_line() -> str:

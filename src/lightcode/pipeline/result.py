@@ -406,7 +406,7 @@ class CompileResult:
             files[key] = save(fig, d / filename, fmt=fmt, dpi=dpi).name
             if inline:
                 buf = io.StringIO()
-                fig.savefig(buf, format="svg", bbox_inches="tight")
+                fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
                 figs.append(rhtml.Figure(key, caption, svg=buf.getvalue()))
 
         maps = self.mappings()

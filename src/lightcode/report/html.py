@@ -93,7 +93,7 @@ def _value(v: Any) -> str:
 def render(rep: Report) -> str:
     parts = ["<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">",
              "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
-             f"<title>{_e(rep.title)}</title><style>{_CSS}</style></head><body>",
+             f"<title>{_e(rep.title)}</title><link rel=\"icon\" href=\"data:,\"><style>{_CSS}</style></head><body>",
              f"<h1>{_e(rep.title)}</h1><p class=\"sub\">{_e(rep.subtitle)}</p>"]
     for w in rep.warnings:
         parts.append(f'<div class="warn">warning: {_e(w)}</div>')
