@@ -41,6 +41,7 @@ def plot_energy(rows: dict[str, dict[str, float]], *, title: str = "", ax=None):
             ax.annotate(si(total, "J", 3), (k, total), xytext=(0, 2), textcoords="offset points", ha="center",
                         va="bottom", fontsize=8)
         ax.set_ylabel("energy")
+        ax.set_xlabel("mapping")
         _si_axis(ax.yaxis, "J")
         ax.set_ylim(0, max(bottom + [0.0]) * 1.12 or 1.0)
         ax.set_title(title)
@@ -74,6 +75,7 @@ def plot_timeline(stacked, sim, *, title: str = "", ax=None, max_events: int = 2
         ax.set_ylim(len(rows) - 0.5, -0.5)
         ax.set_xlim(0, max(sim.latency_s, 1e-30))
         ax.set_xlabel("time")
+        ax.set_ylabel("unit core / link")
         _si_axis(ax.xaxis, "s")
         ax.set_title(title)
         legend_outside(ax, title="op kind")

@@ -34,6 +34,7 @@ MAPPING_COLOURS = {"all-electronic": "#444444", "latency": "#0072B2", "energy": 
 OP_KIND_COLOURS = {"matmul": "#0072B2", "attention": "#D55E00", "norm": "#009E73", "softmax": "#CC79A7",
                    "elementwise": "#E69F00", "embedding": "#56B4E9", "data_movement": "#999999",
                    "transfer": "#8C564B"}
+SERIES_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#444444", "#F0E442")  # Okabe–Ito
 FALLBACK = ("#332288", "#117733", "#44AA99", "#88CCEE", "#DDCC77", "#CC6677", "#AA4499", "#882255")
 
 MIN_FONT_PT = 8
