@@ -60,6 +60,10 @@ def fail(message: str, code: int = 2) -> None:
 
 
 def main() -> None:
+    import os
+
+    # the CLI only writes files: a non-interactive backend unless the user chose one (the library never sets it)
+    os.environ.setdefault("MPLBACKEND", "Agg")
     try:
         app()
     except LightcodeError as e:

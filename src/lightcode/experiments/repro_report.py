@@ -345,9 +345,6 @@ def _single_section(rs: dict, one: SingleRun) -> list[str]:
 
 # --- figures ---------------------------------------------------------------------------------------------
 def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     return plt

@@ -58,12 +58,33 @@ def style():
         yield
 
 
-def new_figure(figsize=(7.0, 4.0)):
-    """A Figure and its Axes, without pyplot (no global state, no backend choice)."""
+def _figure_class():
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=figsize, layout="constrained")
+    class NotebookFigure(Figure):
+        """A Figure that shows itself when it is a notebook cell's value, whatever the backend: pyplot
+        never manages it (so `plt.show()` neither shows it twice nor loses it)."""
+
+        def _repr_png_(self) -> bytes:
+            import io
+
+            buf = io.BytesIO()
+            self.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+            return buf.getvalue()
+
+    return NotebookFigure
+
+
+def new_figure(figsize=(7.0, 4.0)):
+    """A Figure and its Axes, without pyplot (no global state, no backend choice)."""
+    global _FIGURE
+    if _FIGURE is None:
+        _FIGURE = _figure_class()
+    fig = _FIGURE(figsize=figsize, layout="constrained")
     return fig, fig.add_subplot()
+
+
+_FIGURE = None
 
 
 def figure_and_axes(ax, figsize):
