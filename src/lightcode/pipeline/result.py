@@ -431,7 +431,7 @@ class CompileResult:
             total_flops = sum(m.sim.flops_by_unit.values()) or 1.0
             cards.append((f"{name}{'' if name == 'all-electronic' else '-optimal'}",
                           f"{si(m.sim.latency_s, 's')} · {si(m.sim.energy_j, 'J')}",
-                          f"{note}; {photonic_flops / total_flops:.1%} of FLOPs photonic"))
+                          f"{note}; {photonic_flops / total_flops:.2%} of FLOPs photonic"))
         header, rows = self.comparison_rows()
         extra = []
         js = data
@@ -444,14 +444,20 @@ class CompileResult:
                           [[obj, name, si(r["latency_s"], "s"), si(r["energy_j"], "J"),
                             f"{r['loss_vs_optimum']:+.2%}" if r["loss_vs_optimum"] is not None else "-"]
                            for obj, rs in js["heuristics"].items() for name, r in rs.items()]))
-        used_formats = sorted({r.formats.label() for i, u in enumerate(self.chosen.sim.units)
-                               if (r := self.stacked.realization(i, u)) is not None and r.formats is not None})
+        def formats_of(m: Mapping) -> str:
+            """Per used unit: its realizations' declared formats, else the variant with that gap said."""
+            per_unit: dict[str, set[str]] = {}
+            for i, u in enumerate(m.sim.units):
+                r = self.stacked.realization(i, u)
+                label = r.formats.label() if r.formats is not None else f"variant {r.variant or '-'} (formats not declared)"
+                per_unit.setdefault(u, set()).add(label)
+            return "; ".join(f"{u}: {', '.join(sorted(v))}" for u, v in per_unit.items())
         prov = data["provenance"]
         assumptions = {
             "system": f"{self.system} ({', '.join(self.stacked.units)}; host {self.stacked.host})",
             "corner": str(self.corner),
             "precision policy": self.precision_policy,
-            "formats (chosen mapping)": ", ".join(used_formats) or f"{self.dtype} throughout",
+            **{f"formats, {name}": formats_of(m) for name, m in maps.items()},
             "graph dtype": self.dtype,
             "workload": f"{self.model} {self.phase}, batch {self.batch}, {self._shape()}, {len(self.graph.ops)} ops",
             "objective": (self.requested_objective or "none: all-electronic, latency- and energy-optimal side by side"),
