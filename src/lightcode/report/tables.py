@@ -108,7 +108,6 @@ def print_compile_result(res, console: Console | None = None) -> None:
                 h.add_row(obj, name, si(r["latency_s"], "s"), si(r["energy_j"], "J"),
                           f"{loss:+.2%}" if loss is not None else "-")
         console.print(h)
-    for w in res.warnings:
-        console.print(f"[yellow]warning:[/yellow] {w}")
+    # warnings are printed once, by the CLI, on stderr (`warning: …`)
     tm = res.timing_s
     console.print("time: " + ", ".join(f"{k} {si(v, 's', 3)}" for k, v in tm.items()))
