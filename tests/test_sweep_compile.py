@@ -15,6 +15,8 @@ def _stable(d: dict) -> dict:
     """Drop wall-clock fields (they differ run to run)."""
     d = copy.deepcopy(d)
     d.pop("timing_s", None)
+    for k in ("created_utc", "argv"):  # provenance: when and from which command line
+        d.get("provenance", {}).pop(k, None)
     d["solver"].pop("time_s", None)
     for per_obj in (d.get("heuristics") or {}).values():
         for h in per_obj.values():

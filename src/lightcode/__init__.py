@@ -1,11 +1,17 @@
 """lightcode: map LLM inference onto hybrid photonic-electronic hardware.
 
 The public Python API; the CLI is a thin layer over these functions.
+
+    import lightcode as lc
+    lc.list_systems()                                   # names for system=
+    g = lc.capture("llama2-7b", seq_len=2048)           # OpGraph
+    r = lc.compile(g, system="h100+ddot-b-4bit")        # CompileResult (shows itself in a notebook)
+    lc.compare(g, ["h100", "h100+ddot-b-4bit"])         # pandas frame, one row per system × mapping
+    lc.sweep("examples/sweep-small.yaml", db="runs.sqlite")   # resumable design-space sweep
 """
 
+from lightcode.core.provenance import VERSION as __version__
 from lightcode.errors import LightcodeError
-
-__version__ = "0.1.0"
 
 
 def capture(model, **kwargs):
@@ -62,4 +68,68 @@ def compile(  # noqa: A001 (the DESIGN §1 name)
                        solver=solver, precision=precision, heuristics=heuristics, overrides=overrides or {}, out_dir=out_dir)
 
 
-__all__ = ["capture", "compile", "LightcodeError", "__version__"]
+def list_systems() -> list[str]:
+    """Names of the systems in the hardware library (usable as `system=`); `lightcode hardware list`."""
+    from lightcode.hardware.load import list_systems as _list
+
+    return _list()
+
+
+def list_units() -> list[str]:
+    """Names of the units in the hardware library."""
+    from lightcode.hardware.load import list_units as _list
+
+    return _list()
+
+
+def compare(model, systems, *, objectives=("latency", "energy"), **kwargs):
+    """Compile MODEL on each of SYSTEMS and return one pandas DataFrame row per (system, mapping): the
+    all-electronic baseline and each objective's optimal mapping, with latency, energy, EDP, the ratios to
+    that system's all-electronic mapping, energy by component and ops per unit. Keyword arguments go to
+    `compile` (seq_len=, phase=, corner=, time_limit_s=, …). Capture MODEL once with `capture` to reuse it."""
+    import pandas as pd
+
+    from lightcode.core.cost import ENERGY_COMPONENTS
+
+    if isinstance(systems, str):
+        systems = [systems]
+    graph = model
+    if isinstance(model, str):  # capture once for all systems
+        graph = capture(model, **{k: kwargs.pop(k) for k in ("seq_len", "phase", "context", "batch", "dtype")
+                                  if k in kwargs})
+    rows = []
+    for system in systems:
+        seen: dict[str, object] = {}
+        for obj in objectives:
+            r = compile(graph, system=system, objective=obj, **kwargs)
+            seen.setdefault("all-electronic", r.baseline)
+            seen[obj] = r.chosen
+        base = seen["all-electronic"].sim
+        for name, m in seen.items():
+            s = m.sim
+            row = {"system": system, "mapping": name, "latency_s": s.latency_s, "energy_j": s.energy_j,
+                   "edp_js": s.edp, "latency_x_baseline": s.latency_s / base.latency_s if base.latency_s else None,
+                   "energy_x_baseline": s.energy_j / base.energy_j if base.energy_j else None,
+                   "status": m.assignment.status.value if m.assignment.method == "cpsat" else m.assignment.method}
+            row.update({f"energy_{c}_j": s.energy_breakdown_j.get(c, 0.0) for c in ENERGY_COMPONENTS})
+            row.update({f"ops_{u}": n for u, n in s.ops_by_unit.items()})
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def sweep(spec, db="results.sqlite", *, workers=0, scheduler=None, retry_errors=False, progress=False):
+    """Run a design-space sweep: SPEC is a YAML path or a spec dict (README "Sweeps"); finished points are
+    kept in the SQLite DB and skipped on a re-run. workers=0 runs in this process (notebooks); N > 0 starts a
+    local Dask cluster of N processes. Returns the points as a pandas DataFrame (one row per point)."""
+    from lightcode.experiments.export import to_frame
+    from lightcode.experiments.spec import load_spec, parse_spec
+    from lightcode.experiments.store import Store
+    from lightcode.experiments.sweep import run_sweep
+
+    s = parse_spec(spec) if isinstance(spec, dict) else load_spec(spec)
+    run_sweep(s, db, workers=workers, scheduler=scheduler, retry_errors=retry_errors, progress=progress)
+    with Store(db) as store:
+        return to_frame(store.rows(s.spec_hash))
+
+
+__all__ = ["capture", "compile", "compare", "list_systems", "list_units", "sweep", "LightcodeError", "__version__"]

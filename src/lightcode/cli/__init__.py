@@ -18,6 +18,22 @@ app = typer.Typer(
     add_completion=False,
 )
 
+
+
+def _version(value: bool) -> None:
+    if value:
+        from lightcode.core.provenance import version_line
+
+        typer.echo(version_line())
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="print the version (and the commit, in a checkout) and exit")) -> None:
+    """Map LLM inference onto hybrid photonic-electronic hardware."""
+
+
 # --- command registration (one line per stage) ----------------------------------------------------
 from lightcode.cli.graph import register as _register_frontend  # noqa: E402
 
@@ -52,7 +68,12 @@ def _one_line(text: str) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI: every user mistake is one `error:` line (exit 2, 3 infeasible), Ctrl-C exit 130."""
+    import os
+
     from lightcode.cli.interrupt import graceful_interrupts
+
+    # the CLI only writes files: a non-interactive backend unless the user chose one (the library never sets it)
+    os.environ.setdefault("MPLBACKEND", "Agg")
 
     try:  # typer ≥ 0.20 vendors click as typer._click; its exceptions are those, not click's
         from typer._click import exceptions as cx

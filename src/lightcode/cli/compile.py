@@ -38,12 +38,21 @@ def register(app: typer.Typer) -> None:
         """Map MODEL onto SYSTEM optimally (exact selection + scheduling) and report latency and energy."""
         from lightcode.core.outputs import check_out_dir
         from lightcode.pipeline.compile import run_compile
+        from lightcode.report.style import check_format
 
         as_json, out = kw.pop("as_json"), kw.pop("out")
+        fmt, dpi = kw.pop("fmt"), kw.pop("dpi")
         request = CompileRequest(**kw)  # every field validated before any work
+        fmt = check_format(fmt, dpi)
         if out is not None:
             check_out_dir(out)  # before the compile: an unwritable path fails fast
-        res = run_compile(request.model, request, out_dir=out)
+        res = run_compile(request.model, request)
+        written = None
+        if out:
+            from lightcode.report.progress import stage
+
+            with stage(f"writing {out}"):
+                written = res.write(out, fmt=fmt, dpi=dpi)
         for w in res.warnings:  # a time-out is FEASIBLE with its gap: warn, exit 0
             typer.echo(f"warning: {w}", err=True)
         if as_json:
@@ -52,14 +61,22 @@ def register(app: typer.Typer) -> None:
             from lightcode.report.tables import print_compile_result
 
             print_compile_result(res)
-            if out:
-                typer.echo(f"wrote {out}/ (report.json, traces, figures)")
+        if written:
+            typer.echo(f"wrote {out}/: report.html, report.json, {len([k for k in written if k.startswith('trace-')])} "
+                       f"mappings' traces (trace-*.json, open in Perfetto) and timelines, energy and latency_energy "
+                       f"figures ({fmt})", err=as_json)
 
     extra = [
         inspect.Parameter("as_json", inspect.Parameter.KEYWORD_ONLY, annotation=bool,
                           default=typer.Option(False, "--json", help="print one JSON object (docs/DESIGN.md §4)")),
         inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, annotation=Optional[str],
-                          default=typer.Option(None, "--out", help="write report.json, traces and figures here")),
+                          default=typer.Option(None, "--out", help="write report.html, report.json, a Perfetto trace "
+                                               "and a timeline per mapping, energy and latency-energy figures here")),
+        inspect.Parameter("fmt", inspect.Parameter.KEYWORD_ONLY, annotation=str,
+                          default=typer.Option("png", "--format", help="figure format for --out: png | pdf | svg")),
+        inspect.Parameter("dpi", inspect.Parameter.KEYWORD_ONLY, annotation=Optional[int],
+                          default=typer.Option(None, "--dpi", help="figure resolution for --out (png), dots per inch "
+                                               "(default 200)")),
     ]
     compile_cmd.__signature__ = inspect.Signature(request_parameters() + extra)  # type: ignore[attr-defined]
     app.command("compile")(compile_cmd)

@@ -17,7 +17,7 @@ def register(app: typer.Typer) -> None:
         context: Optional[int] = typer.Option(None, "--context", "-c", help="decode: KV-cache length C"),
         batch: int = typer.Option(1, "--batch", "-b", help="batch size B"),
         dtype: str = typer.Option("fp16", "--dtype", help="fp16 | bf16 | fp32"),
-        as_json: bool = typer.Option(False, "--json", help="print the graph as JSON (DESIGN §4)"),
+        as_json: bool = typer.Option(False, "--json", help="print the graph as JSON (the contract in docs/DESIGN.md §4)"),
     ) -> None:
         """Capture MODEL with torch.export on the meta device and summarise its operator graph."""
         from lightcode.frontend.capture import capture

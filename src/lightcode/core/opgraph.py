@@ -147,6 +147,33 @@ class OpGraph:
     parameter_bytes: int  # all distinct parameters × dtype bytes
     meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
+    # --- notebook views (short: the op list itself is `ops`, or `to_json_dict()`) ---------------------
+    def _shape(self) -> str:
+        tail = f"S={self.seq_len}" if self.phase == "prefill" else f"C={self.context}"
+        return f"{self.phase} B={self.batch} {tail} {self.dtype}"
+
+    def __repr__(self) -> str:
+        from lightcode.core.si import si
+
+        t = self.totals()
+        kinds = ", ".join(f"{k} {int(v['count'])}" for k, v in sorted(self.by_kind().items(), key=lambda kv: -kv[1]["count"]))
+        return (f"<OpGraph {self.model.name} {self._shape()}: {len(self.ops)} ops ({kinds}), {len(self.edges)} edges, "
+                f"{si(t['flops'], 'FLOP')}, weights {si(t['weight_bytes'], 'B')}>")
+
+    def _repr_html_(self) -> str:
+        import html
+
+        from lightcode.core.si import si
+
+        t = self.totals()
+        rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{int(v['count'])}</td><td>{si(v['flops'], 'FLOP')}</td>"
+                       f"<td>{si(v['bytes_read'], 'B')}</td><td>{si(v['bytes_written'], 'B')}</td></tr>"
+                       for k, v in self.by_kind().items())
+        return (f"<div><b>OpGraph</b> {html.escape(self.model.name)} — {html.escape(self._shape())}: "
+                f"{len(self.ops)} ops, {len(self.edges)} edges, {si(t['flops'], 'FLOP')}, weights "
+                f"{si(t['weight_bytes'], 'B')}<table><thead><tr><th>kind</th><th>ops</th><th>FLOP</th>"
+                f"<th>read</th><th>written</th></tr></thead><tbody>{rows}</tbody></table></div>")
+
     # --- queries -------------------------------------------------------------------------------
     def predecessors(self) -> list[list[int]]:
         preds: list[list[int]] = [[] for _ in self.ops]

@@ -97,10 +97,14 @@ def sweep_export(
 @sweep_app.command("plot")
 def sweep_plot(
     db: Path = typer.Option(..., "--db", help="SQLite results database"),
-    out: Path = typer.Option(Path("sweep-figures"), "--out", help="directory for the PNG figures"),
+    out: Path = typer.Option(Path("sweep-figures"), "--out", help="directory for the figures"),
     spec: Optional[str] = typer.Option(None, "--spec", help="only this spec (hash prefix or name)"),
+    x: str = typer.Option("length", "--x", help="x axis: length (seq_len/context), a parameter (batch, corner, …) or an override (unit.param)"),
+    hue: Optional[str] = typer.Option(None, "--hue", help="colour by this parameter (default: system)"),
+    fmt: str = typer.Option("png", "--format", help="png | pdf | svg"),
+    dpi: Optional[int] = typer.Option(None, "--dpi", help="resolution for png, dots per inch (default 200)"),
 ) -> None:
-    """Latency and energy against length, per system and objective (PNG)."""
+    """Latency and energy against a parameter (default the length), coloured by another (default system)."""
     from lightcode.experiments.export import plot_sweep, select_spec, to_frame
     from lightcode.experiments.store import open_existing
 
@@ -110,7 +114,7 @@ def sweep_plot(
         from lightcode.errors import BadInputError
 
         raise BadInputError(f"no results in {str(db)!r}")
-    for p in plot_sweep(df, out):
+    for p in plot_sweep(df, out, x=x, hue=hue, fmt=fmt, dpi=dpi):
         typer.echo(str(p))
 
 

@@ -37,6 +37,9 @@ def flatten(row: dict[str, Any]) -> dict[str, Any]:
     for k in ("status", "objective", "bound", "gap", "time_s"):
         out[f"solver_{k}"] = sol.get(k)
     out["compile_total_s"] = (r.get("timing_s") or {}).get("total")
+    prov = r.get("provenance") or {}
+    for k in ("lightcode_version", "commit", "dirty", "precision_policy"):
+        out[f"prov.{k}"] = prov.get(k)
     out.update(error_type=row["error_type"], error=row["error"], duration_s=row["duration_s"],
                worker=row["worker"])
     return out
@@ -63,61 +66,93 @@ def write_table(df, fmt: str, out: Path) -> Path:
     return out
 
 
-def _series_label(r: Any, vary: list[str]) -> str:
-    parts = [str(r["system"])]
-    for c in vary:
-        v = r[c]
-        if c == "overrides":
-            v = ",".join(f"{k}={x}" for k, x in json.loads(v).items()) or "-"
-        parts.append(f"{c}={v}" if c != "objective" else str(v))
-    return " ".join(parts)
+X_DEFAULT = "length"  # seq_len for prefill, context for decode
 
 
-def plot_sweep(df, out_dir: Path, *, prefix: str = "") -> list[Path]:
-    """Latency and energy against length, one figure pair per (model, phase, batch); a line per
-    system × objective (× corner × overrides where they vary); the all-electronic baseline dashed."""
-    import matplotlib
+def plot_params(df) -> list[str]:
+    """The columns `sweep plot --x/--hue` accept: the point parameters, `length`, and override columns."""
+    return ["length", *PARAM_COLS, *sorted(c for c in df.columns if c.startswith("ov."))]
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    out_dir.mkdir(parents=True, exist_ok=True)
+def _check_param(df, name: str, flag: str) -> str:
+    known = plot_params(df)
+    key = name if name in known or name.startswith("ov.") else (f"ov.{name}" if f"ov.{name}" in known else name)
+    if key not in known:
+        raise BadInputError(f"{flag} {name!r}: not a sweep parameter (known: {', '.join(known)})")
+    return key
+
+
+def plot_sweep(df, out_dir: Path, *, prefix: str = "", x: str = X_DEFAULT, hue: str | None = None,
+               fmt: str = "png", dpi: int | None = None) -> list[Path]:
+    """Latency and energy against X (default the length; any sweep parameter or override column), one figure
+    pair per (model, phase, batch) unless X is one of those; colour = HUE (default the system), line style =
+    objective; the all-electronic baseline of each colour dotted and labelled. Figures follow the house style
+    (legend outside the data, ≥ 8 pt) and are written as FMT (png | pdf | svg)."""
+    from lightcode.report.si import si
+    from lightcode.report.style import SERIES_COLOURS, check_format, legend_outside, new_figure, save, style
+
+    fmt = check_format(fmt, dpi)
     ok = df[df["status"] == "ok"].copy()
     if ok.empty:
         raise BadInputError("no successful points to plot")
     ok["length"] = ok["seq_len"].where(ok["phase"] == "prefill", ok["context"])
-    vary = [c for c in ("objective", "corner", "overrides") if ok[c].astype(str).nunique() > 1]
+    x = _check_param(ok, x, "--x")
+    hue = _check_param(ok, hue, "--hue") if hue else "system"
+    if x == hue:
+        raise BadInputError(f"--x and --hue are both {x!r}; choose two different parameters")
+    ok["_hue"] = ok[hue].astype(str)
+    numeric_x = ok[x].map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)).all()
+    group_cols = [c for c in ("model", "phase", "batch") if c not in (x, hue)]
+    vary = [c for c in ("objective", "corner", "overrides") if c not in (x, hue) and ok[c].astype(str).nunique() > 1]
     written: list[Path] = []
-    for (model, phase, batch), g in ok.groupby(["model", "phase", "batch"], dropna=False):
-        for metric, base_col, unit, scale in (("latency_s", "baseline_latency_s", "ms", 1e3),
-                                              ("energy_j", "baseline_energy_j", "mJ", 1e3)):
-            fig, ax = plt.subplots(figsize=(7, 4.5))
-            # colour = system, line style = objective: one glance separates hardware from objective
-            colors = {sys_: f"C{i}" for i, sys_ in enumerate(sorted(g["system"].unique()))}
-            styles = {o: ls for o, ls in zip(sorted(g["objective"].unique()), ("-", "--", "-.", ":"))}
-            for label, s in g.groupby(g.apply(lambda r: _series_label(r, vary), axis=1)):
-                s = s.sort_values("length")
-                first = s.iloc[0]
-                ax.plot(s["length"], s[metric] * scale, marker="o", ms=3, label=label,
-                        color=colors[first["system"]], ls=styles[first["objective"]])
-            for system, s in g.groupby("system"):
-                s = s.drop_duplicates("length").sort_values("length")
-                if s[base_col].notna().any():
-                    ax.plot(s["length"], s[base_col] * scale, ls=":", color=colors[system], lw=1, alpha=0.6,
-                            label=f"{system} all-electronic")
-            ax.set_xscale("log")
-            ax.set_yscale("log")
-            ax.set_xlabel("context length" if phase == "decode" else "sequence length")
-            ax.set_ylabel(f"{metric.split('_')[0]} ({unit})")
-            ax.set_title(f"{model} {phase} (batch {batch})")
-            ax.grid(True, which="both", alpha=0.3)
-            ax.legend(fontsize=7)
-            fig.tight_layout()
-            path = out_dir / f"{prefix}{metric.split('_')[0]}_vs_length_{model}_{phase}_b{batch}.png".replace("/", "_")
-            fig.savefig(path, dpi=120)
-            plt.close(fig)
-            written.append(path)
+    groups = ok.groupby(group_cols, dropna=False) if group_cols else [((), ok)]
+    for key, g in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        tag = "_".join(f"b{k}" if c == "batch" else str(k) for c, k in zip(group_cols, key))
+        title = " ".join(f"{c} {k}" if c == "batch" else str(k) for c, k in zip(group_cols, key))
+        for metric, base_col, unit in (("latency_s", "baseline_latency_s", "s"), ("energy_j", "baseline_energy_j", "J")):
+            with style():
+                fig, ax = new_figure((7.5, 4.2))
+                colours = {h: SERIES_COLOURS[i % len(SERIES_COLOURS)] for i, h in enumerate(sorted(g["_hue"].unique()))}
+                styles = {o: ls for o, ls in zip(sorted(g["objective"].astype(str).unique()), ("-", "--", "-.", ":"))}
+                series = g.groupby(["_hue", *vary], dropna=False) if vary else g.groupby(["_hue"])
+                for skey, sdf in series:
+                    skey = skey if isinstance(skey, tuple) else (skey,)
+                    sdf = sdf.sort_values(x)
+                    first = sdf.iloc[0]
+                    label = " ".join([f"{hue}={skey[0]}" if hue != "system" else str(skey[0]),
+                                      *(_vary_label(c, v) for c, v in zip(vary, skey[1:]))])
+                    ax.plot(sdf[x] if numeric_x else sdf[x].astype(str), sdf[metric], marker="o", ms=3, label=label,
+                            color=colours[first["_hue"]], ls=styles.get(str(first["objective"]), "-"))
+                if hue == "system":
+                    for h, sdf in g.groupby("_hue"):
+                        sdf = sdf.drop_duplicates(x).sort_values(x)
+                        if sdf[base_col].notna().any():
+                            ax.plot(sdf[x] if numeric_x else sdf[x].astype(str), sdf[base_col], ls=":",
+                                    color=colours[h], lw=1, label=f"{h} all-electronic (reference)")
+                if numeric_x and x in ("length", "seq_len", "context", "batch") and ok[x].nunique() > 2:
+                    ax.set_xscale("log")
+                if g[metric].min() > 0 and g[metric].max() / g[metric].min() > 20:
+                    ax.set_yscale("log")
+                else:
+                    from matplotlib.ticker import FuncFormatter
+
+                    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p, u=unit: si(v, u, 3)))
+                xlabel = {"length": "context length" if set(g["phase"]) == {"decode"} else "sequence length"}.get(x, x)
+                ax.set_xlabel(xlabel)
+                ax.set_ylabel(f"{metric.split('_')[0]} ({unit})")
+                ax.set_title(title)
+                ax.grid(True, which="both", alpha=0.3)
+                legend_outside(ax)
+                name = f"{prefix}{metric.split('_')[0]}_vs_{x}_{tag}".replace("/", "_").replace(" ", "_")
+                written.append(save(fig, out_dir / name, fmt=fmt, dpi=dpi))
     return written
+
+
+def _vary_label(col: str, v: Any) -> str:
+    if col == "overrides":
+        return ",".join(f"{k}={x}" for k, x in json.loads(v).items()) or "no overrides"
+    return str(v) if col == "objective" else f"{col}={v}"
 
 
 def select_spec(store: Any, spec: Optional[str]) -> Optional[str]:

@@ -346,9 +346,6 @@ def _single_section(rs: dict, one: SingleRun) -> list[str]:
 
 # --- figures ---------------------------------------------------------------------------------------------
 def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     return plt

@@ -1,4 +1,4 @@
-"""The main job: capture → StackedGraph → select → simulate → report (pinned API, DESIGN §1 and §4).
+"""The main job: capture → StackedGraph → select → simulate → report (pinned API, docs/DESIGN.md §1 and §4).
 
 `run_compile(...)` returns a CompileResult whose `to_json_dict()` is the `lightcode compile --json` contract.
 Without an objective it evaluates all-electronic, latency-optimal and energy-optimal side by side
@@ -17,6 +17,7 @@ from lightcode.core.selection import Assignment
 from lightcode.pipeline.memo import reuse, stacked_graph
 from lightcode.pipeline.request import CompileRequest
 from lightcode.pipeline.result import CompileResult, Mapping
+from lightcode.report.progress import stage
 from lightcode.select import Constraints, Objective, select
 from lightcode.sim.simulate import SimResult, simulate
 from lightcode.stack.stacked import StackedGraph
@@ -63,15 +64,17 @@ def run_compile(model, request: CompileRequest | None = None, *, system: str | S
     else:
         from lightcode.frontend.capture import capture
 
-        g = capture(request.model, seq_len=request.seq_len, phase=request.phase, context=request.context,
-                    batch=request.batch, dtype=request.dtype)
+        with stage(f"capturing {request.model}"):
+            g = capture(request.model, seq_len=request.seq_len, phase=request.phase, context=request.context,
+                        batch=request.batch, dtype=request.dtype)
     t_capture = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     # captured graph and loaded system come from caches (the same objects for the same inputs): reusable
     shared = not isinstance(model, OpGraph) and system_obj is None
-    st = (stacked_graph(g, sysm, request.precision) if shared
-          else StackedGraph(g, sysm, precision=request.precision))
+    with stage("building the stacked graph"):
+        st = (stacked_graph(g, sysm, request.precision) if shared
+              else StackedGraph(g, sysm, precision=request.precision))
     t_build = time.perf_counter() - t0
 
     base = constraints or Constraints()
@@ -84,7 +87,8 @@ def run_compile(model, request: CompileRequest | None = None, *, system: str | S
     optimal: dict[str, Mapping] = {}
     for obj in objectives:
         t0 = time.perf_counter()
-        a = select(st, obj, cons, time_limit_s=request.time_limit_s)
+        with stage(f"solving {obj.value}-optimal mapping (time limit {request.time_limit_s:g} s)"):
+            a = select(st, obj, cons, time_limit_s=request.time_limit_s)
         t_select += time.perf_counter() - t0
         t0 = time.perf_counter()
         optimal[obj.value] = Mapping(f"{obj.value}-optimal", a, simulate(st, a))
@@ -131,7 +135,7 @@ def run_compile(model, request: CompileRequest | None = None, *, system: str | S
         requested_objective=None if requested is None else requested.value, graph=g, stacked=st,
         chosen=chosen, baseline=baseline, comparison=comparison,
         heuristics={k: v for k, v in heur.items() if k != "pareto"},
-        warnings=warnings, request=request, baseline_dtype=baseline_dtype,
+        warnings=warnings, request=request, baseline_dtype=baseline_dtype, time_limit_s=request.time_limit_s,
     )
     res.timing_s = {"capture": t_capture, "build": t_build, "select": t_select, "simulate": t_sim,
                     "baselines": t_baselines, "total": time.perf_counter() - t_start}

@@ -1,5 +1,7 @@
 """CompileResult: what a compile returns — the chosen mapping, the baseline and the comparison, with their
-simulations — and its views: the `--json` contract, pandas frames, traces and figures."""
+simulations — and its views: the `--json` contract (docs/DESIGN.md §4), a short repr and an HTML repr for
+notebooks, pandas frames, traces, figures (matplotlib Figures; nothing here selects a backend) and
+`write(DIR)`, which writes everything at once."""
 
 from __future__ import annotations
 
@@ -61,8 +63,9 @@ class CompileResult:
     warnings: tuple[str, ...] = ()
     request: Any = None  # the CompileRequest that produced this result
     baseline_dtype: Any = None  # Mapping: all-electronic at the graph's dtype (native policy), for reference
+    time_limit_s: float | None = None  # the solver's limit per objective (provenance)
 
-    # --- typed results (DESIGN §1) -------------------------------------------------------------------
+    # --- typed results (docs/DESIGN.md §1) -------------------------------------------------------------------
     @property
     def latency_s(self) -> float:
         return self.chosen.sim.latency_s
@@ -87,7 +90,7 @@ class CompileResult:
     def sim(self) -> SimResult:
         return self.chosen.sim
 
-    # --- JSON (DESIGN §4) ----------------------------------------------------------------------------
+    # --- JSON (docs/DESIGN.md §4) ----------------------------------------------------------------------------
     def to_json_dict(self) -> dict[str, Any]:
         s = self.chosen.sim
         out: dict[str, Any] = {
@@ -141,6 +144,7 @@ class CompileResult:
             out["heuristics"] = h
         if self.warnings:
             out["warnings"] = list(self.warnings)
+        out["provenance"] = self.provenance()
         return out
 
     def ops_json(self, mapping: "Mapping | None" = None) -> list[dict[str, Any]]:
@@ -159,45 +163,333 @@ class CompileResult:
     def to_json(self) -> str:
         return json.dumps(self.to_json_dict(), sort_keys=True)
 
+    # --- settings and provenance ---------------------------------------------------------------------
+    @property
+    def corner(self) -> str | None:
+        return getattr(self.stacked.system, "corner", None)
+
+    @property
+    def dtype(self) -> str:
+        return self.stacked.dtype
+
+    @property
+    def precision_policy(self) -> str:
+        """The precision policy the compile ran under and its floor (stack/precision.py)."""
+        fl = self.stacked.precision_floor
+        return f"{self.stacked.precision} (floor W{fl.weights_bits}A{fl.activations_bits}: {fl.reason})"
+
+    def system_files(self) -> list[Path]:
+        spec = getattr(self.stacked.system, "spec", None)
+        if spec is None:
+            return []
+        return [spec.path, *(u.path for u in getattr(spec, "units", ()))]
+
+    def provenance(self, argv: list[str] | None = None) -> dict[str, Any]:
+        from lightcode.core.provenance import provenance
+
+        return provenance(system=self.system, system_files=self.system_files(), corner=self.corner,
+                          dtype=self.dtype, precision_policy=self.precision_policy,
+                          time_limit_s=self.time_limit_s, argv=argv)
+
+    # --- notebook views ------------------------------------------------------------------------------
+    def mappings(self) -> dict[str, Mapping]:
+        """Every mapping this result holds, by name: the comparison when one was made (all-electronic,
+        latency-optimal, energy-optimal), else the all-electronic baseline and the chosen mapping."""
+        if self.comparison:
+            return dict(self.comparison)
+        return {"all-electronic": self.baseline, self.objective: self.chosen}
+
+    def _shape(self) -> str:
+        return f"S={self.seq_len}" if self.phase == "prefill" else f"C={self.context}"
+
+    def __repr__(self) -> str:
+        from lightcode.report.si import si
+
+        base = self.baseline.sim
+        parts = []
+        for name, m in self.mappings().items():
+            if name == "all-electronic":
+                parts.append(f"all-electronic {si(base.latency_s, 's')}, {si(base.energy_j, 'J')}")
+                continue
+            rl = m.sim.latency_s / base.latency_s if base.latency_s else float("nan")
+            re_ = m.sim.energy_j / base.energy_j if base.energy_j else float("nan")
+            parts.append(f"{name}-optimal {si(m.sim.latency_s, 's')} ({rl:.3g}×), {si(m.sim.energy_j, 'J')} ({re_:.3g}×)")
+        return (f"<CompileResult {self.model} {self.phase} B={self.batch} {self._shape()} on {self.system}: "
+                + "; ".join(parts) + " (× = vs all-electronic)>")
+
+    def comparison_rows(self) -> tuple[list[str], list[list[str] | None]]:
+        """The side-by-side table (header, rows; None marks a section break) shared by the HTML views."""
+        from lightcode.report.si import si
+
+        maps = self.mappings()
+        base = self.baseline.sim
+        header = [""] + list(maps)
+        rows: list[list[str] | None] = []
+
+        def row(label, f):
+            rows.append([label] + [f(m) for m in maps.values()])
+
+        row("latency", lambda m: si(m.sim.latency_s, "s"))
+        row("energy", lambda m: si(m.sim.energy_j, "J"))
+        row("EDP", lambda m: si(m.sim.edp, "J·s"))
+        row("latency × all-electronic", lambda m: f"{m.sim.latency_s / base.latency_s:.3f}" if base.latency_s else "-")
+        row("energy × all-electronic", lambda m: f"{m.sim.energy_j / base.energy_j:.3f}" if base.energy_j else "-")
+        rows.append(None)
+        for u in self.stacked.units:
+            row(f"ops on {u}", lambda m, u=u: str(m.sim.ops_by_unit.get(u, 0)))
+        for u in self.stacked.units:
+            row(f"FLOP on {u}", lambda m, u=u: si(m.sim.flops_by_unit.get(u, 0.0), "FLOP"))
+        rows.append(None)
+        from lightcode.core.cost import ENERGY_COMPONENTS
+
+        for c in ENERGY_COMPONENTS:
+            if any(m.sim.energy_breakdown_j.get(c, 0.0) for m in maps.values()):
+                row(f"energy: {c}", lambda m, c=c: si(m.sim.energy_breakdown_j.get(c, 0.0), "J"))
+        rows.append(None)
+        row("solver", lambda m: m.assignment.status.value if m.assignment.method == "cpsat" else m.assignment.method)
+        row("gap", lambda m: f"{m.assignment.gap:.2%}" if m.assignment.gap is not None else "-")
+        return header, rows
+
+    def _repr_html_(self) -> str:
+        import html
+
+        header, rows = self.comparison_rows()
+        keep = {"latency", "energy", "EDP", "latency × all-electronic", "energy × all-electronic", "solver"}
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>"
+                       for r in rows if r is not None and r[0] in keep)
+        head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+        title = html.escape(f"{self.model} {self.phase} (batch {self.batch}, {self._shape()}) on {self.system}")
+        return (f"<div><b>CompileResult</b> — {title}<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody>"
+                "</table><small>× = ratio to the all-electronic mapping; r.to_frame(mapping=…) per op, "
+                "r.plot_energy() / plot_timeline() / plot_latency_energy() for figures.</small></div>")
+
     # --- tables, traces, figures ---------------------------------------------------------------------
-    def to_frame(self):
-        """pandas DataFrame, one row per op of the chosen mapping."""
+    def mapping(self, name: str | None = None) -> Mapping:
+        """A mapping by name ("all-electronic", "latency", "energy", …); None: the chosen one."""
+        if name is None:
+            return self.chosen
+        maps = self.mappings()
+        for key in (name, name.removesuffix("-optimal")):
+            if key in maps:
+                return maps[key]
+        from lightcode.errors import BadInputError
+
+        raise BadInputError(f"no mapping {name!r} in this result (known: {', '.join(maps)})")
+
+    def to_frame(self, mapping: str | None = None):
+        """pandas DataFrame of one mapping (default: the chosen one): a row per op, a row per transfer between
+        units, and a row per used unit's static energy (its static power × the makespan), so the `energy_j`
+        column sums to the mapping's total energy. Columns: row ("op" | "transfer" | "static"), op, kind,
+        module, layer, unit, start_s, end_s, latency_s, energy_j, one `energy_<component>_j` column per energy
+        component, flops, bytes."""
         import pandas as pd
 
-        st, sim = self.stacked, self.chosen.sim
+        from lightcode.core.cost import ENERGY_COMPONENTS
+
+        st, m = self.stacked, self.mapping(mapping)
+        sim = m.sim
+        sched = sim.schedule
+        comp_cols = [f"energy_{c}_j" for c in ENERGY_COMPONENTS]
         rows = []
+
+        def energies(ej: dict[str, float]) -> dict[str, float]:
+            return {col: ej.get(c, 0.0) for col, c in zip(comp_cols, ENERGY_COMPONENTS)}
+
         for i, op in enumerate(st.graph.ops):
             r = st.realizations[i][sim.choice[i]]
             u, cost = r.unit, r.cost
-            rows.append({"op": op.name, "kind": op.kind, "module": op.module, "layer": op.layer, "unit": u,
-                         "variant": r.variant,
-                         "start_s": sim.schedule.op_start(i), "end_s": sim.schedule.op_end(i),
-                         "latency_s": cost.latency_s, "energy_j": cost.total_energy_j, "flops": op.flops})
+            rows.append({"row": "op", "op": op.name, "kind": op.kind, "module": op.module, "layer": op.layer,
+                         "unit": u, "variant": r.variant, "start_s": sched.op_start(i), "end_s": sched.op_end(i),
+                         "latency_s": cost.latency_s, "energy_j": cost.total_energy_j, **energies(cost.energy_j),
+                         "flops": op.flops, "bytes": op.bytes_read + op.bytes_written})
+        ops = st.graph.ops
+        for k, e in enumerate(st.edges):
+            su = st.host if e.src is None else sim.units[e.src]
+            du = st.host if e.dst is None else sim.units[e.dst]
+            if su == du:
+                continue
+            cost = st.edge_cost(k, su, du)
+            p = sched.transfer_event.get(k)
+            start = sched.events[p].start_s if p is not None else (sched.op_end(e.src) if e.src is not None else 0.0)
+            src = "host" if e.src is None else ops[e.src].name
+            dst = "host" if e.dst is None else ops[e.dst].name
+            rows.append({"row": "transfer", "op": f"{src} → {dst}", "kind": "transfer", "module": None,
+                         "layer": None, "unit": f"{su}->{du}", "start_s": start, "end_s": start + cost.latency_s,
+                         "latency_s": cost.latency_s, "energy_j": cost.total_energy_j, **energies(cost.energy_j),
+                         "flops": 0.0, "bytes": e.nbytes})
+        for u in sorted(set(sim.units), key=st.units.index):
+            static = st.unit(u).static_power_w * sim.latency_s
+            rows.append({"row": "static", "op": f"static power of {u}", "kind": "static", "module": None,
+                         "layer": None, "unit": u, "start_s": 0.0, "end_s": sim.latency_s,
+                         "latency_s": sim.latency_s, "energy_j": static, **energies({"static": static}),
+                         "flops": 0.0, "bytes": 0})
         return pd.DataFrame(rows)
 
-    def write_trace(self, path: str | Path) -> Path:
+    def write_trace(self, path: str | Path, mapping: str | None = None) -> Path:
+        """The Perfetto / chrome://tracing JSON of one mapping (default: the chosen one)."""
         from lightcode.report.trace import write_trace
 
-        return write_trace(self.stacked, self.chosen.sim, path)
+        m = self.mapping(mapping)
+        return write_trace(self.stacked, m.sim, path, name=m.name)
 
-    def plot_timeline(self, path: str | Path = "timeline.png") -> Path:
+    def _title(self) -> str:
+        return f"{self.model} {self.phase} ({self._shape()}) on {self.system}"
+
+    def plot_timeline(self, path: str | Path | None = None, *, mapping: str | None = None, ax=None):
+        """Gantt chart of one mapping (default: the chosen one) as a matplotlib Figure; saved to PATH when given."""
         from lightcode.report.plots import plot_timeline
 
-        return plot_timeline(self.stacked, self.chosen.sim, path,
-                             title=f"{self.model} {self.phase} on {self.system} — {self.chosen.name}")
+        m = self.mapping(mapping)
+        fig = plot_timeline(self.stacked, m.sim, title=f"{self._title()} — {m.name}", ax=ax)
+        return self._maybe_save(fig, path)
 
-    def plot_energy(self, path: str | Path = "energy.png") -> Path:
+    def plot_energy(self, path: str | Path | None = None, *, ax=None):
+        """Energy by component of every mapping (stacked bars, fixed component colours) as a Figure."""
         from lightcode.report.plots import plot_energy
 
-        rows = {"all-electronic": self.baseline.sim.energy_breakdown_j}
-        for name, m in (self.comparison or {self.chosen.name: self.chosen}).items():
-            rows[name] = m.sim.energy_breakdown_j
-        return plot_energy(rows, path, title=f"{self.model} {self.phase} on {self.system}: energy by component")
+        rows = {name: m.sim.energy_breakdown_j for name, m in self.mappings().items()}
+        fig = plot_energy(rows, title=f"{self._title()}: energy by component", ax=ax)
+        return self._maybe_save(fig, path)
 
-    def write(self, out_dir: str | Path) -> dict[str, Path]:
-        """report.json, trace.json, energy.png, timeline.png."""
-        d = Path(out_dir)
-        d.mkdir(parents=True, exist_ok=True)
-        (d / "report.json").write_text(json.dumps(self.to_json_dict(), indent=1, sort_keys=True))
-        return {"report": d / "report.json", "trace": self.write_trace(d / "trace.json"),
-                "energy": self.plot_energy(d / "energy.png"), "timeline": self.plot_timeline(d / "timeline.png")}
+    def pareto_points(self) -> list[tuple[float, float]]:
+        return [(p.latency_s, p.energy_j) for p in self.chosen.assignment.pareto]
+
+    def plot_latency_energy(self, path: str | Path | None = None, *, ax=None):
+        """Latency against energy of every mapping, with the Pareto front where it was computed."""
+        from lightcode.report.plots import plot_latency_energy
+
+        pts = {name: (m.sim.latency_s, m.sim.energy_j) for name, m in self.mappings().items()}
+        fig = plot_latency_energy(pts, pareto=self.pareto_points(), title=f"{self._title()}: latency vs energy",
+                                  ax=ax)
+        return self._maybe_save(fig, path)
+
+    @staticmethod
+    def _maybe_save(fig, path):
+        if path is not None:
+            from lightcode.report.style import save
+
+            save(fig, path)
+        return fig
+
+    # --- everything at once --------------------------------------------------------------------------
+    def write(self, out_dir: str | Path, *, fmt: str = "png", dpi: int | None = None,
+              argv: list[str] | None = None) -> dict[str, Path]:
+        """Write report.json, report.html, a trace and a timeline per mapping (trace-NAME.json,
+        timeline-NAME.FMT), energy.FMT, latency_energy.FMT, and the chosen mapping's trace.json and
+        timeline.FMT. Everything is rendered into a temporary directory first and then moved into OUT_DIR
+        (renamed whole when OUT_DIR does not exist yet), so a failure leaves no partial output."""
+        import os
+        import shutil
+        import tempfile
+
+        from lightcode.report.style import check_format
+
+        fmt = check_format(fmt, dpi)
+        out = Path(out_dir)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp's 0700 would become the output directory's mode
+        try:
+            names = self._render_into(tmp, fmt, dpi, argv)
+            if not out.exists():
+                os.replace(tmp, out)
+            else:
+                for name in names.values():  # an existing directory (e.g. made by the --out check): file by file
+                    os.replace(tmp / name, out / name)
+                shutil.rmtree(tmp, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return {k: out / v for k, v in names.items()}
+
+    def _render_into(self, d: Path, fmt: str, dpi: int | None, argv) -> dict[str, str]:
+        import io
+
+        from lightcode.report import html as rhtml
+        from lightcode.report.si import si
+        from lightcode.report.style import save
+
+        files: dict[str, str] = {}
+        data = self.to_json_dict()
+        data["provenance"] = self.provenance(argv)
+        (d / "report.json").write_text(json.dumps(data, indent=1, sort_keys=True))
+        files["report"] = "report.json"
+        figs: list[rhtml.Figure] = []
+
+        def emit(key: str, fig, filename: str, caption: str, inline: bool = True) -> None:
+            files[key] = save(fig, d / filename, fmt=fmt, dpi=dpi).name
+            if inline:
+                buf = io.StringIO()
+                fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+                figs.append(rhtml.Figure(key, caption, svg=buf.getvalue()))
+
+        maps = self.mappings()
+        emit("latency_energy", self.plot_latency_energy(), "latency_energy", "Latency against energy of every "
+             "mapping" + (f"; the Pareto front ({len(self.pareto_points())} points)" if self.pareto_points() else "")
+             + "; dashed/dotted lines: the all-electronic latency and energy.")
+        emit("energy", self.plot_energy(), "energy", "Energy by component per mapping (fixed colour per component).")
+        for name, m in maps.items():
+            files[f"trace-{name}"] = self.write_trace(d / f"trace-{name}.json", mapping=name).name
+            emit(f"timeline-{name}", self.plot_timeline(mapping=name), f"timeline-{name}",
+                 f"Timeline of the {name} mapping: one row per unit core and per link, ops coloured by kind.")
+        files["trace"] = self.write_trace(d / "trace.json").name
+        files["timeline"] = save(self.plot_timeline(), d / "timeline", fmt=fmt, dpi=dpi).name
+
+        base = self.baseline.sim
+        cards = []
+        for name, m in maps.items():
+            note = "baseline" if name == "all-electronic" else (
+                f"{m.sim.latency_s / base.latency_s:.3f}× latency, {m.sim.energy_j / base.energy_j:.3f}× energy")
+            photonic_flops = sum(v for u, v in m.sim.flops_by_unit.items()
+                                 if getattr(self.stacked.unit(u), "kind", "") == "photonic")
+            total_flops = sum(m.sim.flops_by_unit.values()) or 1.0
+            cards.append((f"{name}{'' if name == 'all-electronic' else '-optimal'}",
+                          f"{si(m.sim.latency_s, 's')} · {si(m.sim.energy_j, 'J')}",
+                          f"{note}; {photonic_flops / total_flops:.2%} of FLOPs photonic"))
+        header, rows = self.comparison_rows()
+        extra = []
+        js = data
+        if "pareto" in js:
+            extra.append(("Latency–energy Pareto front", ["#", "latency", "energy", "EDP"],
+                          [[str(k), si(p["latency_s"], "s"), si(p["energy_j"], "J"),
+                            si(p["latency_s"] * p["energy_j"], "J·s")] for k, p in enumerate(js["pareto"])]))
+        if "heuristics" in js:
+            extra.append(("Heuristics against the optimum", ["objective", "method", "latency", "energy", "loss"],
+                          [[obj, name, si(r["latency_s"], "s"), si(r["energy_j"], "J"),
+                            f"{r['loss_vs_optimum']:+.2%}" if r["loss_vs_optimum"] is not None else "-"]
+                           for obj, rs in js["heuristics"].items() for name, r in rs.items()]))
+        def formats_of(m: Mapping) -> str:
+            """Per used unit: its realizations' declared formats, else the variant with that gap said."""
+            per_unit: dict[str, set[str]] = {}
+            st = m.stacked or self.stacked
+            for i, u in enumerate(m.sim.units):
+                r = st.realizations[i][m.sim.choice[i]]
+                label = r.formats.label if r.formats is not None else f"variant {r.variant or '-'} (formats not declared)"
+                per_unit.setdefault(u, set()).add(label)
+            return "; ".join(f"{u}: {', '.join(sorted(v))}" for u, v in per_unit.items())
+        prov = data["provenance"]
+        assumptions = {
+            "system": f"{self.system} ({', '.join(self.stacked.units)}; host {self.stacked.host})",
+            "corner": str(self.corner),
+            "precision policy": self.precision_policy,
+            **{f"formats, {name}": formats_of(m) for name, m in maps.items()},
+            "graph dtype": self.dtype,
+            "workload": f"{self.model} {self.phase}, batch {self.batch}, {self._shape()}, {len(self.graph.ops)} ops",
+            "objective": (self.requested_objective or "none: all-electronic, latency- and energy-optimal side by side"),
+            "solver time limit": f"{self.time_limit_s:g} s per objective" if self.time_limit_s else "-",
+            "energy law": "Σ op costs + Σ transfers between units + static power of each used unit × makespan",
+            "latency": "makespan of the list schedule (units concurrent; a GPU runs one kernel at a time)",
+        }
+        listed = sorted(set(files.values()) | {"report.html"})
+        rep = rhtml.Report(
+            title=f"lightcode: {self.model} {self.phase} on {self.system}",
+            subtitle=f"batch {self.batch}, {self._shape()}, dtype {self.dtype}, corner {self.corner}; "
+                     f"{prov['created_utc']}, lightcode {prov['lightcode_version']}"
+                     + (f" @ {prov['commit'][:10]}" if prov.get("commit") else ""),
+            cards=cards, table_header=header, table_rows=rows, figures=figs, assumptions=assumptions,
+            provenance=prov, extra_tables=extra, warnings=list(self.warnings), files=listed)
+        (d / "report.html").write_text(rhtml.render(rep), encoding="utf-8")
+        files["html"] = "report.html"
+        return files

@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from lightcode.core.opgraph import OP_KINDS, OpGraph
+from lightcode.report.si import si
 
 
 def print_graph_summary(g: OpGraph, console: Console | None = None) -> None:
@@ -36,11 +37,14 @@ def print_graph_summary(g: OpGraph, console: Console | None = None) -> None:
 
 
 # --- `lightcode compile` -------------------------------------------------------------------------------
-def _si(v: float, unit: str) -> str:
-    for f, p in ((1.0, ""), (1e-3, "m"), (1e-6, "µ"), (1e-9, "n")):
-        if abs(v) >= f or f == 1e-9:
-            return f"{v / f:,.4g} {p}{unit}"
-    return f"{v:.4g} {unit}"
+PARETO_ROWS = 25  # the terminal shows this many points of a longer front (all are in --json / report.json)
+
+
+def _thin(n: int, k: int) -> list[int]:
+    """k indices spread evenly over range(n), both ends included."""
+    if n <= k:
+        return list(range(n))
+    return sorted({round(j * (n - 1) / (k - 1)) for j in range(k)})
 
 
 def print_compile_result(res, console: Console | None = None) -> None:
@@ -60,9 +64,9 @@ def print_compile_result(res, console: Console | None = None) -> None:
     def row(label, f, style=None):
         t.add_row(label, *[f(m) for m in maps.values()], style=style)
 
-    row("latency", lambda m: _si(m.sim.latency_s, "s"), "bold")
-    row("energy", lambda m: _si(m.sim.energy_j, "J"), "bold")
-    row("EDP", lambda m: f"{m.sim.edp:.4g} J·s")
+    row("latency", lambda m: si(m.sim.latency_s, "s"), "bold")
+    row("energy", lambda m: si(m.sim.energy_j, "J"), "bold")
+    row("EDP", lambda m: si(m.sim.edp, "J·s"))
     row("latency × baseline", lambda m: f"{m.sim.latency_s / base.latency_s:.3f}" if base.latency_s else "-")
     row("energy × baseline", lambda m: f"{m.sim.energy_j / base.energy_j:.3f}" if base.energy_j else "-")
     t.add_section()
@@ -70,24 +74,29 @@ def print_compile_result(res, console: Console | None = None) -> None:
     for u in units:
         row(f"ops on {u}", lambda m, u=u: str(m.sim.ops_by_unit.get(u, 0)))
     for u in units:
-        row(f"GFLOP on {u}", lambda m, u=u: f"{m.sim.flops_by_unit.get(u, 0.0) / 1e9:,.2f}")
+        row(f"FLOP on {u}", lambda m, u=u: si(m.sim.flops_by_unit.get(u, 0.0), "FLOP"))
     t.add_section()
     for c in ENERGY_COMPONENTS:
         if any(m.sim.energy_breakdown_j.get(c, 0.0) for m in maps.values()):
-            row(f"energy: {c}", lambda m, c=c: _si(m.sim.energy_breakdown_j.get(c, 0.0), "J"))
+            row(f"energy: {c}", lambda m, c=c: si(m.sim.energy_breakdown_j.get(c, 0.0), "J"))
     t.add_section()
     row("solver", lambda m: m.assignment.status.value if m.assignment.method == "cpsat" else m.assignment.method)
     row("gap", lambda m: f"{m.assignment.gap:.2%}" if m.assignment.gap is not None else "-")
-    row("solve time", lambda m: f"{m.assignment.solve_time_s:.3f} s")
+    row("solve time", lambda m: si(m.assignment.solve_time_s, "s"))
     console.print(t)
 
     js = res.to_json_dict()
     if "pareto" in js:
-        p = Table(title="latency–energy Pareto front (each point exact)")
+        front = js["pareto"]
+        shown = _thin(len(front), PARETO_ROWS)
+        note = "" if len(shown) == len(front) else f", {len(shown)} of {len(front)} points shown (all in --json/--out)"
+        exact = res.chosen.assignment.status.value == "OPTIMAL"
+        p = Table(title=f"latency–energy Pareto front ({'each point exact' if exact else 'thinned: FEASIBLE'}{note})")
         for col in ("#", "latency", "energy", "EDP"):
             p.add_column(col, justify="right")
-        for k, pt in enumerate(js["pareto"]):
-            p.add_row(str(k), _si(pt["latency_s"], "s"), _si(pt["energy_j"], "J"), f"{pt['latency_s'] * pt['energy_j']:.4g}")
+        for k in shown:
+            pt = front[k]
+            p.add_row(str(k), si(pt["latency_s"], "s"), si(pt["energy_j"], "J"), si(pt["latency_s"] * pt["energy_j"], "J·s"))
         console.print(p)
     if "heuristics" in js:
         h = Table(title="heuristics against the optimum")
@@ -96,10 +105,9 @@ def print_compile_result(res, console: Console | None = None) -> None:
         for obj, rows in js["heuristics"].items():
             for name, r in rows.items():
                 loss = r["loss_vs_optimum"]
-                h.add_row(obj, name, _si(r["latency_s"], "s"), _si(r["energy_j"], "J"),
+                h.add_row(obj, name, si(r["latency_s"], "s"), si(r["energy_j"], "J"),
                           f"{loss:+.2%}" if loss is not None else "-")
         console.print(h)
-    for w in res.warnings:
-        console.print(f"[yellow]warning:[/yellow] {w}")
+    # warnings are printed once, by the CLI, on stderr (`warning: …`)
     tm = res.timing_s
-    console.print("time: " + ", ".join(f"{k} {v:.3f} s" for k, v in tm.items()))
+    console.print("time: " + ", ".join(f"{k} {si(v, 's', 3)}" for k, v in tm.items()))
