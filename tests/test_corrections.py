@@ -27,3 +27,33 @@ def test_hold_power_during_reprogramming_charged_once(name):
     settle_s = math.ceil(tiles / u.cores) * u.program_time_s()
     hold_w = u.cores * u.cells_per_core() * u.hold_power_per_cell()
     assert c.energy_j["static"] >= hold_w * settle_s * (1 - 1e-9)
+
+
+def test_pcm_rewrites_per_op_and_wear():
+    """A 4096² GEMM on 8 cores of 12×12 cells: ⌈342·342/8⌉ = 14,621 rewrites per cell per op (the old
+    `ops_until_worn` assumed 1); 500,000-cycle cells then wear out within 34 executions."""
+    from lightcode.core.devices import unit_variants
+
+    u = load_unit("pcm-crossbar")
+    op = gemm_op(*GEMM)
+    assert u.rewrites_per_op(op) == math.ceil(math.ceil(4096 / 12) ** 2 / 8) == 14621
+    assert u.ops_until_worn(op) == pytest.approx(500000 / 14621)
+    assert u.ops_until_worn(op, weights_resident=True) == math.inf
+    # enforced: not offered to the solver (service life 10^6 executions) but still priced for probes
+    assert unit_variants(u, op, "fp16") == ()
+    assert u.op_cost(op, "fp16") is not None
+    # a unit whose service life the cells do survive offers it again
+    short = type(u)("pcm-short", {**u.p, "pcm_service_inferences": 30})
+    assert len(unit_variants(short, op, "fp16")) == 1
+
+
+def test_pcm_write_energy_paired_with_its_endurance_and_differential_cells():
+    agg = load_unit("pcm-crossbar", "aggressive")
+    assert agg.p["pcm_write_energy"] == pytest.approx(0.96e-12) and agg.endurance_cycles == 6000  # Gao 2025
+    base = load_unit("pcm-crossbar")
+    assert base._int("cells_per_weight") == 2
+    assert base.cells_per_core() == 2 * base.core_inputs() * base.core_outputs()
+    m, k, n = GEMM
+    c = base.op_cost(gemm_op(m, k, n), "fp16")
+    writes = k * n * (base.dac_energy(base.precision_bits) + 2 * base.p["pcm_write_energy"])
+    assert c.energy_j["reprogramming"] == pytest.approx(writes, rel=1e-9)
