@@ -57,3 +57,16 @@ def test_pcm_write_energy_paired_with_its_endurance_and_differential_cells():
     c = base.op_cost(gemm_op(m, k, n), "fp16")
     writes = k * n * (base.dac_energy(base.precision_bits) + 2 * base.p["pcm_write_energy"])
     assert c.energy_j["reprogramming"] == pytest.approx(writes, rel=1e-9)
+
+
+@pytest.mark.parametrize("name", ["ddot-b-4bit", "ddot-b-8bit", "ddot-l-4bit", "ddot-l-8bit", "mzi-mesh",
+                                  "pcm-crossbar"])
+def test_slow_light_mzm_keeps_its_own_loss(name):
+    """The aggressive corner's 50 fJ/bit is SimPhony's SL_MZM, whose insertion loss is 4.5 dB
+    (photonic_sims.md §2.4), not the 1.2 dB of the 450 fJ LT MZM; the laser must pay for it."""
+    agg = load_unit(name, "aggressive")
+    assert agg.p["modulator_energy"] == pytest.approx(50e-15)
+    assert agg.p["modulator_loss"] == pytest.approx(4.5)
+    lossless = type(agg)("x", {**agg.p, "modulator_loss": 1.2})
+    op = gemm_op(*GEMM)
+    assert agg.op_cost(op, "fp16").energy_j["laser"] > lossless.op_cost(op, "fp16").energy_j["laser"]
