@@ -70,3 +70,17 @@ def test_slow_light_mzm_keeps_its_own_loss(name):
     lossless = type(agg)("x", {**agg.p, "modulator_loss": 1.2})
     op = gemm_op(*GEMM)
     assert agg.op_cost(op, "fp16").energy_j["laser"] > lossless.op_cost(op, "fp16").energy_j["laser"]
+
+
+def test_adc_enob_is_the_parameter_and_energy_follows_walden():
+    """The LT "8-bit" reference (Liu, ISSCC 2022: SNDR 40.8 dB, 1.48 pJ/conv at 10 GS/s) is ENOB 6.49; at its
+    FoM an 8-ENOB conversion costs 2^(8−6.49) = 2.85× the 1.48 pJ the SAR law claimed."""
+    from lightcode.photonics import converters
+
+    enob = converters.enob_from_sndr(40.8)
+    assert enob == pytest.approx(6.485, abs=1e-3)
+    fom = 1.48e-12 / 2**enob
+    assert fom == pytest.approx(16.52e-15, rel=0.01)  # the Murmann survey's FOMW_hf for that design
+    u = load_unit("ddot-b-8bit")
+    assert u.p["adc_fom"] == pytest.approx(16.52e-15)
+    assert u.adc_energy(8) / 1.48e-12 == pytest.approx(2 ** (8 - enob), rel=0.01)
