@@ -84,3 +84,16 @@ def test_adc_enob_is_the_parameter_and_energy_follows_walden():
     u = load_unit("ddot-b-8bit")
     assert u.p["adc_fom"] == pytest.approx(16.52e-15)
     assert u.adc_energy(8) / 1.48e-12 == pytest.approx(2 ** (8 - enob), rel=0.01)
+
+
+def test_receiver_noise_bandwidth_is_a_parameter():
+    """The SNR law's noise bandwidth is `receiver_bandwidth_ratio` × clock (was clock/2 in code): a wider
+    receiver (Al-Qadasi's DR/√2) needs more received power for the same bits."""
+    from lightcode.photonics import linkbudget
+
+    u = load_unit("mrr-bank")
+    assert u.p["receiver_bandwidth_ratio"] == pytest.approx(0.5)
+    nyq = linkbudget.rx_power_for_bits(6, u.p, u.f)
+    wide = linkbudget.rx_power_for_bits(6, {**u.p, "receiver_bandwidth_ratio": 0.707}, u.f)
+    assert wide > nyq
+    assert load_unit("mrr-bank", "conservative").p["receiver_bandwidth_ratio"] == pytest.approx(0.707)
