@@ -9,18 +9,17 @@ about the devices, not the solvers.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from lightcode.errors import BadInputError
 from lightcode.pipeline.request import CORNERS, CompileRequest
 
 
-def corner_rows(model, request: CompileRequest, system_obj) -> dict[str, Any]:
-    """{"assumptions": ..., "rows": {corner: {latency_s, energy_j, baseline_*, saving, ops_by_unit, status}}}."""
+def corner_rows(model, request: CompileRequest, system_obj, run_compile: Callable[..., Any]) -> dict[str, Any]:
+    """{"assumptions": ..., "rows": {corner: {latency_s, energy_j, baseline_*, saving, ops_by_unit, status}}}.
+    `run_compile` is pipeline/compile.py's (passed in: this module sits below it, no import cycle)."""
     if system_obj is not None:
         raise BadInputError("--corners all needs a system by name or YAML path (a loaded system has no corners)")
-    from lightcode.pipeline.compile import run_compile
-
     rows: dict[str, Any] = {}
     for corner in CORNERS:
         r = run_compile(model, request.replace(corner=corner, corner_range=None, heuristics=False))
