@@ -57,8 +57,13 @@ def test_units_load_and_implement_protocol(name):
                                         ("ddot-l-4bit", 28.06), ("ddot-l-8bit", 95.92)])
 def test_ddot_peak_power_matches_lt(name, watts):
     """LT area/power report (photonic_sims.md §1.7b): DOTA-B 14.75 / 50.94 W, DOTA-L 28.06 / 95.92 W.
-    In-sample: the unit parameters are LT's own, so its totals are a calibration target, not a prediction."""
-    assert rel(sum(load_unit(name).peak_power_w().values()), watts) < 0.005
+    In-sample: the unit parameters are LT's own, so its totals are a calibration target, not a prediction.
+    LT prices its ADC by the SAR law (1.48 pJ · b/8); the library's ADC follows the Walden FoM law at the same
+    measured device (photonics/converters.py), so LT's ADC power is put back in for the comparison."""
+    u = load_unit(name)
+    peak = u.peak_power_w()
+    lt_adc = peak["adc"] * (1.48e-12 * u.precision_bits / 8) / u.adc_energy(u.precision_bits)
+    assert rel(sum(peak.values()) - peak["adc"] + lt_adc, watts) < 0.005
 
 
 def test_ddot_per_event_costs_match_lt():
@@ -66,7 +71,9 @@ def test_ddot_per_event_costs_match_lt():
     TX 0.56 pJ, link loss 4.22 dB, laser 96.26 / 1540.18 mW per core."""
     u4, u8 = load_unit("ddot-b-4bit"), load_unit("ddot-b-8bit")
     assert rel(u4.dac_energy(4), 0.446e-12) < 0.002 and rel(u8.dac_energy(8), 3.571e-12) < 0.001
-    assert rel(u4.adc_energy(4), 0.74e-12) < 1e-6 and rel(u8.adc_energy(8), 1.48e-12) < 1e-6
+    # LT's SAR law gives 0.74 / 1.48 pJ; the Walden law at the same device's measured FoM (16.52 fJ, ENOB 6.49)
+    # gives FoM·2^b: cheaper at 4 b, 2.85× dearer at 8 b
+    assert rel(u4.adc_energy(4), 16.52e-15 * 16) < 1e-9 and rel(u8.adc_energy(8), 16.52e-15 * 256) < 1e-9
     assert rel(u4.tx_energy(), 0.56e-12) < 1e-9
     assert abs(u4.path_loss_db() - 4.22) < 1e-9
     assert rel(u4.laser_power(4), 96.26e-3) < 0.001 and rel(u8.laser_power(8), 1540.18e-3) < 0.001
@@ -205,6 +212,7 @@ def test_lightcode_energy_break_even(m_k_n_batch, weight, s_gpu01, s_gpu007):
 def test_converter_laws():
     assert rel(converters.dac_energy_j(4, 50e-3, 14e9, 8) * 8, converters.dac_energy_j(8, 50e-3, 14e9, 8)) < 1e-12
     assert rel(converters.adc_energy_j(4, 14.8e-3, 10e9, 8) * 2, 1.48e-12) < 1e-12
+    assert rel(converters.walden_adc_energy_j(8, 16.52e-15) / converters.walden_adc_energy_j(6, 16.52e-15), 4) < 1e-12
     assert converters.converter_supports(8, 5e9, 8, 10e9)
     assert not converters.converter_supports(10, 5e9, 8, 10e9) and not converters.converter_supports(8, 20e9, 8, 10e9)
 

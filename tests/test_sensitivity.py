@@ -69,3 +69,18 @@ def test_breakeven_brackets_the_switch():
     assert res["found"] and res["photonic_below"] and not res["photonic_above"]
     lo, hi = res["between"]
     assert lo <= 123 <= hi and (hi - lo) / hi <= 0.011
+
+
+def test_breakeven_line_names_the_side_the_photonic_units_are_chosen_on(monkeypatch):
+    """The CLI printed "chosen above" when the photonic units were chosen below the switch."""
+    from typer.testing import CliRunner
+
+    from lightcode.cli import app
+
+    def fake(request, key, low=None, high=None):
+        return {"param": key, "found": True, "unit": "W", "between": [72.15, 72.61], "photonic_below": True,
+                "photonic_above": False, "baseline_value": 70.0, "steps": [1] * 8, "objective": "energy"}
+
+    monkeypatch.setattr(sens, "breakeven", fake)
+    out = CliRunner().invoke(app, ["sensitivity", "gpt2", "--breakeven", "h100-sxm.idle_power"]).output
+    assert "chosen below 72.15" in out

@@ -35,6 +35,7 @@ def compile(  # noqa: A001 (the DESIGN §1 name)
     energy_budget_j: float | None = None,
     time_limit_s: float = 10.0,
     corner: str | None = None,
+    corner_range: str | None = None,
     solver: str = "cpsat",
     precision: str = "parity",
     heuristics: bool = True,
@@ -52,6 +53,7 @@ def compile(  # noqa: A001 (the DESIGN §1 name)
     latency_budget_s, energy_budget_j: constraints on the chosen mapping (infeasible: InfeasibleError).
     time_limit_s: solver time per objective; a time-out is FEASIBLE with its gap, never OPTIMAL.
     corner: "conservative" | "baseline" | "aggressive"; None: the system's own.
+    corner_range: "all" adds latency, energy and saving at every corner side by side (result.corners).
     solver: exact backend, "cpsat" or "highs".
     precision: "parity" (default: every unit, the GPU baseline included, offered only formats at least as
         wide as the system's precision floor) or "native" (each unit at its own formats, as papers do).
@@ -65,6 +67,7 @@ def compile(  # noqa: A001 (the DESIGN §1 name)
     return run_compile(model, system=system, objective=objective, phase=phase, seq_len=seq_len,
                        context=context, batch=batch, dtype=dtype, latency_budget_s=latency_budget_s,
                        energy_budget_j=energy_budget_j, time_limit_s=time_limit_s, corner=corner,
+                       corner_range=corner_range,
                        solver=solver, precision=precision, heuristics=heuristics, overrides=overrides or {}, out_dir=out_dir)
 
 

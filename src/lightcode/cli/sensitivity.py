@@ -38,7 +38,7 @@ def register(app: typer.Typer) -> None:
                 typer.echo(json.dumps(res, sort_keys=True))
             elif res["found"]:
                 a, b = res["between"]
-                side = "above" if res["photonic_below"] else "below"
+                side = "below" if res["photonic_below"] else "above"  # photonic_below: chosen at the low end
                 typer.echo(f"{res['param']}: the photonic units are chosen {side} {a:.4g}…{b:.4g} {res['unit']} "
                            f"({res['objective']} objective; baseline value {res['baseline_value']:.4g} {res['unit']}; "
                            f"{len(res['steps'])} exact solves)")

@@ -5,8 +5,9 @@ rings weight each channel (through/drop into a balanced detector gives signed we
 sums the channels — so inputs per core = wavelengths, outputs = rows. Inputs are intensities (≥ 0):
 signed activations need `sign_passes` = 2 (LT's MRR baseline, photonic_sims.md §1.5 full_range_support).
 Physics: a ring holds its weight only while its heater holds the resonance (`ring_hold_power`, charged
-while the op runs); reprogramming waits for the thermal settle (`ring_program_time`) and costs the
-hold power over that settle per ring plus one DAC write per weight.
+while the op runs); reprogramming waits for the thermal settle (`ring_program_time`) and costs one DAC
+write per weight. The heater power during the settle is already in `static` (hold power × op latency, and
+the latency includes every round's settle), so it is not charged again per cell.
 """
 
 from __future__ import annotations
@@ -47,4 +48,5 @@ class MRRBankUnit(WeightStationaryUnit):
         return self.p["ring_program_time"]
 
     def program_energy_per_cell(self) -> float:
-        return self.p["ring_hold_power"] * self.p["ring_program_time"]
+        # the settle's heater power is in `static` (hold × latency, latency ⊇ settle): nothing extra per cell
+        return 0.0

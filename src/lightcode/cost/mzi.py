@@ -5,7 +5,8 @@ N MZIs (attenuators): N² MZIs, `phase_shifters_per_mzi` each. Coherent fields c
 pass suffices; N inputs, N outputs per cycle, each output the coherent sum of N products. Light crosses
 2N + 1 MZI columns (both meshes' depth plus the diagonal), so the loss grows with N — the link budget and
 the precision check see it. Phase shifters hold their phase at `ps_hold_power` (mean over uniformly
-distributed phases; ≈ 0 for MEMS/PCM) and take `ps_program_time` to settle.
+distributed phases; ≈ 0 for MEMS/PCM) and take `ps_program_time` to settle; the hold power over the
+settle is charged once, in `static`.
 """
 
 from __future__ import annotations
@@ -53,7 +54,6 @@ class MZIMeshUnit(WeightStationaryUnit):
         return self.p["ps_program_time"]
 
     def program_energy_per_cell(self) -> float:
-        # an N×N tile programs N² MZIs' phase shifters, not one cell per weight: scale to per-weight
-        n = self._int("mesh_size")
-        per_ps = self.p["ps_hold_power"] * self.p["ps_program_time"]
-        return per_ps * self.cells_per_core() / (n * n * self._int("cells_per_weight"))
+        # a thermo-optic shifter's power over its settle is its hold power, already in `static`
+        # (hold × latency, latency ⊇ every round's settle): nothing extra per cell beyond the DAC write
+        return 0.0

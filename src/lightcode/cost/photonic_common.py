@@ -85,9 +85,9 @@ CONVERTER_PARAMS = (
     ParamSpec("dac_ref_power", "W", "DAC reference design power"),
     ParamSpec("dac_ref_rate", "Hz", "DAC reference sample rate"),
     ParamSpec("dac_ref_bits", "1", "DAC reference resolution"),
-    ParamSpec("adc_ref_power", "W", "SAR ADC reference design power"),
-    ParamSpec("adc_ref_rate", "Hz", "SAR ADC reference sample rate"),
-    ParamSpec("adc_ref_bits", "1", "SAR ADC reference resolution"),
+    ParamSpec("adc_fom", "J", "ADC Walden figure of merit (energy per conversion-step, E = FoM·2^ENOB)"),
+    ParamSpec("adc_ref_rate", "Hz", "ADC highest sample rate at that FoM"),
+    ParamSpec("adc_ref_bits", "1", "ADC highest ENOB offered at that FoM"),
 )
 
 
@@ -100,7 +100,7 @@ class ConvertingUnit(PhotonicUnit):
 
     def adc_energy(self, bits: float) -> float:
         p = self.p
-        return converters.adc_energy_j(bits, p["adc_ref_power"], p["adc_ref_rate"], p["adc_ref_bits"])
+        return converters.walden_adc_energy_j(bits, p["adc_fom"])
 
 
 def oriented(g: Gemm) -> tuple[int, int, int]:

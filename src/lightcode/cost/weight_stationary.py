@@ -51,6 +51,7 @@ COMMON_PARAMS = (
     _P("pd_responsivity", "A/W", "photodetector responsivity (SNR law)", required=False),
     _P("receiver_temperature", "K", "receiver noise temperature (SNR law)", required=False),
     _P("receiver_load", "ohm", "receiver load / transimpedance (SNR law)", required=False),
+    _P("receiver_bandwidth_ratio", "1", "receiver noise bandwidth / symbol rate (SNR law)", required=False),
     _P("laser_rin", "dB/Hz", "laser relative intensity noise (SNR law)", positive=False, required=False),
     _P("wall_plug_efficiency", "1", "laser electrical→optical efficiency"),
     _P("laser_coupling_loss", "dB", "laser-to-chip coupling loss", positive=False),

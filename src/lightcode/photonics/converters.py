@@ -5,8 +5,11 @@ resolution b_ref), so E_ref = P_ref / f_ref and the law gives E(b) at any resolu
 
 - DAC (current-steering / switched-capacitor): power ∝ f · 2^b / b — the unit-cell count doubles per bit
   while the per-bit overhead is amortised (LT/SimPhony `DAC.py` convention, photonic_sims.md §1.6).
-- SAR ADC: power ∝ f · b — one comparator decision per bit (LT/SimPhony SAR law; Walden-FoM scaling
-  would be ∝ 2^b, we deliberately pick the SAR law the anchors use, photonic_sims.md §1.6 and §4).
+- ADC (Walden figure of merit): E = FoM · 2^ENOB per conversion. The resolution a readout needs is an
+  effective resolution, so the parameter is ENOB and the energy follows from a measured FoM: the LT/SimPhony
+  "8-bit" reference (Liu et al., ISSCC 2022: 10 GS/s, SNDR 40.8 dB, 1.48 pJ/conv) is ENOB 6.5 at
+  16.52 fJ/conv-step, so an 8-ENOB read at that FoM costs 2^(8 − 6.49) = 2.85× its 1.48 pJ.
+  `adc_energy_j` (SAR ∝ b from a power reference) remains for the kvselect engine's own parameters.
 
 A converter cannot run faster or finer than its reference design: `None` means "no realization".
 """
@@ -24,6 +27,16 @@ def adc_energy_j(bits: float, ref_power_w: float, ref_rate_hz: float, ref_bits: 
     """Energy of one SAR-ADC conversion at `bits`, scaled ∝ b from the reference point."""
     e_ref = ref_power_w / ref_rate_hz
     return e_ref * bits / ref_bits
+
+
+def walden_adc_energy_j(enob: float, fom_j: float) -> float:
+    """Energy of one ADC conversion at `enob` effective bits: Walden FoM (J per conversion-step) · 2^ENOB."""
+    return fom_j * 2.0**enob
+
+
+def enob_from_sndr(sndr_db: float) -> float:
+    """Effective bits of a converter from its measured SNDR: (SNDR − 1.76 dB) / 6.02 dB."""
+    return (sndr_db - 1.76) / 6.02
 
 
 def converter_supports(bits: float, rate_hz: float, ref_bits: float, ref_rate_hz: float) -> bool:

@@ -74,10 +74,11 @@ def rx_power_for_bits(bits: float, p: "dict | object", clock_hz: float) -> float
     """Received power per detector for `bits` under the unit's precision law (params in SI).
 
     `p` maps: precision_law, pd_sensitivity (W) for the LT law; pd_responsivity (A/W),
-    receiver_temperature (K), receiver_load (Ω), laser_rin (dB/Hz) for the SNR law."""
+    receiver_temperature (K), receiver_load (Ω), laser_rin (dB/Hz) and receiver_bandwidth_ratio (noise
+    bandwidth over the symbol rate: 0.5 = Nyquist, Al-Qadasi's DR/√2 ≈ 0.707) for the SNR law."""
     if int(round(p["precision_law"])) == LT_HEURISTIC:
         return p["pd_sensitivity"] * 2.0**bits
-    return rx_power_for_bits_snr(bits, clock_hz / 2.0, p["pd_responsivity"], p["receiver_temperature"],
+    return rx_power_for_bits_snr(bits, clock_hz * p["receiver_bandwidth_ratio"], p["pd_responsivity"], p["receiver_temperature"],
                                  p["receiver_load"], p["laser_rin"])
 
 

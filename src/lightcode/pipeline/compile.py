@@ -137,6 +137,10 @@ def run_compile(model, request: CompileRequest | None = None, *, system: str | S
         heuristics={k: v for k, v in heur.items() if k != "pareto"},
         warnings=warnings, request=request, baseline_dtype=baseline_dtype, time_limit_s=request.time_limit_s,
     )
+    if request.corner_range == "all":  # the same request at every device corner (pipeline/corners.py)
+        from lightcode.pipeline.corners import corner_rows
+
+        res.corners = corner_rows(model, request, system_obj, run_compile)
     res.timing_s = {"capture": t_capture, "build": t_build, "select": t_select, "simulate": t_sim,
                     "baselines": t_baselines, "total": time.perf_counter() - t_start}
     if out_dir is not None:

@@ -23,6 +23,7 @@ DEFAULT_SYSTEM = "h100+ddot-b-4bit"
 PHASES = ("prefill", "decode")
 DTYPES = ("fp16", "bf16", "fp32")
 CORNERS = ("conservative", "baseline", "aggressive")
+CORNER_RANGES = ("all",)  # `--corners all`: every corner of CORNERS side by side
 SOLVERS = ("cpsat", "highs")
 PRECISION_POLICIES = ("parity", "native")  # stack/precision.py implements them
 # A bound on integer sizes (batch, lengths): beyond it shapes overflow the capture's int64 arithmetic long
@@ -64,6 +65,8 @@ class CompileRequest:
                                default=10.0)
     corner: Optional[str] = _opt("conservative | baseline | aggressive (default: the system's own)", "--corner",
                                  axis="corners")
+    corner_range: Optional[str] = _opt("all: also report latency, energy and saving at the conservative, baseline "
+                                       "and aggressive corners side by side (pipeline/corners.py)", "--corners")
     solver: str = _opt("exact backend: cpsat | highs", "--solver", default="cpsat")
     precision: str = _opt("parity: every unit alike offered only formats at least as wide as the system's "
                           "precision floor (the fair default); native: each unit at its own formats (papers)",
@@ -110,7 +113,7 @@ class CompileRequest:
 FIELDS = tuple(fields(CompileRequest))
 FIELD_NAMES = tuple(f.name for f in FIELDS)
 # Fields added after sweeps began to be stored: at these values they stay out of a point's key.
-KEY_DEFAULTS: dict[str, Any] = {"heuristics": True, "solver": "cpsat"}  # precision: no default kept out:
+KEY_DEFAULTS: dict[str, Any] = {"heuristics": True, "solver": "cpsat", "corner_range": None}  # precision: no default kept out:
 # results before it existed were computed under today's "native", so they must not match a parity point
 
 
@@ -168,6 +171,7 @@ def _validate(r: CompileRequest) -> None:
     _positive_real("energy budget", r.energy_budget_j, optional=True)
     _positive_real("time limit", r.time_limit_s, optional=False, most=MAX_TIME_LIMIT_S)
     _choice("corner", r.corner, CORNERS, optional=True)
+    _choice("corners", r.corner_range, CORNER_RANGES, optional=True)
     _choice("solver", r.solver, SOLVERS)
     _choice("precision policy", r.precision, PRECISION_POLICIES)
     if not isinstance(r.heuristics, bool):

@@ -118,6 +118,8 @@ class CompileResult:
         }
         if self.request is not None:
             out["request"] = self.request.to_dict()
+        if getattr(self, "corners", None):  # --corners all (pipeline/corners.py)
+            out["corners"] = self.corners
         out["precision"] = {"policy": self.stacked.precision, "floor": self.stacked.precision_floor.to_dict()}
         out["baseline"]["precision"] = self.stacked.precision
         if self.baseline_dtype is not None:
