@@ -104,3 +104,32 @@ def test_cli_json_and_figure(tmp_path, capsys):
     d = json.loads(capsys.readouterr().out)
     assert set(d["mappings"]) == {"all-electronic", "latency", "energy"}
     assert (tmp_path / "generate.png").stat().st_size > 0 and (tmp_path / "generate.json").exists()
+
+
+def test_sweep_spec_new_tokens_runs_generation_into_the_store(tmp_path):
+    from lightcode.experiments.export import to_frame
+    from lightcode.experiments.spec import parse_spec
+    from lightcode.experiments.store import open_existing
+    from lightcode.experiments.sweep import run_sweep
+
+    base = {"models": ["gpt2"], "systems": [SYS], "seq_lens": [8], "objectives": ["latency"]}
+    spec = parse_spec({**base, "new_tokens": [2, 3]})
+    assert parse_spec(base).spec_hash != spec.spec_hash and spec.count_points() == 2
+    assert parse_spec(base).spec_hash == parse_spec({**base, "new_tokens": None}).spec_hash  # old specs keep theirs
+    s = run_sweep(spec, tmp_path / "r.sqlite", workers=0, progress=False)
+    assert (s.total, s.ok) == (2, 2)
+    with open_existing(tmp_path / "r.sqlite") as store:
+        df = to_frame(store.rows(spec.spec_hash))
+    assert sorted(df["new_tokens"]) == [2, 3] and (df["ttft_s"] > 0).all() and (df["tpot_s"] > 0).all()
+    assert run_sweep(spec, tmp_path / "r.sqlite", workers=0, progress=False).skipped == 2  # resumable
+
+
+def test_sweep_spec_new_tokens_needs_prompts():
+    from lightcode.errors import BadInputError
+    from lightcode.experiments.spec import parse_spec
+
+    with pytest.raises(BadInputError, match="new_tokens"):
+        parse_spec({"models": ["gpt2"], "systems": [SYS], "phases": ["decode"], "contexts": [8],
+                    "new_tokens": [4]})
+    with pytest.raises(BadInputError, match="new_tokens"):
+        parse_spec({"models": ["gpt2"], "systems": [SYS], "seq_lens": [8], "new_tokens": [0]})

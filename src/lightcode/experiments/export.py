@@ -37,6 +37,9 @@ def flatten(row: dict[str, Any]) -> dict[str, Any]:
     for k in ("status", "objective", "bound", "gap", "time_s"):
         out[f"solver_{k}"] = sol.get(k)
     out["compile_total_s"] = (r.get("timing_s") or {}).get("total")
+    if "new_tokens" in p:  # a generation point (experiments/generate.py): its whole-request figures
+        out["new_tokens"] = p["new_tokens"]
+        out.update({k: r.get(k) for k in ("ttft_s", "tpot_s", "tokens_per_s", "energy_per_token_j")})
     out.update(error_type=row["error_type"], error=row["error"], duration_s=row["duration_s"],
                worker=row["worker"])
     return out
