@@ -133,3 +133,13 @@ def test_sweep_spec_new_tokens_needs_prompts():
                     "new_tokens": [4]})
     with pytest.raises(BadInputError, match="new_tokens"):
         parse_spec({"models": ["gpt2"], "systems": [SYS], "seq_lens": [8], "new_tokens": [0]})
+
+
+def test_compile_json_ops_carry_their_fractions_per_unit():
+    from lightcode.pipeline.compile import run_compile
+
+    res = run_compile("gpt2", CompileRequest(model="gpt2", system=SYS, seq_len=8, objective="latency",
+                                             heuristics=False))
+    ops = res.to_json_dict()["ops"]
+    assert len(ops) == len(res.graph.ops)
+    assert all(o["fractions"] == {o["unit"]: 1.0} for o in ops)  # whole ops: no split realizations yet
