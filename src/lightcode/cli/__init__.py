@@ -50,6 +50,9 @@ _register_compile(app)
 from lightcode.cli.sensitivity import register as _register_sensitivity  # noqa: E402
 
 _register_sensitivity(app)
+from lightcode.cli.generate import register as _register_generate  # noqa: E402
+
+_register_generate(app)
 from lightcode.kvselect.cli import register as _register_kvselect  # noqa: E402
 
 _register_kvselect(app)

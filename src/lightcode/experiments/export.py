@@ -40,6 +40,9 @@ def flatten(row: dict[str, Any]) -> dict[str, Any]:
     prov = r.get("provenance") or {}
     for k in ("lightcode_version", "commit", "dirty", "precision_policy"):
         out[f"prov.{k}"] = prov.get(k)
+    if "new_tokens" in p:  # a generation point (experiments/generate.py): its whole-request figures
+        out["new_tokens"] = p["new_tokens"]
+        out.update({k: r.get(k) for k in ("ttft_s", "tpot_s", "tokens_per_s", "energy_per_token_j")})
     out.update(error_type=row["error_type"], error=row["error"], duration_s=row["duration_s"],
                worker=row["worker"])
     return out

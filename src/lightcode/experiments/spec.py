@@ -11,6 +11,7 @@ import hashlib
 import itertools
 import json
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Literal, Optional, Union
 
@@ -110,12 +111,22 @@ class _SpecBase(BaseModel):
     overrides: list[dict[str, Scalar]] = [{}]
     grid: dict[str, list[Scalar]] = {}
     max_points: int = Field(default=MAX_POINTS, ge=1)  # the refusal limit above (not part of the identity)
+    # Whole requests (experiments/generate.py): each prefill point becomes a generation of T new tokens per
+    # value here, run by the `generate_point` function. Not a request field: a compile is one phase.
+    new_tokens: Optional[list[int]] = None
 
     @field_validator("batches")
     @classmethod
     def _positive_batches(cls, v: list[int]) -> list[int]:
         if any(b < 1 for b in v):
             raise ValueError("batches must be >= 1")
+        return v
+
+    @field_validator("new_tokens")
+    @classmethod
+    def _positive_new_tokens(cls, v: Optional[list[int]]) -> Optional[list[int]]:
+        if v is not None and (not v or any(t < 1 for t in v)):
+            raise ValueError("new_tokens must be a non-empty list of integers >= 1")
         return v
 
     @field_validator("seq_lens", "contexts")
@@ -136,6 +147,18 @@ class _SpecBase(BaseModel):
         return v
 
     @model_validator(mode="after")
+    def _generation_is_prefill_first(self) -> "_SpecBase":
+        if self.new_tokens is not None and (self.phases != ["prefill"] or self.contexts is not None):
+            raise ValueError("new_tokens: generation starts from the prompt lengths (seq_lens); use "
+                             "phases: [prefill] and no contexts")
+        return self
+
+    @property
+    def point_function(self) -> Optional[str]:
+        """The point function this spec needs (None: the default compile point)."""
+        return "lightcode.experiments.generate:generate_point" if self.new_tokens is not None else None
+
+    @model_validator(mode="after")
     def _scalars_valid(self) -> "_SpecBase":
         try:  # the scalar keys and extra axes are request fields: the request validates them, one message each
             CompileRequest(model="spec-check", **{k: getattr(self, k) for k in SCALARS if k != "model"})
@@ -153,7 +176,7 @@ class _SpecBase(BaseModel):
     @property
     def spec_hash(self) -> str:
         d = self.model_dump(mode="json", exclude={"name", "max_points"})  # cosmetic / a limit, not identity
-        for k, default in KEY_DEFAULTS.items():  # fields added later stay out at their default
+        for k, default in {**KEY_DEFAULTS, "new_tokens": None}.items():  # added later: out at their default
             if d.get(k) == default:
                 d.pop(k, None)
         for a, f in EXTRA_AXES.items():
@@ -175,7 +198,7 @@ class _SpecBase(BaseModel):
         n_over = len(self.overrides) * math.prod(len(v) for v in self.grid.values())
         n_extra = math.prod(len(getattr(self, a)) for a in EXTRA_AXES)
         return (len(self.models) * len(self.batches) * per_phase * len(self.systems) * len(self.corners)
-                * n_over * len(self.objectives) * n_extra)
+                * n_over * len(self.objectives) * n_extra * len(self.new_tokens or [None]))
 
     def points(self) -> list["Point"]:
         """The Cartesian product, ordered so that points sharing a capture (model, phase, batch, length)
@@ -198,6 +221,8 @@ class _SpecBase(BaseModel):
                     out.append(Point(model=model, phase=phase, seq_len=seq_len, context=context, batch=batch,
                                      system=system, corner=corner, objective=objective, overrides=ov,
                                      **scalars, **dict(zip(extra_names, extra))))
+        if self.new_tokens is not None:
+            out = [GeneratePoint(p, t) for p in out for t in self.new_tokens]
         return list({p.key: p for p in out}.values())  # a value listed twice runs once (first position)
 
 
@@ -214,6 +239,21 @@ SweepSpec = create_model("SweepSpec", __base__=_SpecBase, __doc__=_SpecBase.__do
 
 # A sweep point is one compile request: its key is the request's key, its dict the request's fields.
 Point = CompileRequest
+
+
+@dataclass(frozen=True)
+class GeneratePoint:
+    """A point of a spec with `new_tokens`: the prefill request plus T (its dict adds `new_tokens`)."""
+
+    request: CompileRequest
+    new_tokens: int
+
+    @property
+    def key(self) -> str:
+        return _digest({**self.request.key_dict(), "new_tokens": self.new_tokens})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.request.to_dict(), "new_tokens": self.new_tokens}
 
 
 # --- loading and checking ------------------------------------------------------------------------

@@ -58,7 +58,7 @@ def run_sweep(spec: SweepSpec, db: str | Path, *, point_fn: PointFn | str | None
     """`client`: an open distributed.Client to reuse (several sweeps on one cluster); else one is made.
     `retry_feasible`: recompute points whose solver stopped at its time limit (FEASIBLE, not OPTIMAL).
     Points another live sweep on the same database is computing are left to it (counted as skipped)."""
-    fn = resolve(point_fn)
+    fn = resolve(point_fn if point_fn is not None else spec.point_function)
     t0 = time.perf_counter()
     with Store(db) as store:
         h = spec.spec_hash

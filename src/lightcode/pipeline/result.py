@@ -150,7 +150,8 @@ class CompileResult:
         return out
 
     def ops_json(self, mapping: "Mapping | None" = None) -> list[dict[str, Any]]:
-        """Per op of a mapping (default: the chosen one): its unit, the unit's variant and its formats."""
+        """Per op of a mapping (default: the chosen one): its unit, the unit's variant, its formats and the
+        fraction of its output each unit computes."""
         m = mapping or self.chosen
         st, a = self.stacked, m.assignment
         choice = getattr(a, "choice", None)
@@ -159,7 +160,8 @@ class CompileResult:
             reals = st.realizations[i]
             r = reals[choice[i]] if choice else next(x for x in reals if x.unit == a.units[i])
             out.append({"name": op.name, "kind": op.kind, "unit": r.unit, "variant": r.variant,
-                        "formats": None if r.formats is None else r.formats.to_dict()})
+                        "formats": None if r.formats is None else r.formats.to_dict(),
+                        "fractions": {r.unit: 1.0}})  # share of the op's output per unit: whole ops today
         return out
 
     def to_json(self) -> str:
