@@ -33,6 +33,15 @@ def request_parameters() -> list[inspect.Parameter]:
     return params
 
 
+def request_from_cli(kw: dict[str, Any], **fixed: Any) -> CompileRequest:
+    """The request from parsed CLI options (values given in a CLI unit scaled to SI), validated."""
+    for f in FIELDS:
+        scale = f.metadata.get("cli_scale")
+        if scale and kw.get(f.name) is not None:
+            kw[f.name] = kw[f.name] * scale
+    return CompileRequest(**kw, **fixed)
+
+
 def register(app: typer.Typer) -> None:
     def compile_cmd(**kw: Any) -> None:
         """Map MODEL onto SYSTEM optimally (exact selection + scheduling) and report latency and energy."""
@@ -42,7 +51,7 @@ def register(app: typer.Typer) -> None:
 
         as_json, out = kw.pop("as_json"), kw.pop("out")
         fmt, dpi = kw.pop("fmt"), kw.pop("dpi")
-        request = CompileRequest(**kw)  # every field validated before any work
+        request = request_from_cli(kw)  # every field validated before any work
         fmt = check_format(fmt, dpi)
         if out is not None:
             check_out_dir(out)  # before the compile: an unwritable path fails fast

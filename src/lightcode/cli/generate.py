@@ -9,9 +9,8 @@ from typing import Any, Optional
 
 import typer
 
-from lightcode.cli.compile import request_parameters
+from lightcode.cli.compile import request_from_cli, request_parameters
 from lightcode.experiments.generate import DEFAULT_MAX_KNOTS, DEFAULT_TOLERANCE
-from lightcode.pipeline.request import CompileRequest
 
 _SET_HERE = ("phase", "seq_len", "context", "heuristics")  # generate decides these per phase
 
@@ -31,7 +30,7 @@ def register(app: typer.Typer) -> None:
         prompt, t = kw.pop("prompt"), kw.pop("new_tokens")
         as_json, out = kw.pop("as_json"), kw.pop("out")
         tol, max_knots, check = kw.pop("tolerance"), kw.pop("max_knots"), kw.pop("check_every_step")
-        request = CompileRequest(**kw, phase="prefill", seq_len=prompt)
+        request = request_from_cli(kw, phase="prefill", seq_len=prompt)
         if out is not None:
             check_out_dir(out)
         res = run_generate(request, t, tolerance=tol, max_knots=max_knots, check_every_step=check)

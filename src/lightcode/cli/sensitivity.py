@@ -9,8 +9,7 @@ from typing import Any, Optional
 
 import typer
 
-from lightcode.cli.compile import request_parameters
-from lightcode.pipeline.request import CompileRequest
+from lightcode.cli.compile import request_from_cli, request_parameters
 
 
 def _opt(name: str, default: Any, annotation: Any, *decls: str, help: str) -> inspect.Parameter:
@@ -29,7 +28,7 @@ def register(app: typer.Typer) -> None:
                                        "breakeven", "low", "high")}
         if kw.get("objective") is None:
             kw["objective"] = "energy"
-        request = CompileRequest(**kw)
+        request = request_from_cli(kw)
         if opts["out"] is not None:
             check_out_dir(opts["out"])
         if opts["breakeven"]:

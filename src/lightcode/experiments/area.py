@@ -15,7 +15,6 @@ energy against area, and families compared at equal photonic area.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -24,82 +23,13 @@ from lightcode.errors import BadInputError
 MM2 = 1e-6  # m² per mm²
 
 
-def _metric(objective: str | None, sim) -> float:
-    if objective == "energy":
-        return sim.energy_j
-    if objective == "edp":
-        return sim.edp
-    return sim.latency_s  # latency, and the no-objective comparison (whose chosen mapping is latency-optimal)
-
-
-def used_photonic_m2(result, areas: Mapping[str, float | None]) -> float:
-    """Summed area of the photonic units the chosen mapping puts at least one op on."""
-    used = {u for u, n in result.chosen.sim.ops_by_unit.items() if n}
-    return sum(areas[u] or 0.0 for u in used if u in areas)
-
-
-@dataclass
-class AreaCompile:
-    result: Any  # CompileResult of the best fitting set
-    check: Any  # hardware.area_budget.AreaCheck
-    candidates: list[dict] = field(default_factory=list)  # per fitting set: units, metric
-
-    def to_json_dict(self) -> dict:
-        areas = {n: a.total_m2 for n, a in self.check.area.photonic.items()}
-        return {**self.check.to_dict(), "used_m2": used_photonic_m2(self.result, areas),
-                "candidates": self.candidates}
-
-
-def compile_within_area(model, *, system, area_budget_m2: float, corner: str | None = None, **kw) -> AreaCompile:
-    """`run_compile` restricted to photonic units whose combined area fits `area_budget_m2`."""
-    from lightcode.hardware.area_budget import systems_within_budget
-    from lightcode.hardware.load import load_system
-    from lightcode.pipeline.compile import run_compile
-
-    sysm = load_system(system, corner=corner) if isinstance(system, (str, Path)) else system
-    check, systems = systems_within_budget(sysm, area_budget_m2)
-    if not isinstance(model, str) or len(systems) > 1:  # capture once, compile each restricted system
-        from lightcode.core.opgraph import OpGraph
-
-        if not isinstance(model, OpGraph):
-            from lightcode.frontend.capture import capture
-
-            model = capture(model, **{k: kw.pop(k) for k in ("seq_len", "phase", "context", "batch", "dtype") if k in kw})
-    best, cands = None, []
-    for s in systems:
-        r = run_compile(model, system=s, **kw)
-        m = _metric(kw.get("objective"), r.chosen.sim)
-        cands.append({"photonic_units": [u for u in s.units if s.units[u].kind == "photonic"], "metric": m})
-        if best is None or m < best[0]:
-            best = (m, r)
-    r = best[1]
-    if not check.fits:
-        r.warnings = tuple(dict.fromkeys((*r.warnings, check.message())))
-    out = AreaCompile(r, check, cands)
-    r.area = out.to_json_dict()  # carried for the compile JSON (`area` block)
-    return out
-
-
-def mapping_floor(result, refs: Mapping[str, float] | None = None) -> dict[str, dict]:
-    """Distance to the floors of every photonic unit the chosen mapping uses, over the ops it runs there."""
-    from lightcode.cost.floor_check import mapping_floor as floor_of
-    from lightcode.hardware.floor_refs import floor_refs_si
-
-    st = result.stacked
-    return floor_of(st.system.units, st.graph.ops, result.chosen.sim.units, st.dtype, refs or floor_refs_si())
-
-
-def compile_json_blocks(result, check=None) -> dict[str, dict]:
-    """The compile JSON's `area` and `floor` blocks for a CompileResult: the system's area by unit, the
-    photonic area the chosen mapping uses (and the budget check, when there was one), and `mapping_floor`."""
-    from lightcode.hardware.area_budget import system_area
-
-    sa = system_area(result.stacked.system)
-    areas = {n: a.total_m2 for n, a in sa.photonic.items()}
-    area = {**sa.to_dict(), "used_m2": used_photonic_m2(result, areas)}
-    if check is not None:
-        area["budget"] = check.to_dict()
-    return {"area": area, "floor": mapping_floor(result)}
+from lightcode.pipeline.area import (  # noqa: E402,F401 — the compile side lives in the pipeline
+    AreaCompile,
+    compile_json_blocks,
+    compile_within_area,
+    mapping_floor,
+    used_photonic_m2,
+)
 
 
 # ---- sweeps ---------------------------------------------------------------------------------------

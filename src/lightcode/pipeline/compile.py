@@ -57,6 +57,17 @@ def run_compile(model, request: CompileRequest | None = None, *, system: str | S
         raise TypeError("run_compile: give either a request or fields, not both")
     requested = None if request.objective is None else Objective.parse(request.objective)
     sysm = _load_system(request, system_obj)  # before the capture: a bad system name fails fast
+    if request.area_budget_m2 is not None:  # the best over the fitting sets of photonic units (pipeline/area.py)
+        from lightcode.pipeline.area import compile_within_area
+
+        inner = request.replace(area_budget_m2=None)
+        best = compile_within_area(model if isinstance(model, OpGraph) else request.model, system=sysm,
+                                   area_budget_m2=request.area_budget_m2, request=inner,
+                                   constraints=constraints).result
+        best.request = request
+        if out_dir is not None:
+            best.write(out_dir)
+        return best
 
     t0 = time.perf_counter()
     if isinstance(model, OpGraph):

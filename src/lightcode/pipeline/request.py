@@ -35,9 +35,10 @@ Scalar = Union[int, float, str, bool]
 
 
 def _opt(help: str, flag: str | None = None, short: str | None = None, axis: str | None = None,
-         default: Any = None, cli: bool = True) -> Any:
-    """A request field with its CLI flag, help text and sweep-axis name (plural key of a list axis)."""
-    meta = {"help": help, "flag": flag, "short": short, "axis": axis, "cli": cli}
+         default: Any = None, cli: bool = True, cli_scale: float | None = None) -> Any:
+    """A request field with its CLI flag, help text and sweep-axis name (plural key of a list axis).
+    `cli_scale`: the CLI takes the value in a friendlier unit; field (SI) = CLI value × cli_scale."""
+    meta = {"help": help, "flag": flag, "short": short, "axis": axis, "cli": cli, "cli_scale": cli_scale}
     if isinstance(default, dict):
         return field(default_factory=dict, metadata=meta)
     return field(default=default, metadata=meta)
@@ -73,6 +74,9 @@ class CompileRequest:
                           "--precision", axis="precisions", default="parity")
     heuristics: bool = _opt("also evaluate the greedy and path-search baselines", "--heuristics/--no-heuristics",
                             default=True)
+    area_budget_m2: Optional[float] = _opt(
+        "area budget of the photonic units a mapping may use, mm² (the GPU die not counted); units that do "
+        "not fit are left out, the best fitting set kept", "--area-budget", cli_scale=1e-6)
     overrides: Mapping[str, Scalar] = _opt("unit parameter overrides {'unit.param': value}", default={}, cli=False)
 
     def __post_init__(self) -> None:
@@ -113,7 +117,7 @@ class CompileRequest:
 FIELDS = tuple(fields(CompileRequest))
 FIELD_NAMES = tuple(f.name for f in FIELDS)
 # Fields added after sweeps began to be stored: at these values they stay out of a point's key.
-KEY_DEFAULTS: dict[str, Any] = {"heuristics": True, "solver": "cpsat", "corner_range": None}  # precision: no default kept out:
+KEY_DEFAULTS: dict[str, Any] = {"heuristics": True, "solver": "cpsat", "area_budget_m2": None, "corner_range": None}  # precision: no default kept out:
 # results before it existed were computed under today's "native", so they must not match a parity point
 
 
@@ -169,6 +173,7 @@ def _validate(r: CompileRequest) -> None:
         Objective.parse(r.objective)  # unknown names list the known ones
     _positive_real("latency budget", r.latency_budget_s, optional=True)
     _positive_real("energy budget", r.energy_budget_j, optional=True)
+    _positive_real("area budget", r.area_budget_m2, optional=True)
     _positive_real("time limit", r.time_limit_s, optional=False, most=MAX_TIME_LIMIT_S)
     _choice("corner", r.corner, CORNERS, optional=True)
     _choice("corners", r.corner_range, CORNER_RANGES, optional=True)

@@ -127,6 +127,12 @@ class CompileResult:
             out["baseline_dtype"] = {"name": b.name, "latency_s": b.sim.latency_s, "energy_j": b.sim.energy_j,
                                      "dtype": self.graph.dtype}
         out["ops"] = self.ops_json()
+        from lightcode.pipeline.area import compile_json_blocks
+
+        blocks = compile_json_blocks(self)  # the system's area, the area the mapping uses, the physical floors
+        if getattr(self, "area", None):  # an --area-budget compile: its check and candidates
+            blocks["area"] = {**blocks["area"], **self.area}
+        out.update(blocks)
         a = self.chosen.assignment
         out["solver"]["grid"] = dict(a.grid)
         if self.comparison:
