@@ -42,6 +42,22 @@ def test_zero_noise_full_width_reproduces_reference_logits_exactly(twin):
 
 
 @needs_model
+def test_the_twin_that_installs_a_mapping_is_the_one_that_runs(twin):
+    import torch
+
+    from lightcode.core.formats import FP16
+    from lightcode.numerics.spec import OpNumerics
+    from lightcode.numerics.twin import Twin
+
+    ids = torch.from_numpy(rm.tokens(16, offset=40000))[None]
+    with twin.mapping({}):
+        ref = twin.logits(ids)
+    Twin()  # a second twin of the same model (e.g. the profiler's) must not hijack the first one's mapping
+    with twin.mapping({"lm_head": OpNumerics("fp16", FP16, FP16, FP16)}):
+        assert not torch.equal(twin.logits(ids), ref)
+
+
+@needs_model
 def test_preset_capture_matches_the_functional_model_op_for_op(twin):
     import lightcode as lc
     from lightcode.numerics.derive import GEMM_KINDS

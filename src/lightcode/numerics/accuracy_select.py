@@ -42,7 +42,21 @@ def solve_with_side_budget(stacked, objective, side, budget: float, *, time_limi
         cons = replace(base, side_costs={SIDE: side}, side_budgets={SIDE: budget})
         return select(stacked, objective, cons, time_limit_s=time_limit_s), "exact (side budget in the selection)"
     a = select(stacked, objective, base, time_limit_s=time_limit_s)
-    return _repair(stacked, objective, a, side, budget), "heuristic repair (selection has no side budgets)"
+    fixed = _repair(stacked, objective, a, side, budget)
+    # the repair prices ops alone (no transfers, no static power): keep the all-electronic mapping where the
+    # simulator finds it better and it fits the budget too
+    from lightcode.sim.simulate import simulate
+
+    ae = select(stacked, objective, method="all-electronic")
+    if predicted(stacked, ae, side) <= budget and _metric(objective, simulate(stacked, ae)) < _metric(
+            objective, simulate(stacked, fixed)):
+        fixed = replace(ae, warnings=fixed.warnings)
+    return fixed, "heuristic repair (selection has no side budgets)"
+
+
+def _metric(objective, sim) -> float:
+    obj = Objective.parse(objective)
+    return sim.latency_s if obj == Objective.LATENCY else sim.edp if obj == Objective.EDP else sim.energy_j
 
 
 def _repair(stacked, objective, a: Assignment, side, budget: float) -> Assignment:

@@ -79,6 +79,7 @@ class Twin:
             raise BadInputError(f"module paths not in the functional model: {', '.join(unknown[:5])}")
         prev_impl = self.lm.config._attn_implementation
         self.numerics = {k: v for k, v in numerics.items() if not v.is_reference}
+        _ACTIVE[:] = [self]  # the patched modules read the twin that installed the mapping
         self.wcache = {}
         self.gen.manual_seed(seed)
         if self.numerics:
