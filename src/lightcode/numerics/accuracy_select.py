@@ -1,0 +1,151 @@
+"""Accuracy-aware selection: solve with the surrogate budget, verify on the twin, tighten, re-solve.
+
+Round k solves the exact selection with Σ_ops surrogate(op, realization) ≤ B_k (B_1 = ln(1 + target));
+the chosen mapping is then replayed end to end on held-out text. If the measured perplexity increase
+exceeds the target, B_{k+1} = B_k · min(shrink, ln(1 + target) / ln(1 + measured)) and the selection runs
+again; the report lists every round (predicted vs measured) and whether the final one holds.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import replace
+
+from lightcode.core.selection import Assignment, Constraints, Objective, Status
+from lightcode.errors import BadInputError
+from lightcode.numerics import evaluate as ev
+from lightcode.numerics.sensitivity import ProfileConfig, Profiler, surrogate
+
+SIDE = "accuracy"
+SHRINK = 0.7  # tightening factor per failed round when the measured overshoot is small
+
+
+def _choice(stacked, a: Assignment) -> list[int]:
+    ch = getattr(a, "choice", None)
+    if ch is not None:
+        return list(ch)
+    out = []
+    for i, u in enumerate(a.units):
+        out.append(next(j for j, r in enumerate(stacked.realizations[i]) if r.unit == u))
+    return out
+
+
+def solve_with_side_budget(stacked, objective, side, budget: float, *, time_limit_s: float = 10.0,
+                           constraints: Constraints | None = None) -> tuple[Assignment, str]:
+    """The integration point with the exact selection: `Constraints.side_costs/side_budgets` where the
+    selection has them; otherwise a greedy repair of the unconstrained optimum (FEASIBLE, never OPTIMAL)."""
+    from lightcode.select import select
+
+    base = constraints or Constraints()
+    if "side_costs" in Constraints.__dataclass_fields__:
+        cons = replace(base, side_costs={SIDE: side}, side_budgets={SIDE: budget})
+        return select(stacked, objective, cons, time_limit_s=time_limit_s), "exact (side budget in the selection)"
+    a = select(stacked, objective, base, time_limit_s=time_limit_s)
+    fixed = _repair(stacked, objective, a, side, budget)
+    # the repair prices ops alone (no transfers, no static power): keep the all-electronic mapping where the
+    # simulator finds it better and it fits the budget too
+    from lightcode.sim.simulate import simulate
+
+    ae = select(stacked, objective, method="all-electronic")
+    if predicted(stacked, ae, side) <= budget and _metric(objective, simulate(stacked, ae)) < _metric(
+            objective, simulate(stacked, fixed)):
+        fixed = replace(ae, warnings=fixed.warnings)
+    return fixed, "heuristic repair (selection has no side budgets)"
+
+
+def _metric(objective, sim) -> float:
+    obj = Objective.parse(objective)
+    return sim.latency_s if obj == Objective.LATENCY else sim.edp if obj == Objective.EDP else sim.energy_j
+
+
+def _repair(stacked, objective, a: Assignment, side, budget: float) -> Assignment:
+    """Move ops to cheaper-in-accuracy realizations, best (objective increase / surrogate decrease) first,
+    until the surrogate fits the budget. Judged by the simulator afterwards; status FEASIBLE."""
+    t0 = time.perf_counter()
+    obj = Objective.parse(objective)
+    metric = (lambda r: r.cost.latency_s) if obj == Objective.LATENCY else (lambda r: r.cost.total_energy_j)
+    choice = _choice(stacked, a)
+    total = sum(side[i][c] for i, c in enumerate(choice))
+    while total > budget + 1e-12:
+        best = None
+        for i, c in enumerate(choice):
+            s0 = side[i][c]
+            if s0 <= 0:
+                continue
+            reals = stacked.realizations[i]
+            for j, r in enumerate(reals):
+                gain = s0 - side[i][j]
+                if gain <= 0:
+                    continue
+                ratio = (metric(r) - metric(reals[c])) / gain
+                if best is None or ratio < best[0]:
+                    best = (ratio, i, j, gain)
+        if best is None:
+            break
+        _, i, j, gain = best
+        choice[i] = j
+        total -= gain
+    units = tuple(stacked.realizations[i][c].unit for i, c in enumerate(choice))
+    return Assignment(units=units, method=f"{a.method}+accuracy-repair", objective=obj, status=Status.FEASIBLE,
+                      objective_value=None, bound=a.bound, gap=None,
+                      solve_time_s=a.solve_time_s + time.perf_counter() - t0,
+                      warnings=a.warnings + ("accuracy budget enforced by a greedy repair, not exactly",))
+
+
+def predicted(stacked, a: Assignment, side) -> float:
+    return sum(side[i][c] for i, c in enumerate(_choice(stacked, a)))
+
+
+def select_with_accuracy(stacked, objective="energy", max_ppl_increase: float = 0.05, *, rounds: int = 4,
+                         eval_config: ev.EvalConfig = ev.EvalConfig(), profile_config: ProfileConfig = ProfileConfig(),
+                         time_limit_s: float = 10.0, constraints: Constraints | None = None,
+                         progress=None) -> tuple[Assignment, dict]:
+    """The accuracy-constrained optimum and its report (see numerics/README.md for the JSON)."""
+    from lightcode.sim.simulate import simulate
+
+    model = stacked.graph.model.name
+    if not ev.has_twin(model):
+        raise BadInputError(f"--max-ppl-increase needs a functional twin; {model!r} has none "
+                            f"(twins: {', '.join(ev.FUNCTIONAL_MODELS)})")
+    if not max_ppl_increase > 0:
+        raise BadInputError(f"the perplexity-increase budget must be positive, got {max_ppl_increase}")
+    t0 = time.perf_counter()
+    prof = Profiler(model, profile_config)
+    side = surrogate(stacked, prof, progress)
+    t_profile = time.perf_counter() - t0
+    target = math.log1p(max_ppl_increase)
+    budget = target
+    log = []
+    a = None
+    for k in range(1, rounds + 1):
+        a, how = solve_with_side_budget(stacked, objective, side, budget, time_limit_s=time_limit_s,
+                                        constraints=constraints)
+        pred = predicted(stacked, a, side)
+        acc = ev.evaluate_accuracy(a, stacked, config=eval_config)
+        meas = acc["ppl_increase"]["value"]
+        sim = simulate(stacked, a)
+        holds = meas <= max_ppl_increase
+        log.append({"round": k, "budget_nats": budget, "selection": how, "solver": a.solver_dict(),
+                    "predicted_ppl_increase": math.expm1(pred), "predicted_delta_nll_nats": pred,
+                    "measured_ppl_increase": meas, "measured_ci95": acc["ppl_increase"]["ci95"],
+                    "measured_delta_nll_nats": acc["ppl_increase"]["delta_nll_nats"],
+                    "energy_j": sim.energy_j, "latency_s": sim.latency_s, "ops_by_unit": a.ops_by_unit(),
+                    "holds": holds})
+        if progress:
+            progress(f"round {k}: predicted {math.expm1(pred):+.2%}, measured {meas:+.2%}")
+        if holds:
+            break
+        overshoot = math.log1p(max(meas, 0.0))
+        budget *= min(SHRINK, target / overshoot) if overshoot > 0 else SHRINK
+    report = {
+        "target": {"max_ppl_increase": max_ppl_increase, "surrogate_budget_nats": target},
+        "surrogate": {"metric": "increase of mean next-token NLL (nats), additive over ops",
+                      "granularity": "per op (= op kind x layer)",
+                      "profile": {"text": "lee_background.cor calibration part", "offset": profile_config.offset,
+                                  "windows": profile_config.windows, "window": profile_config.window,
+                                  "new_evaluations": prof.evaluations, "wall_s": t_profile}},
+        "rounds": log, "n_rounds": len(log), "holds": bool(log and log[-1]["holds"]),
+        "final": log[-1] if log else None, "accuracy": acc,
+    }
+    return a, report

@@ -1,0 +1,58 @@
+"""The accuracy budget: the selection respects the surrogate budget, and the loop tightens and re-solves
+until the measured increase holds (real model replaced by a stand-in that over-shoots the surrogate)."""
+
+import math
+
+import pytest
+
+from lightcode.numerics import accuracy_select as acs
+
+
+@pytest.fixture(scope="module")
+def stacked():
+    import lightcode as lc
+    from lightcode.hardware.load import load_system
+    from lightcode.stack.stacked import StackedGraph
+
+    return StackedGraph(lc.capture("smollm2-135m", seq_len=64), load_system("h100+ddot-b-4bit"))
+
+
+def _side(st):
+    # a synthetic surrogate: photonic realizations cost 1 + layer/100 nats, the GPU nothing
+    return [[(1.0 + (op.layer or 0) / 100.0) if st.unit(r.unit).kind == "photonic" else 0.0 for r in reals]
+            for op, reals in zip(st.graph.ops, st.realizations)]
+
+
+@pytest.mark.parametrize("budget", [0.0, 2.5, 30.0])
+def test_budget_is_respected(stacked, budget):
+    side = _side(stacked)
+    free, _ = acs.solve_with_side_budget(stacked, "energy", side, math.inf)
+    a, how = acs.solve_with_side_budget(stacked, "energy", side, budget)
+    used = acs.predicted(stacked, a, side)
+    assert used <= budget + 1e-9
+    assert used <= acs.predicted(stacked, free, side)
+    if "heuristic" in how:
+        assert a.status.value == "FEASIBLE"  # never claimed optimal
+    # a non-binding budget leaves the optimum alone
+    same, _ = acs.solve_with_side_budget(stacked, "energy", side, acs.predicted(stacked, free, side))
+    assert same.units == free.units
+
+
+def test_loop_tightens_until_the_measured_value_holds(stacked, monkeypatch):
+    side = _side(stacked)
+    monkeypatch.setattr(acs, "Profiler", lambda *a, **k: type("P", (), {"evaluations": 0})())
+    monkeypatch.setattr(acs, "surrogate", lambda st, prof, progress=None: side)
+    monkeypatch.setattr(acs.ev, "has_twin", lambda m: True)
+
+    def fake_eval(a, st, config=None, name=None):  # measured = 3x the surrogate's prediction
+        d = 3.0 * acs.predicted(st, a, side)
+        return {"evaluated": True, "ppl_increase": {"value": math.expm1(d), "ci95": [0, 0], "delta_nll_nats": d}}
+
+    monkeypatch.setattr(acs.ev, "evaluate_accuracy", fake_eval)
+    target = math.expm1(10.0)
+    a, rep = acs.select_with_accuracy(stacked, "energy", target, rounds=6)
+    assert rep["n_rounds"] > 1 and rep["holds"]
+    rounds = rep["rounds"]
+    assert all(r["measured_ppl_increase"] > target for r in rounds[:-1])
+    assert rounds[-1]["measured_ppl_increase"] <= target
+    assert [r["budget_nats"] for r in rounds] == sorted((r["budget_nats"] for r in rounds), reverse=True)
