@@ -109,8 +109,8 @@ def replicate(raw: RawGraph, n_layers: int) -> RawGraph | None:
                 cur[t] = add_tensor(raw.tensors[t], f"{raw.tensors[t].name}.L{k}", idx)
                 outs.append(cur[t])
             attrs = dict(n.attrs)
-            if attrs.get("mask_arg") is not None:
-                attrs["mask_arg"] = remap(attrs["mask_arg"])
+            if attrs.get("mask_args"):
+                attrs["mask_args"] = [remap(t) for t in attrs["mask_args"]]
             new_nodes.append(RawNode(idx, f"{n.name}.L{k}", n.aten, n.kind, _rename(n.module, prefix, k),
                                      n.module_class, ins, outs, attrs))
         prev = cur
@@ -123,8 +123,8 @@ def replicate(raw: RawGraph, n_layers: int) -> RawGraph | None:
             tensors[t] = dataclasses.replace(tensors[t], producer=idx)
         ins = [last.get(t, t) for t in n.inputs]
         attrs = dict(n.attrs)
-        if attrs.get("mask_arg") is not None:
-            attrs["mask_arg"] = last.get(attrs["mask_arg"], attrs["mask_arg"])
+        if attrs.get("mask_args"):
+            attrs["mask_args"] = [last.get(t, t) for t in attrs["mask_args"]]
         new_nodes.append(dataclasses.replace(n, idx=idx, inputs=ins, attrs=attrs))
     outputs = [last.get(t, t) for t in raw.graph_outputs]
     return RawGraph(tensors, new_nodes, outputs, raw.symbol, raw.symbol_range)
