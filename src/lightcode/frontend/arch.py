@@ -106,16 +106,18 @@ def layer_count_key(raw: dict[str, Any], config_class) -> str | None:
 
 def kv_layout(config) -> tuple[int, int, int]:
     """(KV heads, K head size, V head size) of the cache transformers builds for this model: multi-query
-    Falcon keeps one KV head, DeepSeek's MLA (as transformers runs it) caches per-head K of
-    qk_nope + qk_rope and V of v_head_dim."""
+    Falcon keeps one KV head; DeepSeek's MLA caches, per token and layer, the compressed latent
+    (kv_lora_rank) and the shared rotary key (qk_rope_head_dim), reported here as the "K" and "V" sizes of
+    one head. transformers re-expands the latent through kv_b_proj at every decode step (no weight
+    absorption), so that GEMM runs over all C + 1 cached tokens."""
     heads = config.num_attention_heads
     head_dim = getattr(config, "head_dim", None) or config.hidden_size // heads
     if config.model_type == "falcon":
         if getattr(config, "new_decoder_architecture", False):
             return getattr(config, "num_kv_heads", None) or heads, head_dim, head_dim
         return (1 if getattr(config, "multi_query", False) else heads), head_dim, head_dim
-    nope, rope, v = (getattr(config, k, None) for k in ("qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim"))
-    if nope is not None and rope is not None and v is not None:
-        return heads, nope + rope, v
+    latent, rope = getattr(config, "kv_lora_rank", None), getattr(config, "qk_rope_head_dim", None)
+    if isinstance(latent, int) and isinstance(rope, int):  # MLA: one shared latent plus the rotary key part
+        return 1, latent, rope
     kv = getattr(config, "num_key_value_heads", None) or heads
     return kv, head_dim, head_dim

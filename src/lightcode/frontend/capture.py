@@ -21,10 +21,10 @@ from typing import Any, Callable
 
 from lightcode.core.opgraph import DTYPE_BYTES, Edge, Gemm, ModelInfo, Op, OpGraph, TensorSpec
 from lightcode.errors import BadInputError
-from lightcode.frontend.export import TORCH_DTYPES, _ExportFailed, export_decode, export_prefill
-from lightcode.frontend.model_spec import ModelSpec, resolve_model
 from lightcode.frontend.arch import MOE_ROUTINGS
 from lightcode.frontend.aten_map import GROUPED_MM_OPS
+from lightcode.frontend.export import TORCH_DTYPES, _ExportFailed, export_decode, export_prefill
+from lightcode.frontend.model_spec import ModelSpec, resolve_model
 from lightcode.frontend.moe import expected_distinct_experts, grouped_gemms
 from lightcode.frontend.passes import run_pipeline
 from lightcode.frontend.rawgraph import RawGraph, extract
@@ -230,7 +230,7 @@ def instantiate(tpl: Template, length: int | None, meta: dict[str, Any]) -> OpGr
             written = read
         else:
             written = sum(nbytes(r) for r in grp.ext_outputs)
-        if grp.kind == "attention":
+        if not grp.kv_append:  # attention, or MLA's up-projection of the cached latent
             kv_read = sum(_cached_bytes(tpl, r, nbytes) for r in grp.ext_inputs)
         ops.append(
             Op(

@@ -137,7 +137,7 @@ def export_decode(spec: ModelSpec, batch: int, dtype: str, context: int | None, 
     length = context if context is not None else (example or _example_length(max_len, margin=1))
     ids = torch.zeros((batch, length), dtype=torch.long, device="meta")
     try:
-        with torch.no_grad(), _quiet():
+        with torch.no_grad(), _quiet(), _meta_runnable_experts(model, config):
             cache = model(input_ids=ids, use_cache=True).past_key_values
     except Exception as e:
         raise ConfigError(f"{spec.name}: cannot build the model's KV cache ({type(e).__name__}: {_one_line(e)[:160]}).") from None
@@ -155,6 +155,27 @@ def export_decode(spec: ModelSpec, batch: int, dtype: str, context: int | None, 
             values.append({2: c} if layer.values.shape[2] == length else None)
         dynamic = {"input_ids": None, "past_key_values": [keys, values], "position_ids": None, "use_cache": None}
     return _export(spec, model, kwargs, dynamic), config
+
+
+@contextlib.contextmanager
+def _meta_runnable_experts(model, config):
+    """Expert GEMMs that run eagerly on the meta device in any dtype (`batched_mm`; the default grouped_mm
+    kernel wants bf16) while the cache-building prefill runs; the export itself keeps the default."""
+    from lightcode.frontend.arch import moe_traits
+
+    previous = getattr(config, "_experts_implementation", None)
+    switched = False
+    if moe_traits(config) is not None and hasattr(model, "set_experts_implementation"):
+        try:
+            model.set_experts_implementation("batched_mm")
+            switched = True
+        except Exception:  # an architecture without the interface keeps its own path
+            switched = False
+    try:
+        yield
+    finally:
+        if switched:
+            model.set_experts_implementation(previous or "grouped_mm")
 
 
 _REGISTERED: set[int] = set()

@@ -178,8 +178,9 @@ def extract(ep) -> RawGraph:
 
     symbol, rng = None, None
     for sym, vr in ep.range_constraints.items():
-        upper = vr.upper
-        symbol, rng = str(sym), (int(vr.lower), int(upper) if getattr(upper, "is_finite", True) else None)
+        upper = vr.upper  # torch's int_oo (unbounded) is not an integer
+        symbol, rng = str(sym), (int(vr.lower), int(upper) if getattr(upper, "is_integer", False) and
+                                 getattr(upper, "is_finite", True) is not False and "oo" not in str(upper) else None)
         break
     return RawGraph(tensors, nodes, graph_outputs, symbol, rng)
 
