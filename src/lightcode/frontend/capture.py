@@ -495,6 +495,13 @@ def _template(spec: ModelSpec, phase: str, batch: int, dtype: str, length: int, 
         if got is None:  # this regime does not serve `length`
             continue
         raw, config, serves = got
+        if symbolic:
+            if raw.symbol is None or raw.symbol_range is None:  # export specialised the length away
+                continue
+            lo, hi = raw.symbol_range  # the range export proved, within the one asked for
+            serves = (max(lo, serves[0]), hi if serves[1] is None else (serves[1] if hi is None else min(hi, serves[1])))
+            if not _serves(Template(raw, [], [], [], {"serves": serves}), length):
+                continue
         CAPTURE_STATS["exports"] += 1
         CAPTURE_STATS["export_s"] += time.perf_counter() - t0
         tpl = build_template(raw, dict(_model_info(spec, config, raw), serves=serves))

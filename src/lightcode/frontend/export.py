@@ -148,7 +148,9 @@ def export_decode(spec: ModelSpec, batch: int, dtype: str, context: int | None, 
     kwargs = {"input_ids": new, "past_key_values": cache, "position_ids": pos, "use_cache": True}
     dynamic = None
     if context is None:
-        c = Dim("ctx", min=2, max=max_len - 1) if max_len is not None else Dim("ctx", min=2)
+        # DYNAMIC, not a strict Dim: export may prove its guards (min of strides) itself; the range it settles
+        # on is read back from the program (`RawGraph.symbol_range`)
+        c = Dim.DYNAMIC(min=2, max=max_len - 1) if max_len is not None else Dim.DYNAMIC(min=2)
         keys, values = [], []
         for layer in cache.layers:  # a layer holding the whole context grows with it; a saturated window does not
             keys.append({2: c} if layer.keys.shape[2] == length else None)
