@@ -40,7 +40,7 @@ class ModelSpec:
             return raw, None
         cached = _CLASS_LIMITS.get(self.config_hash)
         if cached is None:
-            from lightcode.frontend.export import build_config  # the config class: transformers, not torch
+            from lightcode.frontend.hfconfig import build_config  # the config class: transformers, not torch
 
             limit = position_limit_config(build_config(self))
             if limit is None:
