@@ -4,8 +4,13 @@ Every later stage (cost models, stacked graph, solvers, simulator) reads only th
 
 Conventions (the tests check them exactly):
 - matmul FLOPs = 2·M·N·K per product, plus M·N for a fused bias add;
-- attention (fused SDPA) FLOPs = 4·B·H·Sq·Skv·d: QKᵀ and A·V over the *full* Sq×Skv score matrix
-  (no causal halving; prefill Skv = S, decode Skv = C + 1); softmax and scaling are not counted;
+- attention (fused SDPA, or an eager QKᵀ -> softmax -> ·V chain) FLOPs = 4·B·H·Sq·Skv·d: QKᵀ and A·V over
+  the *full* Sq×Skv score matrix (no causal halving; prefill Skv = S, decode Skv = C + 1); a sliding-window
+  layer of window W sees Skv = min(S, W) keys per query in prefill, and its cache holds W − 1 tokens in
+  decode; softmax, scaling, soft-capping and masks are not counted;
+- mixture of experts: a grouped expert GEMM counts the routed rows only (2·T·k·K·N for T tokens, top-k), and
+  its weight bytes are those of the expected number of distinct experts the T tokens touch under the routing
+  assumption in `meta["moe_routing"]` (frontend/moe.py);
 - bytes_read counts the bytes of every distinct input tensor once (a weight is read whole; an embedding
   lookup reads only the gathered rows); views/expands are free and read their source;
 - weights are model parameters, named as in `state_dict` (a tied weight is one parameter).
@@ -129,9 +134,14 @@ class ModelInfo:
     head_dim: int
     intermediate: int
     vocab: int
-    max_positions: int
+    max_positions: int | None  # None: no position limit (ALiBi)
     num_parameters: int
     config_hash: str
+    v_head_dim: int | None = None  # when it differs from head_dim (DeepSeek's MLA)
+    attention: str = "sdpa"  # the attention implementation exported: "sdpa" or "eager"
+    layer_windows: tuple[int | None, ...] = ()  # per layer: sliding window (tokens) or None; () = all full
+    num_experts: int = 0  # mixture of experts: routed experts per MoE layer (0 = dense)
+    experts_per_token: int = 0  # top-k
 
 
 @dataclass(frozen=True)
@@ -220,12 +230,49 @@ class OpGraph:
             "seq_len": self.seq_len,
             "context": self.context,
             "dtype": self.dtype,
+            "moe_routing": self.meta.get("moe_routing"),
+            "notes": list(self.meta.get("notes", ())),
             "ops": [o.to_dict() for o in self.ops],
             "totals": self.totals(),
         }
 
     def to_json(self) -> str:
         return json.dumps(self.to_json_dict(), sort_keys=True)
+
+    def validate(self) -> None:
+        """Invariants every stage may rely on: ops in topological order (every edge goes forward), edge
+        indices in range and not self-loops, legal kinds, non-negative FLOPs and bytes, weight and KV bytes
+        within the bytes read, GEMM FLOPs within the op's FLOPs, parameter bytes covering the weights read.
+        Raises ValueError naming the first violation."""
+        n = len(self.ops)
+        for e in self.edges:
+            if not (0 <= e.src < n and 0 <= e.dst < n):
+                raise ValueError(f"edge {e.src}->{e.dst} out of range (0..{n - 1})")
+            if e.src >= e.dst:
+                raise ValueError(f"edge {e.src}->{e.dst} is not in topological order")
+            if e.nbytes < 0:
+                raise ValueError(f"edge {e.src}->{e.dst} has negative bytes")
+        names = set()
+        for i, o in enumerate(self.ops):
+            where = f"op {i} ({o.name})"
+            if o.name in names:
+                raise ValueError(f"{where}: duplicate name")
+            names.add(o.name)
+            if o.kind not in OP_KINDS:
+                raise ValueError(f"{where}: unknown kind {o.kind!r}")
+            if min(o.flops, o.bytes_read, o.bytes_written, o.weight_bytes, o.kv_cache_bytes_read) < 0:
+                raise ValueError(f"{where}: negative FLOPs or bytes")
+            if o.weight_bytes + o.kv_cache_bytes_read > o.bytes_read:
+                raise ValueError(f"{where}: weight + KV bytes {o.weight_bytes + o.kv_cache_bytes_read} exceed "
+                                 f"the bytes read {o.bytes_read}")
+            if sum(g.flops for g in o.gemms) > o.flops:
+                raise ValueError(f"{where}: GEMM FLOPs exceed the op's FLOPs")
+            if o.weight_bytes and not o.weights:
+                raise ValueError(f"{where}: weight bytes without named weights")
+            if o.kind in ("matmul", "attention") and o.flops and not o.gemms:
+                raise ValueError(f"{where}: a {o.kind} op without GEMMs")
+        if self.ops and max(o.weight_bytes for o in self.ops) > self.parameter_bytes:
+            raise ValueError("an op reads more weight bytes than the model's parameters hold")
 
     def replace_ops(self, ops: Iterable[Op], edges: Iterable[Edge]) -> "OpGraph":
         from dataclasses import replace

@@ -11,6 +11,8 @@ VIEW_OPS = frozenset(
         "split", "split_with_sizes", "chunk", "unbind", "narrow", "flatten", "unflatten", "view_as",
         "dropout", "lift_fresh_copy", "type_as", "_assert_tensor_metadata", "_assert_scalar",
         "sym_constrain_range_for_size", "unfold", "movedim", "repeat_interleave", "as_strided",
+        # transposes by other names (Falcon's weights export as `numpy_T`), complex reinterpretations (DeepSeek rotary)
+        "numpy_T", "T", "mT", "mH", "adjoint", "swapaxes", "swapdims", "moveaxis", "view_as_real", "view_as_complex",
     }
 )
 
@@ -20,6 +22,8 @@ NOOP_OPS = frozenset(
 )
 
 MATMUL_OPS = frozenset({"linear", "addmm", "mm", "bmm", "matmul", "baddbmm", "einsum"})
+# Mixture-of-experts GEMMs: tokens sorted by expert, (T·k, K) × (E, K, N) with per-expert offsets.
+GROUPED_MM_OPS = frozenset({"grouped_mm_fallback", "_grouped_mm", "grouped_mm"})
 ATTENTION_OPS = frozenset(
     {"scaled_dot_product_attention", "_scaled_dot_product_flash_attention",
      "_scaled_dot_product_efficient_attention", "_scaled_dot_product_cudnn_attention"}
@@ -40,12 +44,13 @@ def aten_name(target: object) -> str:
     s = str(target)
     if s.startswith("aten."):
         return s.split(".")[1]
-    return getattr(target, "__name__", s)
+    name = getattr(target, "__name__", s)
+    return name[: -len(".default")] if name.endswith(".default") else name
 
 
 def kind_of(name: str) -> str:
     """Taxonomy kind for a compute ATen op (views/no-ops are handled before this)."""
-    if name in MATMUL_OPS:
+    if name in MATMUL_OPS or name in GROUPED_MM_OPS:
         return "matmul"
     if name in ATTENTION_OPS:
         return "attention"

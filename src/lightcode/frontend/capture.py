@@ -21,11 +21,12 @@ from typing import Any, Callable
 
 from lightcode.core.opgraph import DTYPE_BYTES, Edge, Gemm, ModelInfo, Op, OpGraph, TensorSpec
 from lightcode.errors import BadInputError
+from lightcode.frontend.arch import MOE_ROUTINGS
+from lightcode.frontend.aten_map import GROUPED_MM_OPS
 from lightcode.frontend.export import TORCH_DTYPES, _ExportFailed, export_decode, export_prefill
 from lightcode.frontend.model_spec import ModelSpec, resolve_model
-from lightcode.frontend.passes.drop_preamble import live_nodes
-from lightcode.frontend.passes.fold_views import fold_views, is_folded
-from lightcode.frontend.passes.fuse import fuse_groups
+from lightcode.frontend.moe import expected_distinct_experts, grouped_gemms
+from lightcode.frontend.passes import run_pipeline
 from lightcode.frontend.rawgraph import RawGraph, extract
 
 _LAYER_RE = re.compile(r"\.(?:layers|h|blocks|layer|decoder_layers)\.(\d+)(?:\.|$)")
@@ -59,13 +60,11 @@ class Template:
     exprs: list[str] = field(default_factory=list)  # distinct symbolic dims
 
 
-def build_template(raw: RawGraph, info: dict[str, Any]) -> Template:
-    root = fold_views(raw)
-    folded = {n.idx for n in raw.nodes if n.kind == "view" or is_folded(raw, root, n.idx)}
-    live = live_nodes(raw, root, folded)
-    cache_roots = {root[t.tid] for t in raw.tensors if t.origin == "cache"}
-    kv_appends = {i for i in live if raw.nodes[i].aten == "cat" and any(root[t] in cache_roots for t in raw.nodes[i].inputs)}
-    groups_idx = fuse_groups(raw, root, live, keep_separate=kv_appends)
+def build_template(raw: RawGraph, info: dict[str, Any], check: Callable[[RawGraph], None] | None = None) -> Template:
+    """Run the pass pipeline (frontend/passes) on an exported RawGraph and collect its groups into the
+    length-independent Template. `check` runs after every pass (tests: `RawGraph.validate`)."""
+    raw = run_pipeline(raw, check)
+    root, groups_idx, kv_appends = raw.root, raw.groups, raw.kv_appends
 
     from lightcode.frontend.aten_map import module_kind
 
@@ -75,7 +74,7 @@ def build_template(raw: RawGraph, info: dict[str, Any]) -> Template:
     for gi, members in enumerate(groups_idx):
         nodes = [raw.nodes[i] for i in members]
         produced = {root[o] for n in nodes for o in n.outputs}
-        masks = {root[n.attrs["mask_arg"]] for n in nodes if n.attrs.get("mask_arg") is not None}
+        masks = {root[m] for n in nodes for m in n.attrs.get("mask_args", ())}
         ext_in: list[int] = []
         views: dict[int, list[int]] = {}
         for n in nodes:
@@ -193,14 +192,22 @@ def instantiate(tpl: Template, length: int | None, meta: dict[str, Any]) -> OpGr
         # a slice reads only itself; an expand (GQA repeat) reads only its source
         return min(nbytes(r), sum(nbytes(v) for v in views))
 
+    windows = tpl.info.get("layer_windows") or ()
+    moe_k = tpl.info.get("experts_per_token") or 0
+    routing = meta.get("moe_routing") or "uniform"
     ops: list[Op] = []
     edge_bytes: dict[tuple[int, int], int] = {}
     for grp in tpl.groups:
         nodes = [raw.nodes[i] for i in grp.members]
+        window = windows[grp.layer] if grp.layer is not None and grp.layer < len(windows) else None
         flops = 0
         gemms: list[Gemm] = []
+        expert_share = None  # grouped expert GEMM: fraction of the experts' weights the batch touches
         for n in nodes:
-            f, gm = _node_flops(n, raw, root, shapes, numel)
+            if n.aten in GROUPED_MM_OPS:
+                f, gm, expert_share = _grouped_mm(n, shapes, numel, moe_k, routing)
+            else:
+                f, gm = _node_flops(n, raw, root, shapes, numel, window)
             flops += f
             gemms.extend(gm)
         weights, weight_bytes, read = [], 0, 0
@@ -211,6 +218,8 @@ def instantiate(tpl: Template, length: int | None, meta: dict[str, Any]) -> OpGr
             if t.origin == "param":
                 if grp.kind == "embedding":  # a lookup reads only the gathered rows
                     b = sum(numel(o) for n in nodes for o in n.outputs) * DTYPE_BYTES[t.dtype]
+                elif expert_share is not None and len(shapes[r]) == 3:  # the experts the tokens touch
+                    b = int(round(b * expert_share))
                 weights.append(t.name)
                 weight_bytes += b
             read += b
@@ -221,7 +230,7 @@ def instantiate(tpl: Template, length: int | None, meta: dict[str, Any]) -> OpGr
             written = read
         else:
             written = sum(nbytes(r) for r in grp.ext_outputs)
-        if grp.kind == "attention":
+        if not grp.kv_append:  # attention, or MLA's up-projection of the cached latent
             kv_read = sum(_cached_bytes(tpl, r, nbytes) for r in grp.ext_inputs)
         ops.append(
             Op(
@@ -239,11 +248,15 @@ def instantiate(tpl: Template, length: int | None, meta: dict[str, Any]) -> OpGr
     edges = tuple(Edge(s, d, b) for (s, d), b in sorted(edge_bytes.items()))
     # parameters the graph reads (a tied weight appears once; an unused alias placeholder is skipped)
     params = {raw.tensors[r].name: r for grp in tpl.groups for r in grp.ext_inputs if raw.tensors[r].origin == "param"}
-    info = ModelInfo(**{**tpl.info, "num_parameters": sum(numel(t) for t in params.values())})
+    fields = {k: v for k, v in tpl.info.items() if k in _MODEL_INFO_FIELDS}
+    info = ModelInfo(**{**fields, "num_parameters": sum(numel(t) for t in params.values())})
     return OpGraph(
         model=info, phase=meta["phase"], batch=meta["batch"], seq_len=meta["seq_len"], context=meta["context"],
         dtype=meta["dtype"], ops=tuple(ops), edges=edges, parameter_bytes=sum(nbytes(t) for t in params.values()), meta=dict(meta),
     )
+
+
+_MODEL_INFO_FIELDS = frozenset(ModelInfo.__dataclass_fields__)
 
 
 def _cached_bytes(tpl: Template, r: int, nbytes: Callable[[int], int]) -> int:
@@ -258,8 +271,20 @@ def _cached_bytes(tpl: Template, r: int, nbytes: Callable[[int], int]) -> int:
     return sum(nbytes(root[i]) for i in n.inputs if raw.tensors[root[i]].origin == "cache")
 
 
-def _node_flops(n, raw: RawGraph, root, shapes, numel) -> tuple[int, list[Gemm]]:
-    """FLOPs of one ATen node (conventions in ir/opgraph.py) and its GEMMs."""
+def _grouped_mm(n, shapes, numel, top_k: int, routing: str) -> tuple[int, list[Gemm], float]:
+    """A grouped expert GEMM (T·k, K) × (E, K, N): routed FLOPs, GEMMs over the touched experts, and the
+    fraction of the E experts' weights read (frontend/moe.py)."""
+    x, w = shapes[n.inputs[0]], shapes[n.inputs[1]]
+    rows, k_dim = numel(n.inputs[0]) // x[-1], x[-1]
+    experts, n_dim = w[0], w[-1]
+    tokens = rows // top_k if top_k else rows
+    distinct = expected_distinct_experts(tokens, experts, top_k or 1, routing)
+    return 2 * rows * k_dim * n_dim, grouped_gemms(rows, k_dim, n_dim, distinct, True), distinct / experts
+
+
+def _node_flops(n, raw: RawGraph, root, shapes, numel, window: int | None = None) -> tuple[int, list[Gemm]]:
+    """FLOPs of one ATen node (conventions in core/opgraph.py) and its GEMMs. `window`: the layer's sliding
+    attention window, which bounds the keys each query sees."""
     ins = n.inputs
     is_param = lambda t: raw.tensors[root[t]].origin == "param"  # noqa: E731
     if n.kind == "matmul":
@@ -282,8 +307,11 @@ def _node_flops(n, raw: RawGraph, root, shapes, numel) -> tuple[int, list[Gemm]]
     if n.kind == "attention":
         q, k, v = shapes[ins[0]], shapes[ins[1]], shapes[ins[2]]
         bh = numel(ins[0]) // (q[-2] * q[-1])
-        g1 = Gemm(q[-2], q[-1], k[-2], bh, False)  # Q·Kᵀ
-        g2 = Gemm(q[-2], k[-2], v[-1], bh, False)  # A·V
+        skv = k[-1] if n.attrs.get("k_transposed") else k[-2]  # eager attention reads Kᵀ
+        if window is not None:
+            skv = min(skv, window)
+        g1 = Gemm(q[-2], q[-1], skv, bh, False)  # Q·Kᵀ
+        g2 = Gemm(q[-2], skv, v[-1], bh, False)  # A·V
         return g1.flops + g2.flops, [g1, g2]
     if n.kind == "embedding":
         return 0, []
@@ -353,41 +381,47 @@ def capture(
     batch: int = 1,
     dtype: str = "fp16",
     progress: Callable[[str], None] | None = None,
+    moe_routing: str = "uniform",
 ) -> OpGraph:
     """Capture `model` (preset name or config.json path) into an OpGraph.
 
     prefill: `seq_len` tokens per sequence. decode: one new token with a KV cache of `context` tokens
-    (`seq_len`, if given, must be 1).
+    (`seq_len`, if given, must be 1). `moe_routing`: the routing assumption for the expert weights a
+    mixture-of-experts batch touches (`uniform`, `worst`, `best`; frontend/moe.py), recorded in `meta`.
+    `progress`: called with one line before a (slow, first-time) export; by default that line goes to
+    stderr when it is a terminal or LIGHTCODE_PROGRESS=1.
     """
     spec = model if isinstance(model, ModelSpec) else resolve_model(model)
     if phase not in ("prefill", "decode"):
         raise BadInputError(f"unknown phase {phase!r}; use 'prefill' or 'decode'.")
     if dtype not in TORCH_DTYPES:
         raise BadInputError(f"unknown dtype {dtype!r}; use one of {', '.join(TORCH_DTYPES)}.")
-    if not isinstance(batch, int) or batch <= 0:
+    if not isinstance(batch, int) or isinstance(batch, bool) or batch <= 0:
         raise BadInputError(f"batch must be a positive integer, got {batch}.")
-    max_pos = spec.max_positions
-    if max_pos is None:
-        raise BadInputError(f"{spec.name}: config has no max_position_embeddings / n_positions; add one.")
+    if moe_routing not in MOE_ROUTINGS:
+        raise BadInputError(f"unknown MoE routing assumption {moe_routing!r}; use one of {', '.join(MOE_ROUTINGS)}.")
+    max_pos, note = spec.position_limit()
+    limit = f"1..{max_pos}" if max_pos is not None else "1 or more"
     if phase == "prefill":
         if context is not None:
             raise BadInputError("--context applies to decode only; for prefill give --seq-len.")
         if seq_len is None:
             raise BadInputError("prefill needs a sequence length: pass --seq-len N.")
-        if seq_len <= 0 or seq_len > max_pos:
-            raise BadInputError(f"sequence length must be in 1..{max_pos} for {spec.name} (max positions), got {seq_len}.")
+        if not isinstance(seq_len, int) or seq_len <= 0 or (max_pos is not None and seq_len > max_pos):
+            raise BadInputError(f"sequence length must be in {limit} for {spec.name} (max positions), got {seq_len}.")
         length = seq_len
     else:
         if context is None:
             raise BadInputError("decode needs the KV-cache length: pass --context C (tokens already cached).")
         if seq_len not in (None, 1):
             raise BadInputError(f"decode captures one new token per sequence; --seq-len must be 1 or omitted, got {seq_len}.")
-        if context <= 0 or context + 1 > max_pos:
-            raise BadInputError(f"context must be in 1..{max_pos - 1} for {spec.name} (max positions {max_pos}), got {context}.")
+        if not isinstance(context, int) or context <= 0 or (max_pos is not None and context + 1 > max_pos):
+            hi = f"1..{max_pos - 1}" if max_pos is not None else "1 or more"
+            raise BadInputError(f"context must be in {hi} for {spec.name} (max positions {max_pos}), got {context}.")
         seq_len, length = 1, context
     meta = {"phase": phase, "batch": batch, "seq_len": seq_len, "context": context if phase == "decode" else None,
-            "dtype": dtype, "model_name": spec.name}
-    return _instantiate_cached(spec, phase, batch, dtype, length, tuple(sorted(meta.items())), progress)
+            "dtype": dtype, "model_name": spec.name, "notes": (note,) if note else ()}
+    return _instantiate_cached(spec, phase, batch, dtype, length, moe_routing, meta, progress)
 
 
 _GRAPHS: dict[tuple, OpGraph] = {}
@@ -395,17 +429,19 @@ _TEMPLATES: dict[tuple, Template] = {}
 CAPTURE_STATS = {"exports": 0, "disk_hits": 0, "memory_hits": 0, "export_s": 0.0}
 
 
-def _instantiate_cached(spec, phase, batch, dtype, length, meta_items, progress) -> OpGraph:
-    key = (spec.name, spec.config_hash, phase, batch, dtype, length)
+def _instantiate_cached(spec, phase, batch, dtype, length, routing, meta, progress) -> OpGraph:
+    key = (spec.name, spec.config_hash, phase, batch, dtype, length, routing)
     g = _GRAPHS.get(key)
     if g is not None:
         return g
     tpl, sym = _template(spec, phase, batch, dtype, length, progress)
+    if tpl.info.get("num_experts"):
+        meta = dict(meta, moe_routing=routing)
     # thousands of small acyclic objects: the cyclic GC's passes over them cost ~30 % of an instantiation
     gc_on = gc.isenabled()
     gc.disable()
     try:
-        g = instantiate(tpl, length if sym else None, dict(meta_items))
+        g = instantiate(tpl, length if sym else None, meta)
     finally:
         if gc_on:
             gc.enable()
@@ -415,51 +451,113 @@ def _instantiate_cached(spec, phase, batch, dtype, length, meta_items, progress)
     return g
 
 
+def default_progress(line: str) -> None:
+    """The first-capture progress line: on stderr when it is a terminal, or when LIGHTCODE_PROGRESS=1."""
+    import sys
+
+    flag = os.environ.get("LIGHTCODE_PROGRESS")
+    if flag == "1" or (flag != "0" and sys.stderr.isatty()):
+        print(line, file=sys.stderr, flush=True)
+
+
+def _serves(tpl: Template, length: int) -> bool:
+    lo, hi = tpl.info.get("serves") or (None, None)
+    return (lo is None or length >= lo) and (hi is None or length <= hi)
+
+
 def _template(spec: ModelSpec, phase: str, batch: int, dtype: str, length: int, progress) -> tuple[Template, bool]:
-    """The template serving `length`: the symbolic one when possible, else a static one. Returns
-    (template, is_symbolic)."""
-    max_pos = spec.max_positions
-    static_only = phase == "decode" or length == 1
-    keys = [] if static_only else [(spec.config_hash, phase, batch, dtype, "sym")]
-    keys.append((spec.config_hash, phase, batch, dtype, length))
+    """The template serving `length`: a symbolic one when possible, else a static one. Returns
+    (template, is_symbolic). Decode of a model with sliding windows has two symbolic regimes: every window
+    saturated (`sym`, the cache of a windowed layer fixed at W − 1) and no window reached yet (`sym-short`)."""
+    max_pos, _ = spec.position_limit()
+    base = (spec.config_hash, phase, batch, dtype)
+    keys = [] if phase == "prefill" and length == 1 else [base + ("sym",)]
+    if phase == "decode":
+        keys.append(base + ("sym-short",))
+    keys.append(base + (length,))
     for key in keys:
         tpl = _TEMPLATES.get(key) or _load_disk(key)
-        if tpl is not None:
+        if tpl is not None and _serves(tpl, length):
             if key in _TEMPLATES:
                 CAPTURE_STATS["memory_hits"] += 1
             _TEMPLATES[key] = tpl
-            return tpl, key[-1] == "sym"
-    # export: symbolic first (prefill), static as fall-back
+            return tpl, isinstance(key[-1], str)
+    (progress or default_progress)(f"capturing {spec.name} {phase} (first time only; later captures are cached)…")
     for key in keys:
-        symbolic = key[-1] == "sym"
-        if progress:
-            progress(f"exporting {spec.name} ({phase}{', symbolic length' if symbolic else f', length {length}'})")
+        symbolic = isinstance(key[-1], str)
         t0 = time.perf_counter()
         try:
-            raw = _export_replicated(spec, batch, dtype, None if symbolic else length, max_pos) \
-                if phase == "prefill" else None
-            if raw is not None:
-                raw, config = raw
-            elif phase == "prefill":
-                ep, config = export_prefill(spec, batch, dtype, None if symbolic else length, max_pos)
-                raw = extract(ep)
-            else:
-                ep, config = export_decode(spec, batch, dtype, length, max_pos)
-                raw = extract(ep)
+            got = _export_raw(spec, phase, batch, dtype, length, max_pos, key[-1])
         except _ExportFailed:
             if symbolic:
                 continue
             raise
+        if got is None:  # this regime does not serve `length`
+            continue
+        raw, config, serves = got
+        if symbolic:
+            if raw.symbol is None or raw.symbol_range is None:  # export specialised the length away
+                continue
+            lo, hi = raw.symbol_range  # the range export proved, within the one asked for
+            serves = (max(lo, serves[0]), hi if serves[1] is None else (serves[1] if hi is None else min(hi, serves[1])))
+            if not _serves(Template(raw, [], [], [], {"serves": serves}), length):
+                continue
         CAPTURE_STATS["exports"] += 1
         CAPTURE_STATS["export_s"] += time.perf_counter() - t0
-        tpl = build_template(raw, _model_info(spec, config))
+        tpl = build_template(raw, dict(_model_info(spec, config, raw), serves=serves))
+        if not any(g.kind == "attention" for g in tpl.groups):
+            raise BadInputError(f"{spec.name}: {config.model_type!r} has no attention layers (a state-space or "
+                                "recurrent model); lightcode captures attention decoders.")
         _TEMPLATES[key] = tpl
         _store_disk(key, tpl)
         return tpl, symbolic
-    raise AssertionError("unreachable")
+    raise AssertionError("unreachable: the static export either succeeds or raises")
 
 
-def _export_replicated(spec: ModelSpec, batch: int, dtype: str, length: int | None, max_pos: int):
+def _export_raw(spec: ModelSpec, phase: str, batch: int, dtype: str, length: int, max_pos: int | None, mode):
+    """(RawGraph, config, (lo, hi) lengths it serves) for one template key, or None if `mode` cannot serve
+    `length`."""
+    if phase == "prefill":
+        if mode == "sym":
+            rep = _export_replicated(spec, batch, dtype, None, max_pos)
+            if rep is not None:
+                return rep[0], rep[1], (2, max_pos)
+            ep, config = export_prefill(spec, batch, dtype, None, max_pos)
+            return extract(ep), config, (2, max_pos)
+        rep = _export_replicated(spec, batch, dtype, length, max_pos)
+        if rep is not None:
+            return rep[0], rep[1], (length, length)
+        ep, config = export_prefill(spec, batch, dtype, length, max_pos)
+        return extract(ep), config, (length, length)
+    if not isinstance(mode, str):
+        ep, config = export_decode(spec, batch, dtype, length, max_pos)
+        return extract(ep), config, (length, length)
+    from lightcode.frontend.arch import layer_windows
+    from lightcode.frontend.export import EXAMPLE_LENGTH, build_config
+
+    ws = {w for w in layer_windows(build_config(spec)) if w}
+    top = max_pos - 1 if max_pos is not None else None
+    if not ws:
+        if mode != "sym":
+            return None
+        lo, example = 2, None
+    elif mode == "sym":  # every window saturated: C >= W_max − 1
+        lo = max(ws) - 1
+        if length < lo or (top is not None and lo > top):
+            return None
+        example = max(lo, min(EXAMPLE_LENGTH, top)) if top is not None else max(lo, EXAMPLE_LENGTH)
+        example = max(example, lo + 1)
+    else:  # no window reached: C < W_min − 1
+        lo, hi = 2, min(ws) - 2
+        if length > hi or hi < 3:
+            return None
+        ep, config = export_decode(spec, batch, dtype, None, min(hi + 1, max_pos or hi + 1), example=min(EXAMPLE_LENGTH, hi))
+        return extract(ep), config, (2, hi)
+    ep, config = export_decode(spec, batch, dtype, None, max_pos, example=example)
+    return extract(ep), config, (lo, top)
+
+
+def _export_replicated(spec: ModelSpec, batch: int, dtype: str, length: int | None, max_pos: int | None):
     """(RawGraph, full config) from a two-layer export stamped out to all layers (frontend/replicate.py), or
     None where that does not apply; a cold Llama-2-7B capture is then ~2× faster."""
     from lightcode.frontend.export import build_config
@@ -476,22 +574,35 @@ def _export_replicated(spec: ModelSpec, batch: int, dtype: str, length: int | No
     return None if raw is None else (raw, build_config(spec))
 
 
-def _model_info(spec: ModelSpec, config) -> dict[str, Any]:
+def _model_info(spec: ModelSpec, config, raw: RawGraph | None = None) -> dict[str, Any]:
+    from lightcode.frontend.arch import kv_layout, layer_windows, moe_traits
+
     heads = config.num_attention_heads
     hidden = config.hidden_size
+    kv_heads, k_dim, v_dim = kv_layout(config)
+    cache = [t for t in (raw.tensors if raw is not None else ()) if t.origin == "cache"]
+    if len(cache) >= 2:  # decode: the model's own cache layout (B, kv heads, C, d) wins over the config's
+        kv_heads, k_dim, v_dim = cache[0].shape[1], cache[0].shape[-1], cache[len(cache) // 2].shape[-1]
+    windows = layer_windows(config)
+    moe = moe_traits(config) or {"num_experts": 0, "top_k": 0}
     return {
         "name": spec.name,
         "architecture": config.model_type,
         "num_layers": config.num_hidden_layers,
         "hidden": hidden,
         "num_heads": heads,
-        "num_kv_heads": getattr(config, "num_key_value_heads", None) or heads,
-        "head_dim": getattr(config, "head_dim", None) or hidden // heads,
+        "num_kv_heads": kv_heads,
+        "head_dim": k_dim,
         "intermediate": getattr(config, "intermediate_size", None) or getattr(config, "n_inner", None) or 4 * hidden,
         "vocab": config.vocab_size,
-        "max_positions": spec.max_positions,
+        "max_positions": spec.position_limit()[0],
         "num_parameters": 0,  # counted from the graph's parameters in `instantiate`
         "config_hash": spec.config_hash,
+        "v_head_dim": v_dim if v_dim != k_dim else None,
+        "attention": getattr(config, "_attn_implementation", None) or "sdpa",
+        "layer_windows": windows if any(windows) else (),
+        "num_experts": moe["num_experts"],
+        "experts_per_token": moe["top_k"],
     }
 
 
@@ -510,7 +621,7 @@ def _code_version() -> str:
     from importlib.metadata import version
 
     here = Path(__file__).resolve().parent
-    files = sorted(here.glob("*.py")) + sorted((here.parent / "passes").glob("*.py"))
+    files = sorted(here.glob("*.py")) + sorted((here / "passes").glob("*.py"))
     h = hashlib.sha256(f"{version('torch')}/{version('transformers')}".encode())
     for f in files:
         h.update(f.read_bytes())
@@ -527,7 +638,11 @@ def _load_disk(key: tuple) -> Template | None:
     try:
         with p.open("rb") as f:
             tpl = pickle.load(f)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+    except FileNotFoundError:
+        return None
+    except Exception:  # truncated, corrupt, or from other code: rebuilt by the caller
+        return None
+    if not isinstance(tpl, Template):  # a pickle of the wrong type is as good as none
         return None
     CAPTURE_STATS["disk_hits"] += 1
     return tpl

@@ -8,36 +8,13 @@ substituting numbers into a trace. Length 1 (prefill) is exported statically: to
 from __future__ import annotations
 
 import contextlib
-import io
-import logging
-import warnings
 from typing import Any
 
 from lightcode.errors import BadInputError, ConfigError
+from lightcode.frontend.hfconfig import _one_line, _quiet, build_config
 from lightcode.frontend.model_spec import ModelSpec
 
 TORCH_DTYPES = {"fp16": "float16", "bf16": "bfloat16", "fp32": "float32"}
-
-
-def build_config(spec: ModelSpec):
-    from transformers import AutoConfig
-
-    cfg = dict(spec.config)
-    model_type = cfg.pop("model_type")
-    for k in ("architectures", "torch_dtype", "dtype", "transformers_version", "_name_or_path", "auto_map",
-              "quantization_config"):
-        cfg.pop(k, None)
-    try:
-        config = AutoConfig.for_model(model_type, **cfg)
-    except (ValueError, KeyError, TypeError) as e:
-        raise ConfigError(
-            f"{spec.name}: transformers cannot build model_type {model_type!r} ({str(e).splitlines()[0]}); "
-            "use a decoder-only architecture transformers supports."
-        ) from None
-    if getattr(config, "is_encoder_decoder", False):
-        raise ConfigError(f"{spec.name}: {model_type!r} is encoder-decoder; lightcode captures decoder-only LMs.")
-    config._attn_implementation = "sdpa"
-    return config
 
 
 def build_meta_model(spec: ModelSpec, dtype: str):
@@ -51,54 +28,100 @@ def build_meta_model(spec: ModelSpec, dtype: str):
     except ValueError as e:
         raise ConfigError(
             f"{spec.name}: transformers has no causal-LM class for {config.model_type!r} "
-            f"({str(e).splitlines()[0][:160]}); use a decoder-only architecture."
+            f"({_one_line(e)[:160]}); use a decoder-only architecture."
         ) from None
     except Exception as e:  # a config that builds but whose module cannot be instantiated
-        raise ConfigError(f"{spec.name}: cannot build the model ({type(e).__name__}: {str(e).splitlines()[0][:160]}).") from None
+        raise ConfigError(f"{spec.name}: cannot build the model ({type(e).__name__}: {_one_line(e)[:160]}).") from None
     return model.eval(), config
 
 
-def export_prefill(spec: ModelSpec, batch: int, dtype: str, seq_len: int | None, max_len: int):
-    """seq_len None -> symbolic length in [2, max_len]; else a static export at seq_len."""
+EXAMPLE_LENGTH = 67  # the example length of a symbolic export: a prime, so no model dimension equals it
+
+
+def _example_length(max_len: int | None, margin: int = 0) -> int:
+    if max_len is None:
+        return EXAMPLE_LENGTH
+    return max(min(EXAMPLE_LENGTH, max_len - margin), 2)
+
+
+def export_prefill(spec: ModelSpec, batch: int, dtype: str, seq_len: int | None, max_len: int | None):
+    """seq_len None -> symbolic length in [2, max_len] (max_len None: unbounded, ALiBi); else a static export."""
     import torch
     from torch.export import Dim
 
     model, config = build_meta_model(spec, dtype)
-    length = seq_len if seq_len is not None else min(max(max_len // 2, 2), max_len)
+    length = seq_len if seq_len is not None else _example_length(max_len)
     ids = torch.zeros((batch, length), dtype=torch.long, device="meta")
     dynamic = None
     if seq_len is None:
-        dynamic = {"input_ids": {1: Dim("seq", min=2, max=max_len)}, "use_cache": None}
+        dim = Dim("seq", min=2, max=max_len) if max_len is not None else Dim("seq", min=2)
+        dynamic = {"input_ids": {1: dim}, "use_cache": None}
     return _export(spec, model, {"input_ids": ids, "use_cache": False}, dynamic), config
 
 
-def export_decode(spec: ModelSpec, batch: int, dtype: str, context: int | None, max_len: int):
-    """One new token per sequence with a KV cache of `context` tokens (None -> symbolic)."""
+def decode_cache_lengths(config, context: int) -> list[int]:
+    """Per layer: the tokens the model's own cache holds after `context` tokens (a sliding layer keeps its
+    last window − 1)."""
+    from lightcode.frontend.arch import layer_windows
+
+    return [context if w is None else min(context, w - 1) for w in layer_windows(config)]
+
+
+def export_decode(spec: ModelSpec, batch: int, dtype: str, context: int | None, max_len: int | None,
+                  example: int | None = None):
+    """One new token per sequence after a KV cache of `context` tokens (None -> symbolic, traced at `example`
+    tokens). The cache is the one the model itself builds (a meta-device prefill of that many tokens), so its
+    layout is the model's own: multi-query (Falcon), grouped (GQA), DeepSeek's MLA heads, sliding layers."""
     import torch
     from torch.export import Dim
-    from transformers import DynamicCache
     from transformers.integrations.executorch import register_dynamic_cache_export_support
 
     _register_once(register_dynamic_cache_export_support)
     model, config = build_meta_model(spec, dtype)
-    length = context if context is not None else min(max(max_len // 2, 2), max_len - 1)
-    tdtype = getattr(torch, TORCH_DTYPES[dtype])
-    cache = DynamicCache(config=config)
-    kv_heads = getattr(config, "num_key_value_heads", None) or config.num_attention_heads
-    head_dim = getattr(config, "head_dim", None) or config.hidden_size // config.num_attention_heads
-    for layer in range(config.num_hidden_layers):
-        k = torch.zeros((batch, kv_heads, length, head_dim), dtype=tdtype, device="meta")
-        cache.update(k, torch.zeros_like(k), layer)
-    ids = torch.zeros((batch, 1), dtype=torch.long, device="meta")
+    length = context if context is not None else (example or _example_length(max_len, margin=1))
+    ids = torch.zeros((batch, length), dtype=torch.long, device="meta")
+    try:
+        with torch.no_grad(), _quiet(), _meta_runnable_experts(model, config):
+            cache = model(input_ids=ids, use_cache=True).past_key_values
+    except Exception as e:
+        raise ConfigError(f"{spec.name}: cannot build the model's KV cache ({type(e).__name__}: {_one_line(e)[:160]}).") from None
+    if cache is None or not hasattr(cache, "layers"):
+        raise ConfigError(f"{spec.name}: the model returns no attention KV cache; lightcode captures attention decoders.")
+    new = torch.zeros((batch, 1), dtype=torch.long, device="meta")
     pos = torch.full((batch, 1), length, dtype=torch.long, device="meta")
-    kwargs = {"input_ids": ids, "past_key_values": cache, "position_ids": pos, "use_cache": True}
+    kwargs = {"input_ids": new, "past_key_values": cache, "position_ids": pos, "use_cache": True}
     dynamic = None
     if context is None:
-        c = Dim("ctx", min=2, max=max_len - 1)
-        per_layer = [{2: c}] * config.num_hidden_layers
-        dynamic = {"input_ids": None, "past_key_values": [per_layer, per_layer], "position_ids": None,
-                   "use_cache": None}
+        # DYNAMIC, not a strict Dim: export may prove its guards (min of strides) itself; the range it settles
+        # on is read back from the program (`RawGraph.symbol_range`)
+        c = Dim.DYNAMIC(min=2, max=max_len - 1) if max_len is not None else Dim.DYNAMIC(min=2)
+        keys, values = [], []
+        for layer in cache.layers:  # a layer holding the whole context grows with it; a saturated window does not
+            keys.append({2: c} if layer.keys.shape[2] == length else None)
+            values.append({2: c} if layer.values.shape[2] == length else None)
+        dynamic = {"input_ids": None, "past_key_values": [keys, values], "position_ids": None, "use_cache": None}
     return _export(spec, model, kwargs, dynamic), config
+
+
+@contextlib.contextmanager
+def _meta_runnable_experts(model, config):
+    """Expert GEMMs that run eagerly on the meta device in any dtype (`batched_mm`; the default grouped_mm
+    kernel wants bf16) while the cache-building prefill runs; the export itself keeps the default."""
+    from lightcode.frontend.arch import moe_traits
+
+    previous = getattr(config, "_experts_implementation", None)
+    switched = False
+    if moe_traits(config) is not None and hasattr(model, "set_experts_implementation"):
+        try:
+            model.set_experts_implementation("batched_mm")
+            switched = True
+        except Exception:  # an architecture without the interface keeps its own path
+            switched = False
+    try:
+        yield
+    finally:
+        if switched:
+            model.set_experts_implementation(previous or "grouped_mm")
 
 
 _REGISTERED: set[int] = set()
@@ -127,18 +150,3 @@ class _ExportFailed(ConfigError):
     """Export failed; callers fall back from a symbolic to a static export before reporting it."""
 
 
-@contextlib.contextmanager
-def _quiet():
-    """Silence transformers/torch chatter (warnings, logging) during build and export."""
-    loggers = [logging.getLogger(n) for n in ("transformers", "torch._export", "torch.export", "torch._dynamo",
-                                                "torch.fx.experimental.symbolic_shapes")]
-    levels = [lg.level for lg in loggers]
-    for lg in loggers:
-        lg.setLevel(logging.ERROR)
-    try:
-        with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
-            warnings.simplefilter("ignore")
-            yield
-    finally:
-        for lg, lv in zip(loggers, levels):
-            lg.setLevel(lv)

@@ -25,11 +25,32 @@ class ModelSpec:
 
     @property
     def max_positions(self) -> int | None:
-        for key in ("max_position_embeddings", "n_positions", "max_sequence_length", "seq_length"):
-            v = self.config.get(key)
-            if isinstance(v, int) and v > 0:
-                return v
-        return None
+        """The position limit (None: none, ALiBi); see `position_limit`."""
+        return self.position_limit()[0]
+
+    def position_limit(self) -> tuple[int | None, str | None]:
+        """(limit, note): the config.json's own key if it has one, else the model's config class default
+        (Falcon: 2048); ALiBi models have none and accept any length, with a note saying so."""
+        from lightcode.frontend.arch import position_limit_config, position_limit_raw, uses_alibi
+
+        if uses_alibi(self.config):
+            return None, f"{self.name}: ALiBi positions, no position limit; any length is accepted."
+        raw = position_limit_raw(self.config)
+        if raw is not None:
+            return raw, None
+        cached = _CLASS_LIMITS.get(self.config_hash)
+        if cached is None:
+            from lightcode.frontend.hfconfig import build_config  # the config class: transformers, not torch
+
+            limit = position_limit_config(build_config(self))
+            if limit is None:
+                raise ConfigError(f"{self.name}: neither the config nor its transformers class gives a position "
+                                  "limit (max_position_embeddings / n_positions / seq_length); add one.")
+            cached = _CLASS_LIMITS[self.config_hash] = limit
+        return cached, None
+
+
+_CLASS_LIMITS: dict[str, int] = {}
 
 
 def resolve_model(model: str) -> ModelSpec:

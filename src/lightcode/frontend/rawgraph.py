@@ -49,7 +49,48 @@ class RawGraph:
     nodes: list[RawNode]
     graph_outputs: list[int]
     symbol: str | None  # the length symbol (e.g. "s70"), None for a static export
-    symbol_range: tuple[int, int] | None
+    symbol_range: tuple[int, int | None] | None  # upper None: unbounded (ALiBi)
+    # annotations set by the passes (frontend/passes): storage roots, kept groups, decode cache appends
+    root: list[int] | None = None  # tensor id -> the tensor whose storage it reads (fold_views)
+    groups: list[list[int]] | None = None  # node indices fused into one op each (fuse)
+    kv_appends: frozenset[int] = frozenset()  # nodes that append the new token to the KV cache
+
+    def validate(self) -> None:
+        """Structural invariants every pass keeps: nodes in topological order with matching indices, tensor
+        ids in range, producers consistent, annotations covering the graph. Raises AssertionError."""
+        nt = len(self.tensors)
+        for t in self.tensors:
+            assert t.producer is None or 0 <= t.producer < len(self.nodes), f"tensor {t.tid}: producer out of range"
+        defined = {t.tid for t in self.tensors if t.producer is None}
+        for i, n in enumerate(self.nodes):
+            assert n.idx == i, f"node {n.name}: index {n.idx} at position {i}"
+            for t in n.inputs:
+                assert 0 <= t < nt, f"node {n.name}: input {t} out of range"
+                r = self.root[t] if self.root is not None else t
+                assert t in defined or r in defined, f"node {n.name} reads tensor {t} before it is produced"
+            for o in n.outputs:
+                assert self.tensors[o].producer == i, f"node {n.name}: output {o} names another producer"
+                defined.add(o)
+        if self.root is not None:
+            assert len(self.root) == nt and all(0 <= r < nt and self.root[r] == r for r in self.root)
+        if self.groups is not None:
+            flat = [i for grp in self.groups for i in grp]
+            assert sorted(flat) == list(range(len(self.nodes))), "groups must partition the nodes"
+
+
+def renumber(g: RawGraph, nodes: list[RawNode]) -> RawGraph:
+    """`g` with `nodes` (a subsequence or rewrite of its nodes, in topological order) renumbered 0..n-1 and
+    every tensor's producer updated; tensors no kept node produces become producer-less (constant inputs)."""
+    import dataclasses
+
+    new_idx = {id(n): i for i, n in enumerate(nodes)}
+    out_nodes = [dataclasses.replace(n, idx=new_idx[id(n)]) for n in nodes]
+    producer = {o: n.idx for n in out_nodes for o in n.outputs}
+    tensors = [t if producer.get(t.tid) == t.producer else dataclasses.replace(t, producer=producer.get(t.tid))
+               for t in g.tensors]
+    old_to_new = {n.idx: new_idx[id(n)] for n in nodes}
+    kv = frozenset(old_to_new[i] for i in g.kv_appends if i in old_to_new)
+    return dataclasses.replace(g, tensors=tensors, nodes=out_nodes, groups=None, kv_appends=kv)
 
 
 def extract(ep) -> RawGraph:
@@ -127,7 +168,8 @@ def extract(ep) -> RawGraph:
                 continue
             attrs: dict[str, Any] = {}
             if kind == "attention":
-                attrs["mask_arg"] = _sdpa_mask_tensor(n, node_tensors)
+                m = _sdpa_mask_tensor(n, node_tensors)
+                attrs["mask_args"] = [] if m is None else [m]
             if name in ("linear", "addmm", "baddbmm"):
                 attrs["bias"] = _has_bias(name, n)
             nodes.append(RawNode(idx, n.name, name, kind, module, module_class, ins, outs, attrs))
@@ -136,7 +178,9 @@ def extract(ep) -> RawGraph:
 
     symbol, rng = None, None
     for sym, vr in ep.range_constraints.items():
-        symbol, rng = str(sym), (int(vr.lower), int(vr.upper))
+        upper = vr.upper  # torch's int_oo (unbounded) is not an integer
+        symbol, rng = str(sym), (int(vr.lower), int(upper) if getattr(upper, "is_integer", False) and
+                                 getattr(upper, "is_finite", True) is not False and "oo" not in str(upper) else None)
         break
     return RawGraph(tensors, nodes, graph_outputs, symbol, rng)
 

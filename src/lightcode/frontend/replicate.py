@@ -3,9 +3,9 @@
 A cold `torch.export` of Llama-2-7B cost ~9 s of CPU, most of it per layer, for 32 layers that are the same
 module with other weights. Exporting two layers (layer 0 and a representative layer 1) and copying layer 1
 with renamed modules and parameters gives the RawGraph the full export gives (checked op for op against full
-exports of the presets, tests/test_capture_replicate.py). Only for architectures whose layers are identical
-by construction, and only when layer 0 and layer 1 came out with the same ATen sequence; otherwise the
-caller exports the whole model.
+exports, tests/test_capture_replicate.py and tests/test_frontend_families.py). For every family whose config
+says its layers are identical (no per-layer schedule, no dense-then-MoE stack), and only when layer 0 and
+layer 1 came out with the same ATen sequence; otherwise the caller exports the whole model.
 """
 
 from __future__ import annotations
@@ -16,15 +16,18 @@ import re
 from lightcode.frontend.model_spec import ModelSpec
 from lightcode.frontend.rawgraph import RawGraph, RawNode, RawTensor
 
-# model_type -> config key of the layer count. Architectures with per-layer variation (layer_types that
-# differ, dense-then-MoE, sliding-window schedules) are left out or rejected by `_uniform`.
-LAYER_KEYS = {"gpt2": "n_layer", "llama": "num_hidden_layers", "mistral": "num_hidden_layers",
-              "qwen2": "num_hidden_layers"}
 _LAYER_RE = re.compile(r"^(.*?\.(?:layers|h))\.(\d+)(?=\.|$)")
 
 
-def _uniform(cfg: dict, n_layers: int) -> bool:
+def _uniform(cfg: dict, n_layers: int, config_class=None) -> bool:
+    """Are the layers one module repeated? Not with per-layer schedules (layer_types that differ, windows on
+    some layers only) or dense-then-MoE stacks (the config class's defaults count: DeepSeek-V3's is 3)."""
+    cfg = {k: getattr(config_class, k) for k in ("first_k_dense_replace", "decoder_sparse_step", "mlp_only_layers")
+           if config_class is not None and isinstance(getattr(config_class, k, None), (int, list, tuple))} | cfg
     if cfg.get("use_sliding_window") and cfg.get("max_window_layers", n_layers) < n_layers:
+        return False
+    if (cfg.get("first_k_dense_replace") or 0) > 0 or (cfg.get("decoder_sparse_step") or 1) > 1 \
+            or cfg.get("mlp_only_layers"):
         return False
     for v in cfg.values():  # any per-layer list (layer_types, …) must be one value repeated
         if isinstance(v, (list, tuple)) and len(v) == n_layers and len({str(x) for x in v}) > 1:
@@ -34,10 +37,18 @@ def _uniform(cfg: dict, n_layers: int) -> bool:
 
 def reduced_spec(spec: ModelSpec) -> tuple[ModelSpec, int] | None:
     """A two-layer copy of `spec` and the real layer count, or None when replication does not apply."""
+    from lightcode.frontend.arch import layer_count_key
+
     cfg = dict(spec.config)
-    key = LAYER_KEYS.get(cfg.get("model_type"))
+    try:
+        from transformers import CONFIG_MAPPING
+
+        config_class = CONFIG_MAPPING[cfg.get("model_type")]
+    except (KeyError, ImportError):
+        return None
+    key = layer_count_key(cfg, config_class)
     n = cfg.get(key) if key else None
-    if not isinstance(n, int) or n < 3 or not _uniform(cfg, n):
+    if not isinstance(n, int) or isinstance(n, bool) or n < 3 or not _uniform(cfg, n, config_class):
         return None
     cfg[key] = 2
     for k, v in list(cfg.items()):
@@ -109,8 +120,8 @@ def replicate(raw: RawGraph, n_layers: int) -> RawGraph | None:
                 cur[t] = add_tensor(raw.tensors[t], f"{raw.tensors[t].name}.L{k}", idx)
                 outs.append(cur[t])
             attrs = dict(n.attrs)
-            if attrs.get("mask_arg") is not None:
-                attrs["mask_arg"] = remap(attrs["mask_arg"])
+            if attrs.get("mask_args"):
+                attrs["mask_args"] = [remap(t) for t in attrs["mask_args"]]
             new_nodes.append(RawNode(idx, f"{n.name}.L{k}", n.aten, n.kind, _rename(n.module, prefix, k),
                                      n.module_class, ins, outs, attrs))
         prev = cur
@@ -123,8 +134,8 @@ def replicate(raw: RawGraph, n_layers: int) -> RawGraph | None:
             tensors[t] = dataclasses.replace(tensors[t], producer=idx)
         ins = [last.get(t, t) for t in n.inputs]
         attrs = dict(n.attrs)
-        if attrs.get("mask_arg") is not None:
-            attrs["mask_arg"] = last.get(attrs["mask_arg"], attrs["mask_arg"])
+        if attrs.get("mask_args"):
+            attrs["mask_args"] = [last.get(t, t) for t in attrs["mask_args"]]
         new_nodes.append(dataclasses.replace(n, idx=idx, inputs=ins, attrs=attrs))
     outputs = [last.get(t, t) for t in raw.graph_outputs]
     return RawGraph(tensors, new_nodes, outputs, raw.symbol, raw.symbol_range)

@@ -1,4 +1,4 @@
-"""Fuse what a production engine runs as one kernel.
+"""Fuse what a production engine runs as one kernel (RawGraph -> RawGraph: sets `groups`).
 
 1. A norm or activation module call (RMSNorm's pow/mean/rsqrt/mul, GPT-2's tanh-GELU pieces) -> one op.
 2. Connected element-wise ops (and concatenations) inside one module call -> one op (rotary embedding,
@@ -6,6 +6,8 @@
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 from lightcode.frontend.aten_map import module_kind
 from lightcode.frontend.rawgraph import RawGraph
@@ -84,3 +86,11 @@ def fuse_groups(g: RawGraph, root: list[int], live: set[int], keep_separate: set
                 union(p, i)
 
     return [sorted(m) for _, m in sorted(members.items(), key=lambda kv: min(kv[1]))]
+
+
+def fuse(g: RawGraph) -> RawGraph:
+    """Group every node of a preamble-free graph; a KV-cache append stays alone."""
+    if g.root is None:
+        raise ValueError("fuse needs the view roots: run fold_views first")
+    groups = fuse_groups(g, g.root, set(range(len(g.nodes))), keep_separate=set(g.kv_appends))
+    return dataclasses.replace(g, groups=groups)
