@@ -26,10 +26,17 @@ MM2 = 1e-6  # m² per mm²
 from lightcode.pipeline.area import (  # noqa: E402,F401 — the compile side lives in the pipeline
     AreaCompile,
     compile_json_blocks,
-    compile_within_area,
     mapping_floor,
     used_photonic_m2,
 )
+
+
+def compile_within_area(model, **kw) -> AreaCompile:
+    """pipeline.area.compile_within_area with run_compile (see there)."""
+    from lightcode.pipeline.area import compile_within_area as within
+    from lightcode.pipeline.compile import run_compile
+
+    return within(model, compile_fn=run_compile, **kw)
 
 
 # ---- sweeps ---------------------------------------------------------------------------------------

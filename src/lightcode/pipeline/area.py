@@ -34,14 +34,14 @@ class AreaCompile:
                 "candidates": self.candidates}
 
 
-def compile_within_area(model, *, system, area_budget_m2: float, corner: str | None = None, request=None,
-                        **kw) -> AreaCompile:
+def compile_within_area(model, *, compile_fn, system, area_budget_m2: float, corner: str | None = None,
+                        request=None, **kw) -> AreaCompile:
     """`run_compile` restricted to photonic units whose combined area fits `area_budget_m2` (what
     `--area-budget` means: the photonic units a mapping may use must fit; the GPU die is not counted). One
-    compile per maximal fitting set of units, the best by the objective kept: exact, as each compile is."""
+    compile per maximal fitting set of units, the best by the objective kept: exact, as each compile is.
+    `compile_fn` is `run_compile` (passed in: it calls this function, which must not import it back)."""
     from lightcode.hardware.area_budget import systems_within_budget
     from lightcode.hardware.load import load_system
-    from lightcode.pipeline.compile import run_compile
 
     sysm = load_system(system, corner=corner) if isinstance(system, (str, Path)) else system
     check, systems = systems_within_budget(sysm, area_budget_m2)
@@ -63,7 +63,7 @@ def compile_within_area(model, *, system, area_budget_m2: float, corner: str | N
                 kw.pop(k, None)
     best, cands = None, []
     for s in systems:
-        r = run_compile(model, system=s, **kw)
+        r = compile_fn(model, system=s, **kw)
         m = _metric(kw.get("objective"), r.chosen.sim)
         cands.append({"photonic_units": [u for u in s.units if s.units[u].kind == "photonic"], "metric": m})
         if best is None or m < best[0]:

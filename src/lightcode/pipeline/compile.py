@@ -61,7 +61,8 @@ def run_compile(model, request: CompileRequest | None = None, *, system: str | S
         from lightcode.pipeline.area import compile_within_area
 
         inner = request.replace(area_budget_m2=None)
-        best = compile_within_area(model if isinstance(model, OpGraph) else request.model, system=sysm,
+        best = compile_within_area(model if isinstance(model, OpGraph) else request.model, compile_fn=run_compile,
+                                   system=sysm,
                                    area_budget_m2=request.area_budget_m2, request=inner,
                                    constraints=constraints).result
         best.request = request
