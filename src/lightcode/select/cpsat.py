@@ -32,8 +32,10 @@ from itertools import combinations
 
 from lightcode.core.selection import Assignment, Constraints, Objective, Status
 from lightcode.errors import InfeasibleError
-from lightcode.select.blockmodel import BlockModel, BlockSolution, Grid, block_edges, block_model
+from lightcode.select.backend import BlockProblem, get_backend
+from lightcode.select.blockmodel import Grid, block_edges
 from lightcode.select.blocks import Block, split_blocks
+from lightcode.select.blocksolution import BlockSolution
 from lightcode.stack.stacked import StackedGraph
 
 MAX_FRONT_POINTS_PER_BLOCK = 64
@@ -88,8 +90,9 @@ class _Point:
 
 class ChainSolver:
     def __init__(self, stacked: StackedGraph, constraints: Constraints, *, time_limit_s: float, workers: int,
-                 decompose: bool = True):
+                 decompose: bool = True, backend: str = "cpsat"):
         self.stacked = stacked
+        self.backend = get_backend(backend)  # builds the block problems (select/backend.py)
         self.constraints = constraints
         self.deadline = time.perf_counter() + time_limit_s
         self.workers = workers
@@ -99,7 +102,7 @@ class ChainSolver:
         else:
             self.blocks = split_blocks(stacked)
         self.grid = choose_grid(stacked, self.blocks)
-        self.models: dict[tuple, BlockModel | None] = {}
+        self.models: dict[tuple, BlockProblem | None] = {}
         self.cache: dict[tuple, object] = {}
         self.proven = True  # every solve used was OPTIMAL (and no front was truncated)
         self.unknown = False  # some solve ended without any solution (time limit)
@@ -129,21 +132,21 @@ class ChainSolver:
             return [None]
         return [r.unit for r in self.stacked.realizations[op] if r.unit in U]
 
-    def model(self, b: Block, U, s, t) -> BlockModel | None:
+    def model(self, b: Block, U, s, t) -> BlockProblem | None:
         key = (b.signature, U, s, t)
         if key not in self.models:
             cap = dict(self.constraints.weight_capacity_bytes) or None
-            self.models[key] = block_model(self.stacked, b, self.grid, U, s, t, self.static_coef(U), cap)
+            self.models[key] = self.backend.build(self.stacked, b, self.grid, U, s, t, self.static_coef(U), cap)
         return self.models[key]
 
     def remaining(self) -> float:
         # no floor: past the deadline a solve gets 0 s and ends UNKNOWN at once, so --time-limit is honoured
         return max(0.0, self.deadline - time.perf_counter())
 
-    def _solve(self, bm: BlockModel, minimise: str, **kw) -> BlockSolution:
+    def _solve(self, bm: BlockProblem, minimise: str, **kw) -> BlockSolution:
         self.n_solves += 1
         sol = bm.solve(minimise, time_limit_s=self.remaining(), workers=self.workers, **kw)
-        if sol.status in ("FEASIBLE", "UNKNOWN"):  # CP-SAT ends so only at its time limit
+        if sol.status in ("FEASIBLE", "UNKNOWN"):  # a backend ends so only at its time limit
             self.proven = False
             self.timed_out = True
         if sol.status == "UNKNOWN":
@@ -316,7 +319,7 @@ class ChainSolver:
 
 def select_cpsat(stacked: StackedGraph, objective: Objective | str = Objective.ENERGY,
                  constraints: Constraints | None = None, *, time_limit_s: float = 10.0,
-                 workers: int = 1, decompose: bool = True) -> Assignment:
+                 workers: int = 1, decompose: bool = True, backend: str = "cpsat") -> Assignment:
     t0 = time.perf_counter()
     objective = Objective.parse(objective)
     constraints = constraints or Constraints()
@@ -324,11 +327,12 @@ def select_cpsat(stacked: StackedGraph, objective: Objective | str = Objective.E
     if constraints.couples_blocks and decompose:
         # Solve the relaxation without the global capacity by blocks; if its optimum fits, it is optimal.
         relaxed = replace(constraints, weight_capacity_bytes={})
-        a = select_cpsat(stacked, objective, relaxed, time_limit_s=time_limit_s, workers=workers)
+        a = select_cpsat(stacked, objective, relaxed, time_limit_s=time_limit_s, workers=workers, backend=backend)
         if _fits(stacked, a, constraints) and all(_fits(stacked, p, constraints) for p in a.pareto):
             return replace(a, solve_time_s=time.perf_counter() - t0)
         time_limit_s = max(0.0, time_limit_s - (time.perf_counter() - t0))
-    cs = ChainSolver(stacked, constraints, time_limit_s=time_limit_s, workers=workers, decompose=decompose)
+    cs = ChainSolver(stacked, constraints, time_limit_s=time_limit_s, workers=workers, decompose=decompose,
+                     backend=backend)
     g = cs.grid
     c = constraints
     needs_front = (objective in (Objective.EDP, Objective.PARETO) or c.avg_power_cap_w is not None
@@ -349,7 +353,7 @@ def select_cpsat(stacked: StackedGraph, objective: Objective | str = Objective.E
             warns.append(f"solver stopped at the time limit ({time_limit_s:g} s) before proving optimality; "
                          f"{gap_txt}; raise --time-limit")
         return Assignment(
-            units=tuple(units), method="cpsat", objective=objective, status=status,
+            units=tuple(units), method=cs.backend.name, objective=objective, status=status,
             objective_value=obj_value, bound=bound, gap=gap, solve_time_s=time.perf_counter() - t0,
             latency_s=lat, energy_j=energy, op_start_s=tuple(starts), transfer_start_s=tstarts,
             pareto=tuple(pareto), grid={"time_s": g.time_s, "energy_j": g.energy_j}, warnings=tuple(warns))
@@ -375,7 +379,7 @@ def select_cpsat(stacked: StackedGraph, objective: Objective | str = Objective.E
         if best is None:
             if cs.unknown:
                 lb = lb_best * (g.time_s if primary == "span" else g.energy_j) if lb_best < math.inf else None
-                return _fallback(stacked, objective, c, t0, time_limit_s, lb)
+                return _fallback(stacked, objective, c, t0, time_limit_s, lb, cs.backend.name)
             raise InfeasibleError("no assignment satisfies the constraints")
         U, p, tables, bpts = best
         units, starts, tstarts, span, dyn = cs.reconstruct(tables, U, p, bpts)
@@ -401,7 +405,7 @@ def select_cpsat(stacked: StackedGraph, objective: Objective | str = Objective.E
             finals.append((U, p, tables, bpts))
     if not finals:
         if cs.unknown:
-            return _fallback(stacked, objective, c, t0, time_limit_s, None)
+            return _fallback(stacked, objective, c, t0, time_limit_s, None, cs.backend.name)
         raise InfeasibleError("no assignment satisfies the constraints")
     # global Pareto filter across unit sets
     finals.sort(key=lambda x: (x[1].span, x[1].energy))
@@ -498,7 +502,7 @@ def _chain_bound(cs: ChainSolver, U, primary: str) -> int:
 
 
 def _fallback(stacked: StackedGraph, objective: Objective, c: Constraints, t0: float, time_limit_s: float,
-              bound: float | None) -> Assignment:
+              bound: float | None, method: str = "cpsat") -> Assignment:
     """Some block found no solution in time: the best heuristic mapping that meets the constraints, judged by
     the simulator, FEASIBLE with the gap to the blocks' proven bound (None where no bound is known)."""
     from lightcode.select.baselines import all_electronic, greedy
@@ -521,7 +525,7 @@ def _fallback(stacked: StackedGraph, objective: Objective, c: Constraints, t0: f
     v, a, sim = best
     gap = max(0.0, (v - bound) / v) if bound is not None and v > 0 else None
     gap_txt = f"gap {gap:.3g} to the proven bound" if gap is not None else "no proven bound"
-    return replace(a, method="cpsat", objective=objective, status=Status.FEASIBLE, objective_value=v,
+    return replace(a, method=method, objective=objective, status=Status.FEASIBLE, objective_value=v,
                    bound=bound, gap=gap, latency_s=sim.latency_s, energy_j=sim.energy_j,
                    solve_time_s=time.perf_counter() - t0, warnings=(
         f"the solver found no solution within the time limit ({time_limit_s:g} s): best heuristic "
