@@ -150,11 +150,14 @@ def main() -> None:
 def backends_side_by_side(st, objectives=("latency", "energy", "edp"), time_limit_s: float = 60.0) -> None:
     """Both exact block backends on the same stacked graph in this process: first solves (shared models
     cleared before each), same chain DP, same grid. Figures printed, nothing asserted."""
+    import ortools.sat.python.cp_model  # noqa: F401  (imports are not solve time: both loaded first)
+    import scipy.optimize  # noqa: F401
+
     from lightcode.select import select
     from lightcode.select.backend import BACKENDS
 
     print(f"\nexact backends side by side (same graph, grid and chain DP; shared models cleared before each "
-          f"solve; time limit {time_limit_s:g} s; 1 worker; HiGHS = scipy.optimize.milp's bundled HiGHS):")
+          f"solve; imports done; time limit {time_limit_s:g} s; 1 worker; HiGHS = scipy.optimize.milp's bundled HiGHS):")
     _row("objective", "cpsat s", "status", "highs s", "status", "highs/cpsat", "rel. diff")
     for obj in objectives:
         res = {}
