@@ -15,47 +15,7 @@ sum; the throughput residual keeps every layer sum at >= 128 tokens within 10 %.
 
 from __future__ import annotations
 
-import numpy as np
-from scipy.optimize import least_squares
-
-from lightcode.cost.gpu import GpuUnit
-from lightcode.hardware import vidur_a100 as V
-from lightcode.hardware.load import read_unit
-from lightcode.hardware.probe import llama2_7b_layer_ops
-
-UNIT = "a100-sxm-80gb"
-
-
-def _unit(**override: float) -> GpuUnit:
-    params = read_unit(UNIT).si()
-    params.update(override)
-    return GpuUnit(UNIT, params)
-
-
-def fit_matmul() -> tuple[float, float, float]:
-    ops = {t: llama2_7b_layer_ops(t) for t in V.TOKENS}
-    meas = np.array([V.measured(o, t) for t in V.TOKENS for o in V.OPS])
-
-    def resid(x):
-        u = _unit(compute_eff_matmul=x[0], memory_eff_matmul=x[1])
-        pred = np.array([u.op_cost(ops[t][o], "fp16").latency_s for t in V.TOKENS for o in V.OPS])
-        return meas / pred - 1.0
-
-    r = least_squares(resid, x0=[0.7, 0.7], bounds=([0.05, 0.05], [1.0, 1.0]))
-    rms = float(np.sqrt(np.mean(r.fun**2)))
-    return float(r.x[0]), float(r.x[1]), rms
-
-
-def fit_vector(kind_param: str, names: dict[str, str]) -> float:
-    ops = llama2_7b_layer_ops(4096)
-    meas = np.array([V.SMALL_4096_MS[m] * 1e-3 for m in names.values()])
-
-    def resid(x):
-        u = _unit(**{kind_param: x[0]})
-        pred = np.array([u.op_cost(ops[o], "fp16").latency_s for o in names])
-        return meas / pred - 1.0
-
-    return float(least_squares(resid, x0=[0.5], bounds=([0.01], [1.0])).x[0])
+from lightcode.hardware.gpu_fit import fit_matmul, fit_vector
 
 
 def main() -> None:

@@ -30,6 +30,23 @@ class TableUnit:
 
 
 @dataclass
+class VariantUnit(TableUnit):
+    """A TableUnit that offers several variants per op: variants[flops] = [(name, latency_s, energy_j,
+    link_demand), ...] (core/devices.py op_variants); ops not listed there fall back to `table`."""
+
+    variants: dict = field(default_factory=dict)
+
+    def op_variants(self, op, dtype):
+        from lightcode.core.devices import Variant
+
+        if op.flops in self.variants:
+            return [Variant(name, CostBreakdown(lat, {"compute": en}), link_demand=dict(ld))
+                    for name, lat, en, ld in self.variants[op.flops]]
+        c = self.op_cost(op, dtype)
+        return [] if c is None else [Variant(dtype, c)]
+
+
+@dataclass
 class KindUnit:
     """A unit with a simple roofline-ish cost by kind: runs `kinds`, time = flops/rate + overhead."""
 
@@ -80,9 +97,10 @@ def graph_of(ops, edges) -> OpGraph:
 
 
 def random_instance(rng: random.Random, n_ops: int, n_units: int, *, max_real: int = 3, static: bool = False,
-                    slots: int = 2, p_edge: float = 0.35):
+                    slots: int = 2, p_edge: float = 0.35, max_variants: int = 1, p_link: float = 0.0):
     """A random DAG (topological order 0..n-1) and a system of `n_units` table units (unit 0 = host runs
-    everything), random costs, random transfer costs."""
+    everything), random costs, random transfer costs; up to `max_variants` variants per (op, unit), each with
+    probability `p_link` streaming over a random link (link_demand)."""
     ops = [make_op(f"op{i}", "matmul", flops=i + 1, nbytes=rng.choice([64, 256, 1024])) for i in range(n_ops)]
     edges = []
     for j in range(1, n_ops):
@@ -94,20 +112,31 @@ def random_instance(rng: random.Random, n_ops: int, n_units: int, *, max_real: i
     units = {}
     for u in range(n_units):
         name = "gpu" if u == 0 else f"ptu{u}"
-        units[name] = TableUnit(name, "gpu" if u == 0 else "photonic", slots=1 if u == 0 else slots,
-                                static_power_w=rng.choice([0.0, 5.0, 20.0]) if static else 0.0)
+        units[name] = VariantUnit(name, "gpu" if u == 0 else "photonic", slots=1 if u == 0 else slots,
+                                  static_power_w=rng.choice([0.0, 5.0, 20.0]) if static else 0.0)
     names = list(units)
     for i in range(n_ops):
         k = rng.randint(1, min(max_real, n_units))
         chosen = [names[0]] + rng.sample(names[1:], k - 1)
         for name in chosen:
             units[name].table[i + 1] = (rng.choice([1, 2, 3, 5, 8]) * 1e-6, rng.choice([1, 2, 4, 7]) * 1e-6)
+            nv = rng.randint(1, max_variants) if max_variants > 1 else 1  # (no draw: same instances)
+            if nv > 1:  # several variants of this op on this unit (e.g. fp16 and fp8)
+                units[name].variants[i + 1] = [
+                    (f"v{v}", rng.choice([1, 2, 3, 5, 8]) * 1e-6, rng.choice([1, 2, 4, 7]) * 1e-6,
+                     {link_of(rng, names): rng.choice([0.3, 0.5, 0.6])} if rng.random() < p_link else {})
+                    for v in range(nv)]
     link = {}
     for a in names:
         for b in names:
             if a != b:
                 link[(a, b)] = (rng.choice([0.0, 1e-6, 2e-6]), rng.choice([0.0, 1e-9]), rng.choice([0.0, 1e-9]))
     return graph_of(ops, edges), FakeSystem("fake", units, link)
+
+
+def link_of(rng: random.Random, names) -> str:
+    a, b = rng.sample(list(names), 2)
+    return f"{a}->{b}"
 
 
 def layered_instance(n_layers: int = 4, *, static_ptu: float = 2.0, slots: int = 2):

@@ -11,22 +11,28 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from compile_fakes import layered_instance, random_instance
-from lightcode.select import Constraints, Status, select
-from lightcode.sim.schedule import link_name
+from lightcode.select import Constraints, Objective, Status, select
+from lightcode.sim.schedule import LINK_CAPACITY, link_name, link_share
 from lightcode.sim.simulate import simulate
 from lightcode.stack.stacked import StackedGraph
 
 
-def optimal_makespan(sg: StackedGraph, units) -> float:
+def optimal_makespan(sg: StackedGraph, choice) -> float:
     """Min makespan of a fixed assignment: every precedence-feasible order of ops and transfers, each task
     placed at max(inputs ready, earliest free core/link) (non-insertion serial schedule generation; the order
-    of an optimal schedule's starts reproduces it), with branch and bound."""
+    of an optimal schedule's starts reproduces it), with branch and bound. Links that ops stream over
+    (link_demand) are profiles of LINK_CAPACITY shares: a task on one starts at the earliest time with room
+    for its whole duration (insertion; serial generation over all orders yields every active schedule)."""
     n = sg.n_ops
-    dur, res, preds = [], [], []
+    reals = sg.chosen(choice)
+    units = [r.unit for r in reals]
+    dur, res, preds, need = [], [], [], []
     for i in range(n):
-        dur.append(sg.realization(i, units[i]).cost.latency_s)
+        dur.append(reals[i].cost.latency_s)
         res.append(units[i])
         preds.append([])
+        need.append([(link, link_share(d)) for link, d in reals[i].link_demand.items()] if dur[i] > 0 else [])
+    shared = {link for ls in need for link, _ in ls}
     for k, e in enumerate(sg.edges):
         a = sg.host if e.src is None else units[e.src]
         b = sg.host if e.dst is None else units[e.dst]
@@ -35,6 +41,7 @@ def optimal_makespan(sg: StackedGraph, units) -> float:
             t = len(dur)
             dur.append(lat)
             res.append(link_name(a, b))
+            need.append([(res[t], LINK_CAPACITY)] if res[t] in shared else [])
             preds.append([] if e.src is None else [e.src])
             if e.dst is not None:
                 preds[e.dst].append(t)
@@ -45,7 +52,12 @@ def optimal_makespan(sg: StackedGraph, units) -> float:
     best = [math.inf]
     end = [0.0] * T
 
-    def rec(done: frozenset, free: dict, cur: float):
+    def room(placed, s, e, link, q):
+        ivs = [(a, b, qq) for a, b, lk, qq in placed if lk == link]
+        pts = [s] + [a for a, _, _ in ivs if s < a < e]
+        return all(sum(qq for a, b, qq in ivs if a <= p < b) + q <= LINK_CAPACITY for p in pts)
+
+    def rec(done: frozenset, free: dict, placed: tuple, cur: float):
         if cur >= best[0] - 1e-15:
             return
         if len(done) == T:
@@ -57,22 +69,29 @@ def optimal_makespan(sg: StackedGraph, units) -> float:
             ready = max((end[p] for p in preds[t]), default=0.0)
             cores = free.get(res[t], [0.0] * slots.get(res[t], 1))
             c = min(range(len(cores)), key=lambda j: cores[j])
-            s = max(ready, cores[c])
+            s = max(ready, cores[c]) if res[t] not in shared else ready
+            if need[t]:
+                cands = sorted({s} | {b for _, b, lk, _ in placed if b > s and lk in dict(need[t])})
+                s = next(x for x in cands if all(room(placed, x, x + dur[t], lk, q) for lk, q in need[t]))
             end[t] = s + dur[t]
             nf = dict(free)
             nc = list(cores)
             nc[c] = end[t]
             nf[res[t]] = nc
-            rec(done | {t}, nf, max(cur, end[t]))
+            rec(done | {t}, nf, placed + tuple((s, end[t], lk, q) for lk, q in need[t]), max(cur, end[t]))
 
-    rec(frozenset(), {}, 0.0)
+    rec(frozenset(), {}, (), 0.0)
     return best[0]
 
 
 def brute_force(sg: StackedGraph, objective: str) -> float:
+    """Least objective metric over every choice of realizations, each at its least makespan (every metric
+    of ours grows with the makespan at fixed dynamic energy)."""
+    metric = Objective.parse(objective).metric
     best = math.inf
-    for units in itertools.product(*[[r.unit for r in reals] for reals in sg.realizations]):
-        dyn = sum(sg.realization(i, u).cost.total_energy_j for i, u in enumerate(units))
+    for choice in itertools.product(*[range(len(reals)) for reals in sg.realizations]):
+        units = sg.units_of(choice)
+        dyn = sum(r.cost.total_energy_j for r in sg.chosen(choice))
         for k, e in enumerate(sg.edges):
             a = sg.host if e.src is None else units[e.src]
             b = sg.host if e.dst is None else units[e.dst]
@@ -82,8 +101,8 @@ def brute_force(sg: StackedGraph, objective: str) -> float:
         if objective == "energy" and power == 0:
             best = min(best, dyn)
             continue
-        t = optimal_makespan(sg, units)
-        best = min(best, t if objective == "latency" else dyn + power * t)
+        t = optimal_makespan(sg, choice)
+        best = min(best, metric(t, dyn + power * t))
     return best
 
 
@@ -241,3 +260,168 @@ def test_time_out_is_feasible_with_gap_never_optimal():
         if objective != "edp":  # scalar objectives carry a bound: 0 < bound ≤ optimum, gap consistent
             assert 0 < a.bound <= opt.objective_value * (1 + 1e-9)
             assert a.gap == pytest.approx((a.objective_value - a.bound) / a.objective_value)
+
+
+def test_variants_on_one_unit_are_chosen_and_replayed():
+    """A unit offering two variants of an op (say fp16 and fp8): the solver picks per op the variant the
+    objective wants — here the host's fast one for latency and its frugal one for energy — and the simulator
+    replays exactly that variant (the unit alone would not say which)."""
+    from compile_fakes import FakeSystem, VariantUnit, graph_of, make_op
+
+    ops = [make_op(f"op{i}", "matmul", flops=i + 1) for i in range(3)]
+    g = graph_of(ops, [(0, 1, 64), (1, 2, 64)])
+    gpu = VariantUnit("gpu", "gpu", static_power_w=0.0)
+    for i in range(3):  # "fast": 1 µs, 9 µJ; "frugal": 4 µs, 2 µJ
+        gpu.variants[i + 1] = [("fast", 1e-6, 9e-6, {}), ("frugal", 4e-6, 2e-6, {})]
+    sg = StackedGraph(g, FakeSystem("one-gpu", {"gpu": gpu}))
+    assert [len(r) for r in sg.realizations] == [2, 2, 2]
+    with pytest.raises(ValueError, match="variants"):
+        sg.realization(0, "gpu")
+    for objective, want in (("latency", "fast"), ("energy", "frugal")):
+        a = select(sg, objective)
+        assert a.status == Status.OPTIMAL and a.units == ("gpu",) * 3
+        assert [sg.realizations[i][j].variant for i, j in enumerate(a.choice)] == [want] * 3
+        sim = simulate(sg, a)
+        assert sim.latency_s == pytest.approx(3e-6 if want == "fast" else 12e-6)
+        assert sim.energy_j == pytest.approx(27e-6 if want == "fast" else 6e-6)
+        base = select(sg, objective, method="all-electronic")  # the host's best variant per op
+        assert base.choice == a.choice
+
+
+@SETTINGS
+@given(seed=st.integers(0, 10**6), n_ops=st.integers(2, 4), static=st.booleans())
+def test_variants_equal_brute_force(seed, n_ops, static):
+    g, system = random_instance(random.Random(seed), n_ops, 2, max_real=2, static=static, slots=2,
+                                max_variants=2)
+    sg = StackedGraph(g, system)
+    for objective in ("latency", "energy"):
+        a = select(sg, objective, time_limit_s=20)
+        assert a.status == Status.OPTIMAL
+        bf = brute_force(sg, objective)
+        assert a.objective_value == pytest.approx(bf, rel=1e-6, abs=1e-12)
+        sim = simulate(sg, a)
+        assert (sim.latency_s if objective == "latency" else sim.energy_j) == pytest.approx(bf, rel=1e-6, abs=1e-12)
+
+
+@SETTINGS
+@given(seed=st.integers(0, 10**6), n_ops=st.integers(2, 5))
+def test_edp_equals_brute_force(seed, n_ops):
+    g, system = random_instance(random.Random(seed), n_ops, 3, max_real=3, static=True, slots=2)
+    sg = StackedGraph(g, system)
+    a = select(sg, "edp", time_limit_s=20)
+    assert a.status == Status.OPTIMAL
+    assert a.objective_value == pytest.approx(brute_force(sg, "edp"), rel=1e-6)
+
+
+@pytest.mark.parametrize("share, overlap", [(0.6, False), (0.5, True)])
+def test_link_demand_shares_a_link(share, overlap):
+    """Two independent 1 µs ops on a 2-core unit, each streaming `share` of the gpu->ptu link: at 0.6 they
+    cannot overlap (makespan 2 µs), at 0.5 they can (1 µs); the solver and the simulator agree. A transfer on
+    the link takes all of it: a 0.5 op and a transfer do not overlap."""
+    from compile_fakes import FakeSystem, VariantUnit, graph_of, make_op
+
+    ops = [make_op(f"op{i}", "matmul", flops=i + 1) for i in range(2)]
+    g = graph_of(ops, [])
+    gpu = VariantUnit("gpu", "gpu", table={1: (5e-6, 1e-6), 2: (5e-6, 1e-6)})
+    ptu = VariantUnit("ptu", "photonic", slots=2)
+    for i in range(2):
+        ptu.variants[i + 1] = [("streamed", 1e-6, 1e-7, {"gpu->ptu": share})]
+    free = (0.0, 0.0, 0.0)
+    sg = StackedGraph(g, FakeSystem("f", {"gpu": gpu, "ptu": ptu}, {("gpu", "ptu"): free, ("ptu", "gpu"): free}))
+    a = select(sg, "latency")
+    assert a.status == Status.OPTIMAL and a.units == ("ptu", "ptu")
+    want = 1e-6 if overlap else 2e-6
+    sim = simulate(sg, a)
+    assert a.latency_s == pytest.approx(want) and sim.latency_s == pytest.approx(want)
+    assert optimal_makespan(sg, a.choice) == pytest.approx(want)
+
+    # GPU-only a feeds c on the PTU (a 1 µs transfer on gpu->ptu); b streams 0.5 of gpu->ptu after its own
+    # 1 µs input from the host on that link: the three link tasks run one after the other (3 µs)
+    g2 = graph_of([make_op("a", "matmul", flops=1), make_op("b", "matmul", flops=2),
+                   make_op("c", "matmul", flops=3)], [(0, 2, 64)])
+    gpu2 = VariantUnit("gpu", "gpu", table={1: (1e-6, 1e-6), 2: (50e-6, 1e-6), 3: (50e-6, 1e-6)})
+    ptu2 = VariantUnit("ptu", "photonic", slots=2, table={3: (1e-6, 1e-7)})
+    ptu2.variants[2] = [("streamed", 1e-6, 1e-7, {"gpu->ptu": 0.5})]
+    link = {("gpu", "ptu"): (1e-6, 0.0, 0.0), ("ptu", "gpu"): (0.0, 0.0, 0.0)}
+    sg2 = StackedGraph(g2, FakeSystem("f2", {"gpu": gpu2, "ptu": ptu2}, link))
+    a2 = select(sg2, "latency")
+    sim2 = simulate(sg2, a2)
+    assert a2.status == Status.OPTIMAL and a2.latency_s == pytest.approx(sim2.latency_s)
+    assert sim2.latency_s == pytest.approx(optimal_makespan(sg2, a2.choice))
+    tr = [ev for ev in sim2.schedule.events if ev.kind == "transfer" and ev.resource == "gpu->ptu"]
+    b = sim2.schedule.events[sim2.schedule.op_event[1]]
+    assert a2.units == ("gpu", "ptu", "ptu") and len(tr) == 2 and sim2.latency_s == pytest.approx(3e-6)
+    assert all(ev.end_s <= b.start_s + 1e-15 or ev.start_s >= b.end_s - 1e-15 for ev in tr)
+
+
+@SETTINGS
+@given(seed=st.integers(0, 10**6), n_ops=st.integers(2, 4))
+def test_link_demand_equals_brute_force(seed, n_ops):
+    g, system = random_instance(random.Random(seed), n_ops, 2, max_real=2, slots=2, max_variants=2, p_link=0.7)
+    sg = StackedGraph(g, system)
+    a = select(sg, "latency", time_limit_s=20)
+    assert a.status == Status.OPTIMAL
+    bf = brute_force(sg, "latency")
+    assert a.objective_value == pytest.approx(bf, rel=1e-6, abs=1e-12)
+    assert simulate(sg, a).latency_s == pytest.approx(bf, rel=1e-6, abs=1e-12)
+
+
+class _FakeClock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_time_limit_counts_solver_time_not_building(monkeypatch):
+    """Issue 11 item 6: the limit counts block solves only. A clock that jumps 1000 s while every block
+    model is built (a loaded machine, a fresh worker's imports) leaves a 5 s limit untouched: OPTIMAL. The
+    same jump inside each solve spends it: the later solves get 0 s, FEASIBLE with a time-limit warning."""
+    import lightcode.select.cpsat as cpsat
+    from lightcode.select.blockmodel import BlockModel, clear_shared
+
+    g, system = layered_instance(2)
+    sg = StackedGraph(g, system)
+    clock = _FakeClock()
+    build = cpsat.block_model
+
+    def slow_build(*a, **kw):
+        clock.now += 1000.0
+        return build(*a, **kw)
+
+    monkeypatch.setattr(cpsat, "block_model", slow_build)
+    clear_shared()
+    a = cpsat.select_cpsat(sg, "energy", time_limit_s=5.0, clock=clock)
+    assert clock.now >= 1000.0 and a.status == Status.OPTIMAL and not a.warnings
+    monkeypatch.setattr(cpsat, "block_model", build)
+
+    solve = BlockModel.solve
+
+    def slow_solve(self, *a, **kw):
+        clock.now += 1000.0
+        return solve(self, *a, **kw)
+
+    monkeypatch.setattr(BlockModel, "solve", slow_solve)
+    clear_shared()
+    b = cpsat.select_cpsat(sg, "energy", time_limit_s=5.0, clock=clock)
+    assert b.status == Status.FEASIBLE and any("time limit" in w for w in b.warnings)
+    clear_shared()
+
+
+def test_assignment_reports_the_decomposition():
+    """select() says how it decomposed the problem (compile --json's solver section): blocks in the chain,
+    distinct signatures (the repeated layers share one), block solves performed."""
+    g, system = layered_instance(3)
+    sg = StackedGraph(g, system)
+    from lightcode.select.blocks import split_blocks
+
+    blocks = split_blocks(sg)
+    a = select(sg, "energy")
+    assert a.n_blocks == len(blocks) and a.n_distinct_blocks == len({b.signature for b in blocks})
+    assert a.n_distinct_blocks < a.n_blocks and a.n_solves >= a.n_distinct_blocks
+    d = a.solver_dict()
+    assert (d["n_blocks"], d["n_distinct_blocks"], d["n_solves"]) == (a.n_blocks, a.n_distinct_blocks, a.n_solves)
+    mono = select(sg, "energy", decompose=False)
+    assert mono.n_blocks == mono.n_distinct_blocks == 1
+    assert select(sg, "energy", method="greedy").solver_dict()["n_blocks"] is None

@@ -12,14 +12,16 @@ from hypothesis import strategies as st
 from compile_fakes import random_instance
 from lightcode.core.selection import Assignment, Objective, Status
 from lightcode.report.trace import trace_events, validate_trace
+from lightcode.sim.schedule import LINK_CAPACITY, link_share
 from lightcode.sim.simulate import simulate
 from lightcode.stack.stacked import StackedGraph
 
 
 def _random_assignment(rng: random.Random, sg: StackedGraph, with_priority: bool) -> Assignment:
-    units = tuple(rng.choice(reals).unit for reals in sg.realizations)
+    choice = tuple(rng.randrange(len(reals)) for reals in sg.realizations)
+    units = sg.units_of(choice)
     starts = tuple(rng.random() for _ in units) if with_priority else None
-    return Assignment(units=units, method="test", objective=Objective.LATENCY, status=Status.FEASIBLE,
+    return Assignment(units=units, choice=choice, method="test", objective=Objective.LATENCY, status=Status.FEASIBLE,
                       objective_value=None, bound=None, gap=None, solve_time_s=0.0, op_start_s=starts)
 
 
@@ -27,7 +29,8 @@ def _random_assignment(rng: random.Random, sg: StackedGraph, with_priority: bool
 @given(seed=st.integers(0, 10**6), n_ops=st.integers(1, 14), static=st.booleans(), prio=st.booleans())
 def test_schedule_and_energy_invariants(seed, n_ops, static, prio):
     rng = random.Random(seed)
-    g, system = random_instance(rng, n_ops, 3, static=static, slots=rng.choice([1, 2, 3]))
+    g, system = random_instance(rng, n_ops, 3, static=static, slots=rng.choice([1, 2, 3]), max_variants=2,
+                                p_link=0.5)
     sg = StackedGraph(g, system)
     a = _random_assignment(rng, sg, prio)
     sim = simulate(sg, a)
@@ -37,7 +40,8 @@ def test_schedule_and_energy_invariants(seed, n_ops, static, prio):
     assert sorted(ev.index for ev in ops_ev) == list(range(n_ops))
     for ev in ops_ev:
         assert ev.resource == a.units[ev.index]
-        assert ev.end_s - ev.start_s == pytest.approx(sg.realization(ev.index, ev.resource).cost.latency_s)
+        r = sg.realizations[ev.index][a.choice[ev.index]]
+        assert ev.end_s - ev.start_s == pytest.approx(r.cost.latency_s)
     # no op before its inputs arrive (through a transfer on a link when the units differ)
     for k, e in enumerate(sg.edges):
         if k in sch.transfer_event:
@@ -59,6 +63,18 @@ def test_schedule_and_energy_invariants(seed, n_ops, static, prio):
         spans.sort()
         for (s0, e0), (s1, e1) in zip(spans, spans[1:]):
             assert s1 >= e0 - 1e-15
+    # no link over its capacity: transfers take all of it, streaming ops (link_demand) their share
+    use: dict = {}
+    for ev in sch.events:
+        if ev.kind == "transfer":
+            use.setdefault(ev.resource, []).append((ev.start_s, ev.end_s, LINK_CAPACITY))
+        else:
+            for link, d in sg.realizations[ev.index][a.choice[ev.index]].link_demand.items():
+                if ev.end_s > ev.start_s:
+                    use.setdefault(link, []).append((ev.start_s, ev.end_s, link_share(d)))
+    for ivs in use.values():
+        for p, _, _ in ivs:
+            assert sum(q for s0, e0, q in ivs if s0 <= p < e0) <= LINK_CAPACITY
     # the energy breakdown sums to the total; static power over the makespan for the used units only
     assert sum(sim.energy_breakdown_j.values()) == pytest.approx(sim.energy_j, rel=1e-12, abs=1e-18)
     static = sum(sg.unit(u).static_power_w for u in set(a.units)) * sim.latency_s

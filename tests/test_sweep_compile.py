@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import copy
 
-import pytest
-
-pytest.importorskip("lightcode.pipeline.compile", reason="run_compile not available yet")
-
-from lightcode.experiments.point import compile_point  # noqa: E402
-from lightcode.experiments.spec import parse_spec  # noqa: E402
-from lightcode.experiments.store import Store  # noqa: E402
-from lightcode.experiments.sweep import run_sweep  # noqa: E402
-from lightcode.pipeline.compile import run_compile  # noqa: E402
+from lightcode.experiments.point import compile_point
+from lightcode.experiments.spec import parse_spec
+from lightcode.experiments.store import Store
+from lightcode.experiments.sweep import run_sweep
+from lightcode.pipeline.compile import run_compile
 
 
 def _stable(d: dict) -> dict:

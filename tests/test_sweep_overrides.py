@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from lightcode.errors import BadInputError
-from lightcode.experiments.overrides import system_with_overrides
 from lightcode.experiments.spec import parse_spec
 from lightcode.hardware.load import load_system
+from lightcode.hardware.overrides import system_with_overrides
 
 
 @pytest.fixture(autouse=True)

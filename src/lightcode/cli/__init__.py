@@ -31,6 +31,9 @@ _register_hardware(app)
 from lightcode.cli.compile import register as _register_compile  # noqa: E402
 
 _register_compile(app)
+from lightcode.cli.sensitivity import register as _register_sensitivity  # noqa: E402
+
+_register_sensitivity(app)
 from lightcode.kvselect.cli import register as _register_kvselect  # noqa: E402
 
 _register_kvselect(app)
@@ -43,13 +46,39 @@ def fail(message: str, code: int = 2) -> None:
     raise SystemExit(code)
 
 
-def main() -> None:
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split()) or "unknown error"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI: every user mistake is one `error:` line (exit 2, 3 infeasible), Ctrl-C exit 130."""
+    from lightcode.cli.interrupt import graceful_interrupts
+
+    try:  # typer ≥ 0.20 vendors click as typer._click; its exceptions are those, not click's
+        from typer._click import exceptions as cx
+    except ImportError:  # pragma: no cover - older typer
+        from click import exceptions as cx
+
     try:
-        app()
+        with graceful_interrupts():
+            code = app(args=argv, prog_name="lightcode", standalone_mode=False)
+        if code == 130:  # typer turned a KeyboardInterrupt into its exit code
+            raise KeyboardInterrupt
+        raise SystemExit(code if isinstance(code, int) else 0)
     except LightcodeError as e:
-        fail(str(e).splitlines()[0] if str(e) else type(e).__name__, e.exit_code)
-    except KeyboardInterrupt:
+        fail(_one_line(str(e).splitlines()[0] if str(e) else type(e).__name__), e.exit_code)
+    except cx.NoArgsIsHelpError as e:  # bare `lightcode` / group: the help text, exit 0
+        typer.echo(e.ctx.get_help() if e.ctx else "")
+        raise SystemExit(0) from None
+    except cx.UsageError as e:  # bad option value, unknown option, missing argument
+        where = f" (see {e.ctx.command_path} --help)" if e.ctx else ""
+        fail(_one_line(e.format_message()) + where, 2)
+    except cx.ClickException as e:
+        fail(_one_line(e.format_message()), e.exit_code or 2)
+    except (KeyboardInterrupt, getattr(cx, "Abort", KeyboardInterrupt)):
         fail("interrupted", 130)
+    except BrokenPipeError:  # `lightcode … | head`: the reader left; nothing to say
+        raise SystemExit(0) from None
 
 
 if __name__ == "__main__":  # pragma: no cover

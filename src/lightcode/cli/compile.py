@@ -1,40 +1,49 @@
-"""`lightcode compile`: the main job (DESIGN §1, §4). Thin: parses, calls `compile_api.run_compile`, prints."""
+"""`lightcode compile`: the main job. Thin: its options are the CompileRequest fields (pipeline/request.py),
+built into one request, run by `pipeline.compile.run_compile`, printed."""
 
 from __future__ import annotations
 
+import inspect
 import json
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 
+from lightcode.pipeline.request import FIELDS, CompileRequest, field_default
+
+
+def _annotation(f) -> Any:
+    kind = {"int": int, "float": float, "str": str, "bool": bool}
+    text = str(f.type)
+    base = next((t for name, t in kind.items() if name in text), str)
+    return Optional[base] if "Optional" in text or field_default(f.name) is None else base
+
+
+def request_parameters() -> list[inspect.Parameter]:
+    """One typer option per CLI-visible request field, in field order."""
+    params = [inspect.Parameter("model", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=str,
+                                default=typer.Argument(..., help=FIELDS[0].metadata["help"]))]
+    for f in FIELDS:
+        m = f.metadata
+        if not m.get("cli") or not m.get("flag"):
+            continue
+        decls = [m["flag"]] + ([m["short"]] if m.get("short") else [])
+        params.append(inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, annotation=_annotation(f),
+                                        default=typer.Option(field_default(f.name), *decls, help=m["help"])))
+    return params
+
 
 def register(app: typer.Typer) -> None:
-    @app.command("compile")
-    def compile_cmd(
-        model: str = typer.Argument(..., help="preset name (e.g. llama2-7b) or path to a HF config.json / its directory"),
-        system: str = typer.Option("h100+ddot-b-4bit", "--system", help="system preset or YAML path (lightcode hardware list)"),
-        phase: str = typer.Option("prefill", "--phase", help="prefill | decode"),
-        seq_len: Optional[int] = typer.Option(None, "--seq-len", "-s", help="prompt length S (prefill)"),
-        context: Optional[int] = typer.Option(None, "--context", "-c", help="decode: KV-cache length C"),
-        batch: int = typer.Option(1, "--batch", "-b", help="batch size B"),
-        dtype: str = typer.Option("fp16", "--dtype", help="fp16 | bf16 | fp32"),
-        objective: Optional[str] = typer.Option(None, "--objective", help="latency | energy | edp | pareto (default: show all-electronic, latency- and energy-optimal side by side)"),
-        latency_budget: Optional[float] = typer.Option(None, "--latency-budget", help="latency budget, seconds"),
-        energy_budget: Optional[float] = typer.Option(None, "--energy-budget", help="energy budget, joules"),
-        time_limit: float = typer.Option(10.0, "--time-limit", help="solver time limit per objective, seconds"),
-        corner: Optional[str] = typer.Option(None, "--corner", help="conservative | baseline | aggressive"),
-        as_json: bool = typer.Option(False, "--json", help="print one JSON object (DESIGN §4)"),
-        out: Optional[str] = typer.Option(None, "--out", help="write report.json, trace.json, energy.png, timeline.png here"),
-    ) -> None:
-        """Map MODEL onto SYSTEM optimally (exact CP-SAT selection + scheduling) and report latency and energy."""
-        from lightcode.core.selection import Objective
+    def compile_cmd(**kw: Any) -> None:
+        """Map MODEL onto SYSTEM optimally (exact selection + scheduling) and report latency and energy."""
+        from lightcode.core.outputs import check_out_dir
         from lightcode.pipeline.compile import run_compile
 
-        if objective is not None:
-            Objective.parse(objective)  # unknown names fail before the capture (exit 2, known names listed)
-        res = run_compile(model, system=system, phase=phase, seq_len=seq_len, context=context, batch=batch,
-                          dtype=dtype, objective=objective, latency_budget_s=latency_budget,
-                          energy_budget_j=energy_budget, time_limit_s=time_limit, corner=corner, out_dir=out)
+        as_json, out = kw.pop("as_json"), kw.pop("out")
+        request = CompileRequest(**kw)  # every field validated before any work
+        if out is not None:
+            check_out_dir(out)  # before the compile: an unwritable path fails fast
+        res = run_compile(request.model, request, out_dir=out)
         for w in res.warnings:  # a time-out is FEASIBLE with its gap: warn, exit 0
             typer.echo(f"warning: {w}", err=True)
         if as_json:
@@ -44,4 +53,13 @@ def register(app: typer.Typer) -> None:
 
             print_compile_result(res)
             if out:
-                typer.echo(f"wrote {out}/report.json, trace.json, energy.png, timeline.png")
+                typer.echo(f"wrote {out}/ (report.json, traces, figures)")
+
+    extra = [
+        inspect.Parameter("as_json", inspect.Parameter.KEYWORD_ONLY, annotation=bool,
+                          default=typer.Option(False, "--json", help="print one JSON object (docs/DESIGN.md §4)")),
+        inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, annotation=Optional[str],
+                          default=typer.Option(None, "--out", help="write report.json, traces and figures here")),
+    ]
+    compile_cmd.__signature__ = inspect.Signature(request_parameters() + extra)  # type: ignore[attr-defined]
+    app.command("compile")(compile_cmd)

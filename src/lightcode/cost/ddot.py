@@ -17,11 +17,12 @@ Events (each charged with its per-event energy from the YAML, converters via pho
   operand-1 encodes N1·D·i2 (reused across the W columns); operand-2 encodes N2·D per row-tile pass
   (reused across H rows and broadcast to R tiles); detector samples N1·N2·iD × detectors/node;
   ADC/TIA/adder events N1·N2·⌈⌈iD/T'⌉/C⌉; laser on for every active core-cycle.
-Memory (16-bit words scaled by bits/16, LT convention): weights stream from DRAM once per op (they do not
-fit on chip) and are staged GB2→GB1 once, then read GB1→RF per encode; operand 2 is fetched GB2→GB1→RF
+Memory (16-bit words scaled by bits/16, LT convention): weights stream once per op from where the system
+places them (cost/operands.py; on its own, LT's private DRAM) and are staged GB2→GB1 once, then read GB1→RF per encode; operand 2 is fetched GB2→GB1→RF
 per encode; each ADC output crosses the NoC; outputs are written back (our access counts, calibrated
-to LT's totals, not its code). Attention reads its cached K/V from DRAM
-(LT assumed none; decode needs it). Latency = max(compute cycles, weight/KV streaming).
+to LT's totals, not its code). Attention reads its cached K/V from where the KV cache lives
+(LT assumed none; decode needs it). Activation tensors larger than the buffer go through memory (SRAM
+rule). Latency = max(compute cycles, weight/KV/spill streaming); the link share it keeps is `link_demand`.
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ from __future__ import annotations
 import math
 
 from lightcode.core.cost import CostBreakdown
+from lightcode.core.devices import Variant
 from lightcode.core.opgraph import Gemm, Op
 from lightcode.cost.families import ParamSpec, register_family
+from lightcode.cost.operands import Access, MemoryPath, Placement, link_demand, stored_bytes
 from lightcode.cost.photonic_common import (
     CONVERTER_PARAMS,
     GEMM_KINDS,
@@ -79,12 +82,12 @@ DDOT_PARAMS = (
     _P("coupler_loss", "dB", "DDot directional-coupler loss", positive=False),
     _P("laser_coupling_loss", "dB", "laser-to-chip coupling loss", positive=False),
     _P("word_bits", "bit", "memory word the access energies refer to"),
-    _P("dram_energy", "J", "DRAM/HBM access energy per word"),
+    _P("dram_energy", "J", "reference (LT private) DRAM energy per word; the unit on its own only"),
     _P("gb2_energy", "J", "global buffer (GB2) access energy per word"),
     _P("gb1_energy", "J", "local buffer (GB1) access energy per word"),
     _P("rf_energy", "J", "register-file access energy per word"),
     _P("noc_energy", "J", "network-on-chip hop energy per word"),
-    _P("dram_bandwidth", "B/s", "weight/KV streaming bandwidth"),
+    _P("dram_bandwidth", "B/s", "reference (LT private) DRAM bandwidth; the unit on its own only"),
     _P("sram_clock", "Hz", "on-chip memory clock (transfer granularity)"),
     _P("sram_power", "W", "SRAM (GB + LB + PE buffers) power, idle power of the unit", positive=False),
 )
@@ -190,25 +193,41 @@ class DDotUnit(ConvertingUnit):
                 "utilisation": util}
 
     # ---- the cost model ----------------------------------------------------------------------------
-    def op_cost(self, op: Op, dtype: str) -> CostBreakdown | None:
-        if op.kind not in GEMM_KINDS or not op.gemms:
-            return None
+    def reference_memory(self) -> Placement:
+        """The unit costed on its own: weights and KV from LT's private DRAM (its own `dram_*` parameters)
+        at the unit's bits, no SRAM rule — the paper's model, for fidelity against Lightening-Transformer.
+        Inside a system the system's placement replaces it (hardware/load.py)."""
         p = self.p
+        dram = MemoryPath("private-dram", p["dram_energy"] / (p["word_bits"] / 8), 0.0, p["dram_bandwidth"],
+                          None, "reader")
+        return Placement(dram, dram, dram, None)
+
+    def op_cost(self, op: Op, dtype: str) -> CostBreakdown | None:
+        v = self.op_variants(op, dtype)
+        return v[0].cost if v else None
+
+    def op_variants(self, op: Op, dtype: str) -> tuple[Variant, ...]:
+        if op.kind not in GEMM_KINDS or not op.gemms:
+            return ()
+        p = self.p
+        pl = self.placement or self.reference_memory()
         b = precision.operand_bits(self.precision_bits, dtype)
         if not converters.converter_supports(b, self.f, p["dac_ref_bits"], p["dac_ref_rate"]):
-            return None
+            return ()
         wb = b / p["word_bits"]  # words per element
-        e = dict.fromkeys(("compute", "dac", "adc", "modulator", "laser", "detector", "memory"), 0.0)
+        e = dict.fromkeys(("compute", "dac", "adc", "modulator", "laser", "detector", "memory", "transfer"), 0.0)
         cycles = 0
-        stream_s = 0.0
+        reads = Access()
+        adc_max = 0
         for g in op.gemms:
             m = self.mapping(g)
             b_adc = precision.adc_bits_required(b, m["n_analog"], p["adc_bits_per_doubling"])
             if not converters.converter_supports(b_adc, self.f, p["adc_ref_bits"], p["adc_ref_rate"]):
-                return None
+                return ()
             laser = self.laser_power(b_adc)
             if laser is None:
-                return None
+                return ()
+            adc_max = max(adc_max, int(math.ceil(b_adc)))
             n1, d, n2, i1, i2, i_d = m["n1"], m["d"], m["n2"], m["i1"], m["i2"], m["i_d"]
             bt = g.batch
             enc1 = n1 * d * i2 * bt
@@ -233,20 +252,34 @@ class DDotUnit(ConvertingUnit):
             e["memory"] += wb * (enc1 * per_enc1 + enc2 * per_enc2
                                  + (once1 + outputs) * (p["gb2_energy"] + p["gb1_energy"])
                                  + adc_events * p["noc_energy"])
-            if g.weight_operand:
-                e["memory"] += once1 * wb * (p["dram_energy"] + p["gb2_energy"])
-                stream_s += self._weight_stream_s(n1, d, b) * bt
+            if g.weight_operand:  # weights stream from where they live, staged into GB2
+                e["memory"] += once1 * wb * p["gb2_energy"]
+                reads = reads + self._weight_stream(n1, d, bt, b, dtype, pl.weights)
         kv = kv_cache_elements(op) if op.kind == "attention" else 0
         if kv:
-            e["memory"] += kv * wb * p["dram_energy"]
-            stream_s += kv * b / 8 / p["dram_bandwidth"]
-        latency = max(cycles / self.f, stream_s)
-        return CostBreakdown(latency, e)
+            reads = reads + pl.kv_cache.access(stored_bytes(kv, pl.kv_cache, b, dtype))
+        spill_in, spill_out = self.spill_access(op)
+        reads = reads + spill_in
+        for a in (reads, spill_out):
+            e["memory"] += a.memory_j
+            e["transfer"] += a.transfer_j
+        latency = max(cycles / self.f, reads.time_s, spill_out.time_s)
+        busy = dict(reads.link_busy_s)
+        for k, v in spill_out.link_busy_s.items():
+            busy[k] = busy.get(k, 0.0) + v
+        return (Variant(f"analog-{b}b", CostBreakdown(latency, e), self.formats(dtype, adc_max),
+                        link_demand(busy, latency)),)
 
-    def _weight_stream_s(self, n1: int, d: int, bits: float) -> float:
-        """Weights stream in chunks of R·H rows (one row tile per tile), each a whole number of SRAM
-        cycles at the DRAM bandwidth."""
+    def _weight_stream(self, n1: int, d: int, batch: int, bits: float, dtype: str, path: MemoryPath) -> Access:
+        """Weights stream in chunks of R·H rows (one row tile per tile), each a whole number of SRAM cycles
+        at the path's bandwidth (the memory's, or the link's when remote)."""
         p = self.p
-        chunk_bytes = self.R * self.H * d * bits / 8
-        per_chunk = math.ceil(chunk_bytes / p["dram_bandwidth"] * p["sram_clock"] - 1e-9) / p["sram_clock"]
-        return ceil_div(n1, self.R * self.H) * per_chunk
+        per_row = stored_bytes(d, path, bits, dtype)
+        chunk_bytes = self.R * self.H * per_row
+        a = path.access(n1 * per_row * batch)
+        bw = path._bandwidth()
+        if bw is None:
+            return a
+        per_chunk = math.ceil(chunk_bytes / bw * p["sram_clock"] - 1e-9) / p["sram_clock"]
+        t = ceil_div(n1, self.R * self.H) * per_chunk * batch + (path.link.latency_s if path.link else 0.0)
+        return Access(t, a.memory_j, a.transfer_j, a.link_busy_s)

@@ -11,6 +11,17 @@ is `static_power_w`, charged by the simulator over the makespan, never here (see
 FLOPs_done: op.flops, except causal prefill attention (Sq = Skv > 1), where a flash kernel skips the
 masked tiles and does `causal_fraction` of the full-matrix FLOPs that op.flops counts (ir/opgraph.py).
 Non-GEMM kinds run on the vector units (peak_flops_fp32, no efficiency) and are memory bound in practice.
+
+Variants (`op_variants`): a weight GEMM is offered at every format the unit's YAML gives a peak for, each
+with its traffic at the format of what is read (weights and input activations at their bits, outputs in
+the graph's dtype):
+  <dtype>  every operand in the graph's dtype (also `op_cost`);
+  fp8      W8A8 fp8-e4m3 on the fp8 tensor cores (`peak_flops_fp8`; Hopper has them, Ampere does not);
+  int8     W8A8 int8 on the int8 tensor cores (`peak_flops_int8`);
+  w4a16    4-bit weights with per-group fp16 scales, dequantised in registers and multiplied on the fp16
+           tensor cores at `w4a16_compute_efficiency` of their rate; the dequantisation's energy is
+           `w4a16_dequant_energy_share` of the kernel's energy (measured share, cited in the YAML).
+Attention and the other kinds keep the graph's dtype (one variant).
 """
 
 from __future__ import annotations
@@ -18,13 +29,22 @@ from __future__ import annotations
 from typing import Mapping
 
 from lightcode.core.cost import CostBreakdown
-from lightcode.core.opgraph import Op
+from lightcode.core.devices import Variant
+from lightcode.core.formats import Formats, NumberFormat, dtype_formats
+from lightcode.core.opgraph import DTYPE_BYTES, Op
 from lightcode.cost.families import ParamSpec, register_family
 
 PARAMS: tuple[ParamSpec, ...] = (
     ParamSpec("peak_flops_fp16", "FLOP/s", "dense FP16/BF16 tensor-core peak"),
     ParamSpec("peak_flops_fp32", "FLOP/s", "FP32 non-tensor peak (fp32 GEMMs, vector work)"),
     ParamSpec("peak_flops_int8", "FLOP/s", "dense INT8 tensor-core peak (int8 GEMMs)", required=False),
+    ParamSpec("peak_flops_fp8", "FLOP/s", "dense FP8 tensor-core peak (absent: no fp8 variant)", required=False),
+    ParamSpec("w4a16_group_size", "1", "weights per fp16 scale of a W4A16 checkpoint (absent: no w4a16 variant)",
+              required=False, integer=True),
+    ParamSpec("w4a16_compute_efficiency", "1", "W4A16 kernel's tensor rate as a fraction of the fp16 GEMM's",
+              required=False),
+    ParamSpec("w4a16_dequant_energy_share", "1", "share of a W4A16 kernel's energy spent dequantising",
+              required=False, positive=False),
     ParamSpec("hbm_bandwidth", "B/s", "peak HBM bandwidth"),
     ParamSpec("hbm_capacity", "B", "HBM capacity"),
     ParamSpec("hbm_energy", "J/B", "energy per HBM byte read or written"),
@@ -61,8 +81,14 @@ class GpuUnit:
         if self.dyn_power_w <= 0:
             raise ValueError(f"{name}: tdp must exceed idle_power + hbm_bandwidth·hbm_energy")
         for k, v in p.items():
-            if (k.startswith(("compute_eff", "memory_eff")) or k in ("active_power_fraction", "causal_fraction")) and v > 1:
+            if (k.startswith(("compute_eff", "memory_eff")) or k in ("active_power_fraction", "causal_fraction",
+                                                                       "w4a16_compute_efficiency")) and v > 1:
                 raise ValueError(f"{name}: {k} must be <= 1, got {v}")
+        if p.get("w4a16_dequant_energy_share", 0.0) >= 1:
+            raise ValueError(f"{name}: w4a16_dequant_energy_share must be < 1")
+        w4 = ("w4a16_group_size", "w4a16_compute_efficiency", "w4a16_dequant_energy_share")
+        if any(k in p for k in w4) and not all(k in p for k in w4):
+            raise ValueError(f"{name}: a w4a16 variant needs all of {', '.join(w4)}")
 
     # --- pieces ------------------------------------------------------------------------------------
     def _tensor_peak(self, dtype: str) -> float:
@@ -96,17 +122,87 @@ class GpuUnit:
             t_m = nbytes / (p["hbm_bandwidth"] * p[_VECTOR_KINDS.get(op.kind, "memory_eff_elementwise")])
         return t_c, t_m, peak
 
+    # --- formats ---------------------------------------------------------------------------------
+    def formats_offered(self, dtype: str) -> tuple[str, ...]:
+        """Variant names this GPU offers for a weight GEMM (from which peaks its YAML declares)."""
+        names = [dtype]
+        if "peak_flops_fp8" in self.p:
+            names.append("fp8")
+        if "peak_flops_int8" in self.p:
+            names.append("int8")
+        if "w4a16_group_size" in self.p:
+            names.append("w4a16")
+        return tuple(names)
+
+    def variant_formats(self, name: str, dtype: str) -> Formats:
+        base = dtype_formats(dtype)
+        out = base.outputs
+        if name == dtype:
+            return base
+        if name == "fp8":
+            f8 = NumberFormat("fp8-e4m3", "float", 8)
+            return Formats(f8, f8, out, "per-tensor")
+        if name == "int8":
+            i8 = NumberFormat("int8", "int", 8)
+            return Formats(i8, i8, out, "per-channel")
+        if name == "w4a16":
+            g = int(self.p["w4a16_group_size"])
+            return Formats(NumberFormat("int4", "int", 4), base.activations, out, f"per-group-{g}")
+        raise ValueError(f"{self.name}: no variant {name!r} (offers: {', '.join(self.formats_offered(dtype))})")
+
+    def traffic(self, op: Op, dtype: str, name: str) -> dict[str, float]:
+        """HBM bytes of one op at variant `name`, by what is read: weights (codes), their scales (W4A16: one
+        graph-dtype scale per group), input activations, outputs (always the graph's dtype)."""
+        f = self.variant_formats(name, dtype)
+        dbits = DTYPE_BYTES[dtype] * 8
+        scales = 0.0
+        if name == "w4a16":
+            scales = op.weight_bytes / self.p["w4a16_group_size"]  # one dtype-wide scale per group of weights
+        return {"weights": op.weight_bytes * f.weights.bits / dbits, "scales": scales,
+                "activations": (op.bytes_read - op.weight_bytes) * f.activations.bits / dbits,
+                "outputs": float(op.bytes_written)}
+
     # --- UnitModel ---------------------------------------------------------------------------------
-    def op_cost(self, op: Op, dtype: str) -> CostBreakdown | None:
+    def _cost(self, op: Op, dtype: str, t_c: float, nbytes: float, dequant_share: float = 0.0) -> CostBreakdown:
         p = self.p
-        t_c, t_m, _ = self.roofline(op, dtype)
+        t_m = nbytes / (p["hbm_bandwidth"] * p[f"memory_eff_{op.kind}"]) if op.kind in ("matmul", "attention") \
+            else self.roofline(op, dtype)[1]
         t_k = max(t_c, t_m)
         latency = t_k + op.n_fused * p["launch_overhead"]
         u = t_c / t_k if t_k > 0 else 0.0  # achieved / achievable compute rate
         a = p["active_power_fraction"]
         e_compute = self.dyn_power_w * (a + (1.0 - a) * u) * t_k
-        e_memory = (op.bytes_read + op.bytes_written) * p["hbm_energy"]
+        e_memory = nbytes * p["hbm_energy"]
+        # dequantisation: a measured share s of the kernel's energy, i.e. s/(1-s) on top of the rest
+        e_compute += dequant_share / (1.0 - dequant_share) * (e_compute + e_memory)
         return CostBreakdown(latency, {"compute": e_compute, "memory": e_memory})
+
+    def op_cost(self, op: Op, dtype: str) -> CostBreakdown | None:
+        t_c, _, _ = self.roofline(op, dtype)
+        return self._cost(op, dtype, t_c, op.bytes_read + op.bytes_written)
+
+    def variant_cost(self, op: Op, dtype: str, name: str) -> CostBreakdown:
+        """Cost of a weight GEMM at variant `name` (traffic at the format of what is read)."""
+        if name == dtype or not self._is_weight_gemm(op):
+            return self.op_cost(op, dtype)
+        p = self.p
+        nbytes = sum(self.traffic(op, dtype, name).values())
+        if name == "fp8":
+            peak, share = p["peak_flops_fp8"], 0.0
+        elif name == "int8":
+            peak, share = p["peak_flops_int8"], 0.0
+        else:  # w4a16: fp16 tensor cores at the dequantising kernel's efficiency
+            peak, share = p["peak_flops_fp16"] * p["w4a16_compute_efficiency"], p["w4a16_dequant_energy_share"]
+        t_c = self.flops_done(op) / (peak * p["compute_eff_matmul"])
+        return self._cost(op, dtype, t_c, nbytes, share)
+
+    @staticmethod
+    def _is_weight_gemm(op: Op) -> bool:
+        return op.kind == "matmul" and bool(op.gemms) and op.weight_bytes > 0 and all(g.weight_operand for g in op.gemms)
+
+    def op_variants(self, op: Op, dtype: str) -> tuple[Variant, ...]:
+        names = self.formats_offered(dtype) if self._is_weight_gemm(op) and dtype in ("fp16", "bf16") else (dtype,)
+        return tuple(Variant(n, self.variant_cost(op, dtype, n), self.variant_formats(n, dtype)) for n in names)
 
     def __repr__(self) -> str:
         return f"GpuUnit({self.name!r})"

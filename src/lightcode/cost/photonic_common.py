@@ -5,10 +5,13 @@ No device numbers here: everything comes from the unit's YAML through `params` (
 
 from __future__ import annotations
 
+import copy
 from typing import Mapping
 
+from lightcode.core.formats import Formats, NumberFormat, dtype_formats
 from lightcode.core.opgraph import DTYPE_BYTES, Gemm, Op
 from lightcode.cost.families import ParamSpec
+from lightcode.cost.operands import Access, Placement, activation_tensors
 from lightcode.photonics import converters
 
 GEMM_KINDS = ("matmul", "attention")
@@ -27,6 +30,46 @@ class PhotonicUnit:
         self.name = name
         self.p = dict(params)
         self.precision_bits = int(round(self.p["bits"]))
+
+    # the system's placement of this unit's operands (cost/operands.py); None: the unit costed on its own,
+    # reading from the reference memory its family's paper assumes (e.g. LT's private DRAM)
+    placement: Placement | None = None
+
+    def placed(self, placement: Placement) -> "PhotonicUnit":
+        """A copy of this unit that reads its operands where `placement` says (units are shared, cached)."""
+        u = copy.copy(self)
+        u.placement = placement
+        return u
+
+    @property
+    def buffer_capacity_bytes(self) -> float | None:
+        """On-chip activation buffer capacity under the SRAM rule (None: no rule applies)."""
+        return None if self.placement is None else self.placement.buffer_bytes
+
+    def formats(self, dtype: str, out_bits: int | None = None) -> Formats:
+        """What the unit computes in: weights and activations set by DACs of `bits`, outputs read by an ADC
+        of `out_bits` (a float unit's format when the family models no precision)."""
+        b = self.precision_bits
+        if b >= 16:  # a family that models no precision (LightCode's 32-bit BITS_PER_NUM): the graph's dtype
+            return dtype_formats(dtype)
+        a = NumberFormat(f"analog-{b}b", "analog", b)
+        ob = out_bits if out_bits is not None else b
+        return Formats(a, a, NumberFormat(f"adc-{ob}b", "int", ob), "per-tensor")
+
+    def spill_access(self, op: Op) -> tuple[Access, Access]:
+        """(reads, writes) of activation tensors too large for the buffer (SRAM rule, cost/operands.py)."""
+        pl = self.placement
+        reads, writes = Access(), Access()
+        if pl is None or pl.buffer_bytes is None:
+            return reads, writes
+        ins, outs = activation_tensors(op)
+        for nb in ins:
+            if pl.spills(nb):
+                reads = reads + pl.activations.access(nb)
+        for nb in outs:
+            if pl.spills(nb):
+                writes = writes + pl.activations.access(nb, write=True)
+        return reads, writes
 
     def _int(self, key: str) -> int:
         return int(round(self.p[key]))

@@ -9,12 +9,16 @@
   Deviation: two consecutive PTU ops exchange nothing here, where LightCode routes them via SRAM;
 - time: cycles = ⌈⌈D/M⌉/cores⌉ · K per GEMM, D = output elements, K = dot length, M = WDM multiplex
   factor: each cycle every core produces M partial dot products, one element of K per cycle.
-Precision is not modeled (`bits` is LightCode's 32-bit BITS_PER_NUM), so no op is ever rejected for it.
+Precision is not modeled (`bits` is LightCode's 32-bit BITS_PER_NUM), so no op is ever rejected for it,
+and its formats are the graph's dtype. Placement: the authors' `weight_fetch_energy` is their model of
+where weights live, so a system's placement does not change this unit, and no SRAM rule applies (LightCode
+routes PTU↔PTU tensors through an SRAM of unbounded size).
 """
 
 from __future__ import annotations
 
 from lightcode.core.cost import CostBreakdown
+from lightcode.core.devices import Variant
 from lightcode.core.opgraph import Op
 from lightcode.cost.families import ParamSpec, register_family
 from lightcode.cost.photonic_common import GEMM_KINDS, PhotonicUnit, ceil_div
@@ -42,6 +46,14 @@ class LightCodePTU(PhotonicUnit):
         self.slots = self._int("cores")
         self.static_power_w = 0.0  # LightCode models no idle power
         self.weight_capacity_bytes = None
+
+    @property
+    def buffer_capacity_bytes(self) -> None:
+        return None  # the authors' model: no SRAM rule
+
+    def op_variants(self, op: Op, dtype: str) -> tuple[Variant, ...]:
+        c = self.op_cost(op, dtype)
+        return () if c is None else (Variant(dtype, c, self.formats(dtype)),)
 
     def cycles(self, op: Op) -> int:
         cores, mux = self._int("cores"), self._int("multiplex")

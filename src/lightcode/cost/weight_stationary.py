@@ -24,8 +24,10 @@ from __future__ import annotations
 import math
 
 from lightcode.core.cost import CostBreakdown
+from lightcode.core.devices import Variant
 from lightcode.core.opgraph import Op
 from lightcode.cost.families import ParamSpec
+from lightcode.cost.operands import Access, MemoryPath, Placement, link_demand, stored_bytes
 from lightcode.cost.photonic_common import CONVERTER_PARAMS, GEMM_KINDS, ConvertingUnit, ceil_div
 from lightcode.photonics import converters, linkbudget, precision
 
@@ -114,15 +116,37 @@ class WeightStationaryUnit(ConvertingUnit):
                                                    self.p["wall_plug_efficiency"])
 
     # ---- the cost model -------------------------------------------------------------------------
+    def reference_memory(self) -> Placement:
+        """The unit on its own: weights fetched from the family's reference memory (`weight_memory_energy`,
+        `weight_bandwidth`) at the unit's bits, no SRAM rule; inside a system its placement replaces it."""
+        p = self.p
+        ref = MemoryPath("reference", p["weight_memory_energy"], 0.0, p["weight_bandwidth"], None, "reader")
+        return Placement(ref, ref, ref, None)
+
+    def op_variants(self, op: Op, dtype: str) -> tuple[Variant, ...]:
+        r = self._cost(op, dtype)
+        if r is None:
+            return ()
+        c, adc_bits, busy = r
+        return (Variant(f"analog-{self.precision_bits}b", c, self.formats(dtype, adc_bits),
+                        link_demand(busy, c.latency_s)),)
+
     def op_cost(self, op: Op, dtype: str, *, weights_resident: bool = False) -> CostBreakdown | None:
+        r = self._cost(op, dtype, weights_resident)
+        return None if r is None else r[0]
+
+    def _cost(self, op: Op, dtype: str, weights_resident: bool = False):
+        """(cost, widest ADC bits, link busy seconds) or None."""
         if op.kind not in GEMM_KINDS or not op.gemms or not all(g.weight_operand for g in op.gemms):
             return None
         p = self.p
+        pl = self.placement or self.reference_memory()
         b = precision.operand_bits(self.precision_bits, dtype)
         if b > self.weight_bits_max() + 1e-9:
             return None
         if not converters.converter_supports(b, self.f, p["dac_ref_bits"], p["dac_ref_rate"]):
             return None
+        adc_max = 0
         kin, kout = self.core_inputs(), self.core_outputs()
         passes = self._int("sign_passes")
         weight_bytes = sum(g.k * g.n * g.batch for g in op.gemms) * b / 8
@@ -137,6 +161,7 @@ class WeightStationaryUnit(ConvertingUnit):
             b_adc = precision.adc_bits_required(b, min(g.k, kin), p["adc_bits_per_doubling"])
             if not converters.converter_supports(b_adc, self.f, p["adc_ref_bits"], p["adc_ref_rate"]):
                 return None
+            adc_max = max(adc_max, int(math.ceil(b_adc)))
             laser = self.laser_power(b_adc)
             if laser is None:
                 return None
@@ -156,11 +181,20 @@ class WeightStationaryUnit(ConvertingUnit):
                 cells = g.k * g.n * g.batch * self._int("cells_per_weight")
                 e["reprogramming"] += g.k * g.n * g.batch * self.dac_energy(b) + cells * self.program_energy_per_cell()
             e["memory"] += (g.m * g.k + g.m * g.n) * g.batch * b / 8 * p["activation_memory_energy"]
-        fetch_s = 0.0
-        if not resident:
-            e["memory"] += weight_bytes * p["weight_memory_energy"]
-            fetch_s = weight_bytes / p["weight_bandwidth"]
-        latency = max(busy_s, fetch_s)
+        reads = Access()
+        if not resident:  # weights are fetched from where they live (stored format: cost/operands.py)
+            elements = sum(g.k * g.n * g.batch for g in op.gemms)
+            reads = pl.weights.access(stored_bytes(elements, pl.weights, b, dtype))
+        spill_in, spill_out = self.spill_access(op)
+        reads = reads + spill_in
+        e["transfer"] = 0.0
+        for a in (reads, spill_out):
+            e["memory"] += a.memory_j
+            e["transfer"] += a.transfer_j
+        latency = max(busy_s, reads.time_s, spill_out.time_s)
+        busy = dict(reads.link_busy_s)
+        for k, v in spill_out.link_busy_s.items():
+            busy[k] = busy.get(k, 0.0) + v
         hold_w = active_cores * (self.cells_per_core() * self.hold_power_per_cell() + kin * p["modulator_hold_power"])
         e["static"] = hold_w * latency
-        return CostBreakdown(latency, e)
+        return CostBreakdown(latency, e), adc_max, busy

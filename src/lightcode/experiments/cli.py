@@ -34,18 +34,26 @@ def sweep_run(
     db: Path = typer.Option(Path("results.sqlite"), "--db", help="SQLite results database (created if missing)"),
     out: Optional[Path] = typer.Option(None, "--out", help="also write results.csv and figures into DIR"),
     retry_errors: bool = typer.Option(False, "--retry-errors", help="recompute points recorded as errors"),
+    retry_feasible: bool = typer.Option(False, "--retry-feasible",
+                                        help="recompute points whose solver hit its time limit (FEASIBLE, not OPTIMAL)"),
     point: Optional[str] = typer.Option(None, "--point", hidden=True, help="module:function point function (testing)"),
 ) -> None:
     """Run SPEC's Cartesian product; finished points already in --db are skipped."""
+    from lightcode.core.outputs import check_out_dir, check_out_file
+    from lightcode.errors import BadInputError
     from lightcode.experiments.spec import load_spec
-    from lightcode.experiments.sweep import run_sweep
+    from lightcode.experiments.sweep import check_scheduler, run_sweep
 
-    if workers < 0:
-        from lightcode.errors import BadInputError
-
-        raise BadInputError("--workers must be >= 0")
+    if workers < 0 or workers > 256:
+        raise BadInputError(f"--workers must be from 0 to 256, got {workers}")
     s = load_spec(spec)
-    summary = run_sweep(s, db, point_fn=point, scheduler=scheduler, workers=workers, retry_errors=retry_errors)
+    if scheduler is not None:
+        check_scheduler(scheduler)
+    check_out_file(db, "--db")  # before any work: an unwritable path fails fast
+    if out is not None:
+        check_out_dir(out)
+    summary = run_sweep(s, db, point_fn=point, scheduler=scheduler, workers=workers, retry_errors=retry_errors,
+                        retry_feasible=retry_feasible)
     typer.echo(
         f"{s.name} [{summary.spec_hash}]: {summary.total} points, {summary.skipped} already done, "
         f"{summary.ok} ok, {summary.errors} errors in {summary.wall_s:.1f} s → {db}"

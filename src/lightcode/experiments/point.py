@@ -15,41 +15,17 @@ from lightcode.errors import BadInputError, LightcodeError
 PointFn = Callable[[dict[str, Any]], dict[str, Any]]
 
 
-def compile_kwargs(params: dict[str, Any]) -> dict[str, Any]:
-    """The `run_compile` keyword arguments of a point (overrides are applied through the system)."""
-    kw = {
-        "system": system_arg(params),
-        "phase": params["phase"],
-        "seq_len": params.get("seq_len"),
-        "context": params.get("context"),
-        "batch": params.get("batch", 1),
-        "dtype": params.get("dtype", "fp16"),
-        "objective": params.get("objective"),
-        "latency_budget_s": params.get("latency_budget_s"),
-        "energy_budget_j": params.get("energy_budget_j"),
-        "time_limit_s": params.get("time_limit_s", 10.0),
-        "corner": params.get("corner"),
-    }
-    if params.get("heuristics", True) is False:  # only then: the pinned run_compile API has no such argument
-        kw["heuristics"] = False
-    return kw
-
-
-def system_arg(params: dict[str, Any]) -> str:
-    """The system name, or — with parameter overrides — the path of a derived system YAML."""
-    from lightcode.experiments.overrides import system_with_overrides
-
-    return system_with_overrides(params["system"], params.get("overrides") or {}, params.get("corner"))
-
-
 def compile_point(params: dict[str, Any]) -> dict[str, Any]:
-    """The default point function: one `run_compile`, its DESIGN §4 JSON dict, plus the overrides used."""
+    """The default point function: one `run_compile` of the point's request, its JSON dict, plus the
+    overrides used."""
     from lightcode.pipeline.compile import run_compile
+    from lightcode.pipeline.request import CompileRequest
 
-    out = run_compile(params["model"], **compile_kwargs(params)).to_json_dict()
-    if params.get("overrides"):
-        out["overrides"] = dict(params["overrides"])
-        out["system"] = params["system"]
+    request = CompileRequest.from_dict(params)
+    out = run_compile(request.model, request).to_json_dict()
+    if request.overrides:
+        out["overrides"] = dict(request.overrides)
+        out["system"] = request.system
     return out
 
 

@@ -76,10 +76,11 @@ def mapping_point(params: dict[str, Any]) -> dict[str, Any]:
     """compile_point plus, per mapping (the optimum, all-electronic, the heuristics — path-search is the
     authors' selection re-implemented), its energy breakdown and ops per unit, and the unit of every op
     for the optimum and path-search (to measure distances between mappings)."""
-    from lightcode.experiments.point import compile_kwargs
     from lightcode.pipeline.compile import run_compile
+    from lightcode.pipeline.request import CompileRequest
 
-    res = run_compile(params["model"], **compile_kwargs(params))
+    request = CompileRequest.from_dict(params)
+    res = run_compile(request.model, request)
     out = res.to_json_dict()
     if params.get("overrides"):
         out["overrides"] = dict(params["overrides"])

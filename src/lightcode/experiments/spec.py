@@ -11,17 +11,17 @@ import hashlib
 import itertools
 import json
 import math
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Literal, Optional, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
 
+from lightcode.core.selection import Objective
 from lightcode.errors import BadInputError
+from lightcode.pipeline.request import FIELDS, KEY_DEFAULTS, CompileRequest, field_default
 
 Scalar = Union[int, float, str, bool]
-Objective = Literal["latency", "energy", "edp", "pareto"]
 
 
 def _canonical(obj: Any) -> str:
@@ -52,6 +52,7 @@ class LengthRange(BaseModel):
         if self.num == 1:
             return [self.start]
         out: list[int] = []
+        seen: set[int] = set()
         for i in range(self.num):
             t = i / (self.num - 1)
             if self.scale == "log":
@@ -59,7 +60,8 @@ class LengthRange(BaseModel):
             else:
                 v = self.start + t * (self.stop - self.start)
             n = int(round(v))
-            if n not in out:
+            if n not in seen:
+                seen.add(n)
                 out.append(n)
         return out
 
@@ -73,7 +75,18 @@ def _lengths(v: Optional[Lengths]) -> list[int]:
     return v.values() if isinstance(v, LengthRange) else list(v)
 
 
-class SweepSpec(BaseModel):
+# A spec expands to at most this many points; a bigger product is refused before anything is expanded
+# (53 M points took 8.3 GB and 300 s just to list). Split the spec, or raise it with `max_points:`.
+MAX_POINTS = 100_000
+
+# The request fields that are sweep axes: spec key (plural) -> request field. Every other request field is
+# a scalar key of the spec under its own name (dtype, time_limit_s, solver, …), so a field added to
+# CompileRequest is a spec key at once.
+AXES: dict[str, str] = {f.metadata["axis"]: f.name for f in FIELDS if f.metadata.get("axis")}
+SCALARS: tuple[str, ...] = tuple(f.name for f in FIELDS if not f.metadata.get("axis") and f.name != "overrides")
+
+
+class _SpecBase(BaseModel):
     """The sweep file. Each list is one axis of the Cartesian product; unknown keys are rejected."""
 
     model_config = ConfigDict(extra="forbid")
@@ -86,16 +99,12 @@ class SweepSpec(BaseModel):
     batches: list[int] = [1]
     systems: list[str] = Field(min_length=1)
     corners: list[Optional[Literal["conservative", "baseline", "aggressive"]]] = [None]  # None: the system's own
-    objectives: list[Objective] = ["latency", "energy"]
+    objectives: list[str] = ["latency", "energy"]
     # Parameter overrides: `grid` is a product over each key's values ("unit.param": [v1, v2, …]), merged
     # into each entry of `overrides` (explicit override sets). Keys name a unit parameter of the system.
     overrides: list[dict[str, Scalar]] = [{}]
     grid: dict[str, list[Scalar]] = {}
-    dtype: Literal["fp16", "bf16", "fp32"] = "fp16"
-    latency_budget_s: Optional[float] = Field(default=None, gt=0)
-    energy_budget_j: Optional[float] = Field(default=None, gt=0)
-    time_limit_s: float = Field(default=10.0, gt=0)
-    heuristics: bool = True  # also evaluate the greedy / path-search baselines (≈ 25 % of a point's time)
+    max_points: int = Field(default=MAX_POINTS, ge=1)  # the refusal limit above (not part of the identity)
 
     @field_validator("batches")
     @classmethod
@@ -111,19 +120,56 @@ class SweepSpec(BaseModel):
             raise ValueError("lengths must be >= 1")
         return v
 
+    @field_validator("objectives")
+    @classmethod
+    def _known_objectives(cls, v: list[str]) -> list[str]:
+        for o in v:
+            try:
+                Objective.parse(o)
+            except BadInputError as e:
+                raise ValueError(str(e)) from None
+        return v
+
+    @model_validator(mode="after")
+    def _scalars_valid(self) -> "_SpecBase":
+        try:  # the scalar keys are request fields: the request validates them, one message each
+            CompileRequest(model="spec-check", **{k: getattr(self, k) for k in SCALARS if k != "model"})
+        except BadInputError as e:
+            raise ValueError(str(e)) from None
+        return self
+
     # --- derived ---------------------------------------------------------------------------------
     @property
     def spec_hash(self) -> str:
-        return _digest(self.model_dump(mode="json", exclude={"name"}))  # the name is cosmetic
+        d = self.model_dump(mode="json", exclude={"name", "max_points"})  # cosmetic / a limit, not identity
+        for k, default in KEY_DEFAULTS.items():  # fields added later stay out at their default
+            if d.get(k) == default:
+                d.pop(k, None)
+        return _digest(d)
 
     def override_sets(self) -> list[dict[str, Scalar]]:
         keys = sorted(self.grid)
         combos = [dict(zip(keys, vals)) for vals in itertools.product(*(self.grid[k] for k in keys))]
         return [{**base, **combo} for base in self.overrides for combo in combos]
 
+    def count_points(self) -> int:
+        """The size of the product (before duplicates are dropped), computed without expanding it."""
+        def n_lengths(v: Optional[Lengths]) -> int:
+            return 0 if v is None else (v.num if isinstance(v, LengthRange) else len(v))
+
+        per_phase = sum(n_lengths(self.seq_lens if ph == "prefill" else self.contexts) for ph in self.phases)
+        n_over = len(self.overrides) * math.prod(len(v) for v in self.grid.values())
+        return (len(self.models) * len(self.batches) * per_phase * len(self.systems) * len(self.corners)
+                * n_over * len(self.objectives))
+
     def points(self) -> list["Point"]:
         """The Cartesian product, ordered so that points sharing a capture (model, phase, batch, length)
         are adjacent: a worker that just captured a graph is likely to reuse it."""
+        n = self.count_points()
+        if n > self.max_points:
+            raise BadInputError(f"sweep spec expands to {n:,} points, above the limit of {self.max_points:,}; "
+                                f"split it or set max_points: {n} in the spec")
+        scalars = {k: getattr(self, k) for k in SCALARS if k != "model"}
         out: list[Point] = []
         for model, phase, batch in itertools.product(self.models, self.phases, self.batches):
             lengths = _lengths(self.seq_lens) if phase == "prefill" else _lengths(self.contexts)
@@ -132,48 +178,24 @@ class SweepSpec(BaseModel):
                 for system, corner, ov, objective in itertools.product(
                     self.systems, self.corners, self.override_sets(), self.objectives
                 ):
-                    out.append(
-                        Point(model=model, phase=phase, seq_len=seq_len, context=context, batch=batch,
-                              system=system, corner=corner, objective=objective, dtype=self.dtype,
-                              overrides=dict(sorted(ov.items())), latency_budget_s=self.latency_budget_s,
-                              energy_budget_j=self.energy_budget_j, time_limit_s=self.time_limit_s,
-                              heuristics=self.heuristics)
-                    )
+                    out.append(Point(model=model, phase=phase, seq_len=seq_len, context=context, batch=batch,
+                                     system=system, corner=corner, objective=objective, overrides=ov,
+                                     **scalars))
         return list({p.key: p for p in out}.values())  # a value listed twice runs once (first position)
 
 
-@dataclass(frozen=True)
-class Point:
-    """One compile job: the keyword arguments of `run_compile` plus parameter overrides."""
+def _scalar_field(name: str) -> tuple[Any, Any]:
+    """(type, default) of a scalar spec key: the request field's default and its type (checked again by
+    CompileRequest, which owns the rules)."""
+    default = field_default(name)
+    return (Optional[Any] if default is None else type(default)), default
 
-    model: str
-    phase: str
-    seq_len: Optional[int]
-    context: Optional[int]
-    batch: int
-    system: str
-    corner: Optional[str]
-    objective: str
-    dtype: str = "fp16"
-    overrides: dict[str, Scalar] = field(default_factory=dict)
-    latency_budget_s: Optional[float] = None
-    energy_budget_j: Optional[float] = None
-    time_limit_s: float = 10.0
-    heuristics: bool = True
 
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        if d["heuristics"]:  # the default stays out of the key: keys of earlier sweeps remain valid
-            del d["heuristics"]
-        return d
+SweepSpec = create_model("SweepSpec", __base__=_SpecBase, __doc__=_SpecBase.__doc__,
+                         **{k: _scalar_field(k) for k in SCALARS if k != "model"})
 
-    @property
-    def key(self) -> str:
-        return _digest(self.to_dict())
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "Point":
-        return cls(**d)
+# A sweep point is one compile request: its key is the request's key, its dict the request's fields.
+Point = CompileRequest
 
 
 # --- loading and checking ------------------------------------------------------------------------
@@ -198,7 +220,7 @@ def parse_spec(data: Any, *, check_names: bool = True, known_models: Optional[It
         raise BadInputError("sweep spec: phase 'prefill' needs seq_lens (a list or {start, stop, num})")
     if "decode" in spec.phases and not _lengths(spec.contexts):
         raise BadInputError("sweep spec: phase 'decode' needs contexts (a list or {start, stop, num})")
-    if any(len(v) == 0 for v in spec.grid.values()) or not spec.points():
+    if any(len(v) == 0 for v in spec.grid.values()) or spec.count_points() == 0 or not spec.points():
         raise BadInputError("sweep spec: the Cartesian product is empty (an axis has no values)")
     if check_names:
         check_names_known(spec, known_models=known_models, known_systems=known_systems)
@@ -250,7 +272,7 @@ def check_names_known(spec: SweepSpec, *, known_models: Optional[Iterable[str]] 
                 raise BadInputError(f"unknown system {s!r} in sweep spec (known: {', '.join(sorted(systems))})")
         # Overrides are checked against the real library only (injected name sets carry no parameters).
         if known_systems is None and (spec.overrides != [{}] or spec.grid):
-            from lightcode.experiments.overrides import check_overrides
+            from lightcode.hardware.overrides import check_overrides
 
             for s, c, ov in itertools.product(spec.systems, spec.corners, spec.override_sets()):
                 check_overrides(s, ov, c)

@@ -8,6 +8,8 @@ duplicate one. Only the client process writes; workers never touch the database.
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sqlite3
 import time
 from pathlib import Path
@@ -39,21 +41,53 @@ CREATE TABLE IF NOT EXISTS points (
     UNIQUE (spec_hash, point_key)
 );
 CREATE INDEX IF NOT EXISTS points_spec ON points (spec_hash);
+-- points a running sweep is computing: a second sweep on the same database skips them instead of
+-- computing them twice (a claim whose process is gone is taken over)
+CREATE TABLE IF NOT EXISTS claims (
+    spec_hash   TEXT NOT NULL,
+    point_key   TEXT NOT NULL,
+    owner       TEXT NOT NULL,              -- host:pid of the claiming sweep
+    claimed_at  REAL NOT NULL,
+    PRIMARY KEY (spec_hash, point_key)
+);
 """
+
+
+def _owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _owner_alive(owner: str) -> bool:
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname():
+        return True  # another machine's sweep: trust its claim
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class Store:
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        if self.path.parent and not self.path.parent.exists():
+        if self.path.is_dir():
+            raise BadInputError(f"results database {str(self.path)!r} is a directory; give a file path (--db)")
+        try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise BadInputError(f"cannot create the directory of results database {str(self.path)!r} "
+                                f"({e.strerror or type(e).__name__}); choose a writable --db") from None
+        self.owner = _owner()
         try:
             # isolation_level=None: autocommit; each write below is its own transaction.
             self.conn = sqlite3.connect(str(self.path), isolation_level=None, timeout=30.0)
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable against process death
             self.conn.executescript(SCHEMA)
-        except sqlite3.DatabaseError as e:
+        except (sqlite3.DatabaseError, sqlite3.OperationalError) as e:
             raise BadInputError(f"cannot open results database {str(self.path)!r}: {e}") from None
 
     def close(self) -> None:
@@ -92,6 +126,36 @@ class Store:
              int(retryable), started_at, time.time(), duration_s, worker),
         )
         return cur.rowcount > 0
+
+    def claim(self, spec_hash: str, keys: list[str]) -> set[str]:
+        """Claim `keys` for this process; returns those it now holds (not finished, not held by another
+        live sweep). Claims of processes that died are taken over."""
+        mine: set[str] = set()
+        now = time.time()
+        for k in keys:
+            self.conn.execute("INSERT OR IGNORE INTO claims VALUES (?, ?, ?, ?)", (spec_hash, k, self.owner, now))
+            row = self.conn.execute("SELECT owner FROM claims WHERE spec_hash=? AND point_key=?",
+                                    (spec_hash, k)).fetchone()
+            if row[0] != self.owner and not _owner_alive(row[0]):
+                self.conn.execute("UPDATE claims SET owner=?, claimed_at=? WHERE spec_hash=? AND point_key=?",
+                                  (self.owner, now, spec_hash, k))
+                row = (self.owner,)
+            if row[0] == self.owner:
+                mine.add(k)
+        return mine
+
+    def release_claims(self) -> None:
+        self.conn.execute("DELETE FROM claims WHERE owner=?", (self.owner,))
+
+    def forget_non_optimal(self, spec_hash: str) -> int:
+        """`--retry-feasible`: drop finished rows whose solver did not prove optimality (a time-out under
+        load), so that the next run solves them again."""
+        rows = self.conn.execute("SELECT point_key, result FROM points WHERE spec_hash=? AND status='ok'",
+                                 (spec_hash,)).fetchall()
+        drop = [k for k, r in rows if json.loads(r or "{}").get("solver", {}).get("status", "OPTIMAL") != "OPTIMAL"]
+        for k in drop:
+            self.conn.execute("DELETE FROM points WHERE spec_hash=? AND point_key=?", (spec_hash, k))
+        return len(drop)
 
     def forget_errors(self, spec_hash: str) -> int:
         """`--retry-errors`: drop the error rows of a spec so that the next run computes them again."""

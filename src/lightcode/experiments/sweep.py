@@ -45,14 +45,19 @@ class SweepSummary:
         return self.ran / self.wall_s if self.wall_s > 0 else float("nan")
 
 
+CONNECT_TIMEOUT_S = 10  # an unreachable --scheduler fails after this long, with one line
+
 # Exceptions that mean "the infrastructure lost this point", not "this point fails".
 _LOST = ("KilledWorker", "CancelledError", "CommClosedError", "FutureCancelledError", "TimeoutError")
 
 
 def run_sweep(spec: SweepSpec, db: str | Path, *, point_fn: PointFn | str | None = None,
               scheduler: Optional[str] = None, workers: Optional[int] = None, retries: int = 1,
-              retry_errors: bool = False, progress: bool = True, client: Any = None) -> SweepSummary:
-    """`client`: an open distributed.Client to reuse (several sweeps on one cluster); else one is made."""
+              retry_errors: bool = False, retry_feasible: bool = False, progress: bool = True,
+              client: Any = None) -> SweepSummary:
+    """`client`: an open distributed.Client to reuse (several sweeps on one cluster); else one is made.
+    `retry_feasible`: recompute points whose solver stopped at its time limit (FEASIBLE, not OPTIMAL).
+    Points another live sweep on the same database is computing are left to it (counted as skipped)."""
     fn = resolve(point_fn)
     t0 = time.perf_counter()
     with Store(db) as store:
@@ -60,9 +65,12 @@ def run_sweep(spec: SweepSpec, db: str | Path, *, point_fn: PointFn | str | None
         store.register_spec(h, spec.name, json.dumps(spec.model_dump(mode="json"), sort_keys=True))
         if retry_errors:
             store.forget_errors(h)
+        if retry_feasible:
+            store.forget_non_optimal(h)
         points = spec.points()
         done = store.finished_keys(h)
-        todo = [p for p in points if p.key not in done]
+        mine = store.claim(h, [p.key for p in points if p.key not in done])
+        todo = [p for p in points if p.key in mine]
         counts = {"ok": 0, "error": 0}
 
         def commit(p: Point, out: dict[str, Any], retryable: bool = False) -> None:
@@ -82,6 +90,7 @@ def run_sweep(spec: SweepSpec, db: str | Path, *, point_fn: PointFn | str | None
             elif todo:
                 with open_client(scheduler, workers) as client:
                     _run_dask(client, fn, todo, h, retries, commit, lambda: advance(counts))
+        store.release_claims()
     return SweepSummary(h, len(points), len(points) - len(todo), len(todo), counts["ok"], counts["error"],
                         time.perf_counter() - t0)
 
@@ -151,18 +160,66 @@ def open_client(scheduler: Optional[str], workers: Optional[int]) -> Iterator[An
     if workers == 0 and scheduler is None:
         yield None
         return
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     with ExitStack() as stack:
+        stack.callback(_quiet_distributed())  # shut-down (also after Ctrl-C) without worker tracebacks
         if scheduler:
-            client = stack.enter_context(Client(scheduler, timeout="30s"))
+            client = stack.enter_context(_connect(Client, scheduler))
         else:
-            cluster = stack.enter_context(
-                LocalCluster(n_workers=workers or 1, threads_per_worker=1, processes=True,
-                             dashboard_address=None, silence_logs=logging.ERROR)
-            )
-            client = stack.enter_context(Client(cluster))
+            client = stack.enter_context(Client(stack.enter_context(_local_cluster(workers or 1))))
         yield client
+
+
+def _quiet_distributed():
+    """Silence distributed's loggers for the rest of the sweep; returns the undo."""
+    loggers = [logging.getLogger(n) for n in ("distributed", "tornado", "asyncio")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.CRITICAL)
+    return lambda: [lg.setLevel(lv) for lg, lv in zip(loggers, levels)]
+
+
+def check_scheduler(scheduler: str) -> None:
+    """A scheduler address names a protocol or a port (tcp://host:8786, host:8786)."""
+    from lightcode.errors import BadInputError
+
+    if "://" not in scheduler and ":" not in scheduler:
+        raise BadInputError(f"--scheduler {scheduler!r} is not an address; give e.g. tcp://host:8786")
+
+
+def _connect(Client: Any, scheduler: str) -> Any:
+    from lightcode.errors import BadInputError
+
+    check_scheduler(scheduler)
+    try:
+        return Client(scheduler, timeout=f"{CONNECT_TIMEOUT_S}s")
+    except (OSError, TimeoutError, ValueError) as e:
+        raise BadInputError(f"cannot reach the Dask scheduler at {scheduler} within {CONNECT_TIMEOUT_S} s "
+                            f"({type(e).__name__}); is it running? (or drop --scheduler for a local cluster)") from None
+
+
+@contextmanager
+def _local_cluster(n: int) -> Iterator[Any]:
+    """A LocalCluster whose started workers ignore Ctrl-C (worker_init.py: the client shuts them down),
+    started again once when a worker dies during start-up ("Nanny failed to start")."""
+    from distributed import LocalCluster
+
+    from lightcode.errors import BadInputError
+
+    last: Exception | None = None
+    for _attempt in range(2):
+        try:
+            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                                   silence_logs=logging.CRITICAL, preload=["lightcode.experiments.worker_init"])
+        except Exception as e:  # noqa: BLE001 — "Nanny failed to start" and friends: try once more
+            last = e
+            continue
+        with cluster:
+            yield cluster
+        return
+    raise BadInputError(f"could not start a local Dask cluster of {n} workers ({type(last).__name__}: "
+                        f"{str(last).splitlines()[0] if str(last) else ''}); retry, or run with --workers 0")
 
 
 @contextmanager

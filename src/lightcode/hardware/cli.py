@@ -69,6 +69,51 @@ def _params_table(title: str, params):
     return t
 
 
+def _area_of(spec):
+    from lightcode.hardware.area_budget import unit_area
+
+    return unit_area(spec)
+
+
+def _area_table(title: str, area):
+    from rich.table import Table
+
+    t = Table(title=title, title_justify="left")
+    for col in ("component", "area (mm²)", "share"):
+        t.add_column(col, justify="right" if col != "component" else "left")
+    total = area.total_m2
+    for k, v in area.components_m2.items():
+        t.add_row(k, f"{v * 1e6:.4f}", f"{100 * v / total:.1f} %" if total else "")
+    t.add_row("[bold]total", f"[bold]{total * 1e6:.2f}", "100 %")
+    return t
+
+
+def _floor_lines(check) -> list[str]:
+    """Human lines of a floor check (cost/floor_check.py)."""
+    if check is None:
+        return []
+    if not check["physically_checked"]:
+        line = f"physical floor: {check['status']} ({check['reason']})"
+        if "bits_payable_at_shot_floor" in check:
+            line += (f"; its {check['mac_energy_j'] * 1e12:.3g} pJ/MAC pays for at most "
+                     f"{check['bits_payable_at_shot_floor']:.2f} bits per detected product at the shot-noise floor")
+        return [line]
+    out = []
+    o = check.get("optical")
+    if o is None:
+        out.append(f"optical: {check.get('note', 'no detection reaches these bits')}")
+    else:
+        out.append(f"optical: {o['per_conversion_j'] * 1e15:.4g} fJ per conversion ({o['samples_per_conversion']:g} "
+                   f"sample(s) of {o['per_sample_j'] * 1e15:.4g} fJ) for {o['bits']:g} bits = "
+                   f"{o['x_above_floor']:.3g}× above the shot-noise floor ({o['shot_floor_j'] * 1e15:.4g} fJ)")
+    for name in ("dac", "adc"):
+        c = check[name]
+        out.append(f"{name}: {c['energy_j'] * 1e12:.4g} pJ at {c['bits']:g} bits = {c['x_above_sota']:.3g}× the "
+                   f"state of the art (Walden FoM, {c['sota_j'] * 1e12:.4g} pJ), {c['x_above_thermal']:.3g}× above "
+                   f"the kT/C floor ({c['thermal_floor_j'] * 1e15:.4g} fJ)")
+    return out
+
+
 @hw.command("list")
 def list_cmd(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
     """List the units and systems in the library (with any that fail to load)."""
@@ -119,15 +164,33 @@ def show_cmd(
     from lightcode.hardware.load import read_system, read_unit
 
     if _kind_of(name) == "unit":
+        from lightcode.cost.floor_check import unit_floor
+        from lightcode.hardware.floor_refs import floor_refs_si
+        from lightcode.hardware.load import load_unit
+
         s = read_unit(name, corner or "baseline")
+        area = _area_of(s)
+        fl = unit_floor(load_unit(name, s.corner), floor_refs_si())
         if as_json:
             out = {"kind": "unit", "name": s.name, "family": s.family, "unit_kind": s.kind, "corner": s.corner,
-                   "description": s.description, "path": str(s.path), "params": _params_json(s.params)}
+                   "description": s.description, "path": str(s.path), "params": _params_json(s.params),
+                   "area_params": _params_json(s.area), "area": area.to_dict(), "floor": fl}
             typer.echo(json.dumps(out))
             return
         from rich.console import Console
 
-        Console().print(_params_table(f"{s.name}  (family {s.family}, {s.kind}, corner {s.corner})  {s.path}", s.params))
+        c = Console()
+        c.print(_params_table(f"{s.name}  (family {s.family}, {s.kind}, corner {s.corner})  {s.path}", s.params))
+        if area.modelled:
+            c.print(_params_table("component areas (area:)", s.area))
+            c.print(_area_table(f"area of {s.name}: {area.total_m2 * 1e6:.2f} mm²", area))
+        else:
+            c.print(f"area: not modelled (family {s.family} has no area law or the file no `area:` block)")
+        if fl is not None and fl["physically_checked"]:
+            c.print(f"[bold]physical floor[/] (one detection at the unit's own {fl['operand_bits']:g} bits; "
+                    "`hardware cost --gemm` gives a mapping's):")
+        for line in _floor_lines(fl):
+            c.print(f"  {line}")
         return
     sy = read_system(name, corner)
     if as_json:
@@ -138,6 +201,7 @@ def show_cmd(
             "links": [{"between": list(ab), **_params_json(p)} for ab, p in sy.links],
             "crossing": None if sy.crossing is None else {
                 "host_memory": sy.crossing_memories[0], "buffer_memory": sy.crossing_memories[1], **_params_json(sy.crossing)},
+            "area": {u.name: _area_of(u).to_dict() for u in sy.units},
         }
         typer.echo(json.dumps(out))
         return
@@ -151,29 +215,37 @@ def show_cmd(
         c.print(_params_table(f"link {ab[0]} <-> {ab[1]}", p))
     if sy.crossing is not None:
         c.print(_params_table(f"crossing (host memory {sy.crossing_memories[0]}, buffer {sy.crossing_memories[1]})", sy.crossing))
+    photonic_m2 = 0.0
     for u in sy.units:
         c.print(_params_table(f"unit {u.name}  (family {u.family}, {u.kind}, corner {u.corner})", u.params))
+        a = _area_of(u)
+        if a.modelled:
+            c.print(_area_table(f"area of {u.name}: {a.total_m2 * 1e6:.2f} mm²", a))
+            photonic_m2 = photonic_m2 + a.total_m2 if u.kind == "photonic" and photonic_m2 is not None else photonic_m2
+        else:
+            c.print(f"area of {u.name}: not modelled")
+            photonic_m2 = None if u.kind == "photonic" else photonic_m2
+    c.print(f"photonic area of {sy.name}: " + ("not modelled" if photonic_m2 is None else f"{photonic_m2 * 1e6:.2f} mm²"))
 
 
 @hw.command("validate")
 def validate_cmd(file: Path = typer.Argument(..., help="a unit or system YAML file")) -> None:
     """Check a unit or system file (exit 2 with `error: FILE: field: …` when it is wrong)."""
     from lightcode.errors import ConfigError
-    from lightcode.hardware.load import build_unit, read_system, read_unit
+    from lightcode.hardware.load import build_unit, load_system, read_system, read_unit
+    from lightcode.hardware.schema import CORNERS
 
     if not file.is_file():
         raise ConfigError(f"{file}: no such file")
     if _file_kind(file) == "unit":
         s = read_unit(file)
-        for c in s.corners:
-            read_unit(file, c)
-        try:
-            build_unit(s)
-        except (ValueError, TypeError) as e:
-            raise ConfigError(f"{file}: {e}") from None
+        for c in ("baseline", *s.corners):  # built, not only parsed: the family's rules run at every corner
+            build_unit(read_unit(file, c))
         typer.echo(f"ok: unit {s.name} (family {s.family}, {len(s.params)} parameters, corners: baseline{''.join(', ' + c for c in s.corners)})")
     else:
         sy = read_system(file)
+        for c in CORNERS:  # every unit built at every corner, as compile would
+            load_system(file, corner=c)
         typer.echo(f"ok: system {sy.name} (units: {', '.join(u.name for u in sy.units)}; corner {sy.corner})")
 
 
@@ -195,9 +267,12 @@ def cost_cmd(
     gemm: str = typer.Option(..., "--gemm", help="M,K,N: (M×K)·(K×N), the K×N operand a weight"),
     dtype: str = typer.Option("fp16", "--dtype", help="fp16 | bf16 | fp32 | int8"),
     corner: str = typer.Option("baseline", "--corner", help="conservative | baseline | aggressive"),
+    fmt: Optional[str] = typer.Option(None, "--format", help="the unit's variant to cost: fp16 | bf16 | fp8 | int8 | "
+                                      "w4a16 (GPUs, where the YAML gives a peak) or a photonic unit's analog-Nb; "
+                                      "default: the graph dtype's (the unit's first variant)"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
-    """Latency and energy of one GEMM on a unit."""
+    """Latency and energy of one GEMM on a unit (at one of its formats)."""
     from lightcode.core.opgraph import DTYPE_BYTES
     from lightcode.errors import BadInputError
     from lightcode.hardware.load import load_system, load_unit
@@ -206,16 +281,40 @@ def cost_cmd(
     m, k, n = _parse_gemm(gemm)
     if dtype not in DTYPE_BYTES:
         raise BadInputError(f"--dtype: unknown dtype {dtype!r} (known: {', '.join(DTYPE_BYTES)})")
+    from lightcode.cost.floor_check import gemm_floor
+    from lightcode.hardware.floor_refs import floor_refs_si
+    from lightcode.hardware.load import read_unit
+
     op = gemm_op(m, k, n, dtype)
-    units = [load_unit(name, corner)] if _kind_of(name) == "unit" else list(load_system(name, corner).units.values())
+    if _kind_of(name) == "unit":
+        units = [load_unit(name, corner)]
+        specs = {units[0].name: read_unit(name, corner)}
+    else:
+        sysm = load_system(name, corner)
+        units, specs = list(sysm.units.values()), {u.name: u for u in sysm.spec.units}
+    from lightcode.core.devices import unit_variants
+
+    refs = floor_refs_si()
     results = {}
     for u in units:
-        c = u.op_cost(op, dtype)
-        results[u.name] = (
-            {"unit": u.name, "supported": True, **c.to_dict()}
-            if c is not None
-            else {"unit": u.name, "supported": False, "latency_s": None, "energy_j": None, "energy_breakdown_j": None}
-        )
+        variants = unit_variants(u, op, dtype)
+        offered = [v.name for v in variants]
+        pick = [v for v in variants if fmt is None or v.name == fmt][:1]
+        if fmt is not None and not pick and len(units) == 1:
+            raise BadInputError(f"--format: {u.name} has no variant {fmt!r} for this GEMM "
+                                f"(offers: {', '.join(offered) or 'none'})")
+        if pick:
+            v = pick[0]
+            r = {"unit": u.name, "supported": True, "format": v.name, "offered": offered,
+                 "formats": v.formats.to_dict() if v.formats is not None else None, **v.cost.to_dict()}
+            if hasattr(u, "traffic"):  # GPU: HBM bytes by what is read, at the variant's formats
+                r["bytes_read"] = u.traffic(op, dtype, v.name)
+            results[u.name] = r
+        else:
+            results[u.name] = {"unit": u.name, "supported": False, "format": fmt, "offered": offered,
+                               "latency_s": None, "energy_j": None, "energy_breakdown_j": None}
+        results[u.name]["area"] = _area_of(specs[u.name]).to_dict()
+        results[u.name]["floor"] = gemm_floor(u, op, dtype, refs)
     if as_json:
         typer.echo(json.dumps(next(iter(results.values())) if len(results) == 1 else {"units": results}))
         return
@@ -226,9 +325,38 @@ def cost_cmd(
     t.add_column("")
     for u in results:
         t.add_column(u, justify="right")
-    rows = [("latency", lambda r: f"{r['latency_s']:.4g} s"), ("energy", lambda r: f"{r['energy_j']:.4g} J")]
+    rows = [("format", lambda r: r["format"]), ("latency", lambda r: f"{r['latency_s']:.4g} s"),
+            ("energy", lambda r: f"{r['energy_j']:.4g} J")]
+    rows += [(f"  {k} read", lambda r, k=k: f"{r['bytes_read'][k]:.4g} B" if "bytes_read" in r else "")
+             for k in ("weights", "scales", "activations") if any("bytes_read" in r for r in results.values())]
     comps = sorted({c for r in results.values() if r["supported"] for c, v in r["energy_breakdown_j"].items() if v})
     rows += [(f"  {c}", lambda r, c=c: f"{r['energy_breakdown_j'][c]:.4g} J") for c in comps]
+    area = lambda r: "not modelled" if r["area"]["total_m2"] is None else f"{r['area']['total_m2'] * 1e6:.2f} mm²"  # noqa: E731
     for label, fmt in rows:
         t.add_row(label, *(fmt(r) if r["supported"] else "cannot run" for r in results.values()))
-    Console().print(t)
+    t.add_row("area", *(area(r) for r in results.values()))
+    comps = sorted({c for r in results.values() if r["area"]["components_m2"] for c in r["area"]["components_m2"]})
+    for comp in comps:
+        t.add_row(f"  {comp}", *(f"{r['area']['components_m2'][comp] * 1e6:.4g} mm²"
+                                 if r["area"]["components_m2"] and comp in r["area"]["components_m2"] else ""
+                                 for r in results.values()))
+
+    def above(r, block, key):
+        f = r["floor"]
+        if f is None:
+            return ""
+        if not f["physically_checked"]:
+            return f["status"]
+        return "unreachable" if f.get(block) is None else f"{f[block][key]:.3g}×"
+
+    for label, block, key in (("× above shot floor", "optical", "x_above_floor"),
+                              ("ADC × state of the art", "adc", "x_above_sota"),
+                              ("ADC × above kT/C floor", "adc", "x_above_thermal"),
+                              ("DAC × state of the art", "dac", "x_above_sota"),
+                              ("DAC × above kT/C floor", "dac", "x_above_thermal")):
+        t.add_row(label, *(above(r, block, key) for r in results.values()))
+    con = Console()
+    con.print(t)
+    for u, r in results.items():
+        for line in _floor_lines(r["floor"]):
+            con.print(f"{u}: {line}")

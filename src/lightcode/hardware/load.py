@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from lightcode.core.cost import ZERO, CostBreakdown
 from lightcode.core.devices import UnitModel
+from lightcode.cost.operands import Link, MemoryPath, Placement
 from lightcode.cost.transfer import CrossingParams, LinkParams, MemoryParams, transfer_cost
 from lightcode.errors import ConfigError
 from lightcode.hardware.schema import (
@@ -146,9 +147,13 @@ class UnitSpec:
     path: Path
     params: Mapping[str, ParamValue]
     corners: tuple[str, ...]  # corners the file defines (besides baseline = params)
+    area: Mapping[str, ParamValue] = field(default_factory=dict)  # the `area:` block (cost/area.py)
 
     def si(self) -> dict[str, float]:
         return {k: v.value for k, v in self.params.items()}
+
+    def area_si(self) -> dict[str, float]:
+        return {k: v.value for k, v in self.area.items()}
 
 
 def _check_corner(corner: str, where: str) -> None:
@@ -176,12 +181,24 @@ def _read_unit_cached(path: Path, _mtime_ns: int, corner: str) -> UnitSpec:
     for c, block in f.corners.items():  # validate every corner, not only the one asked for
         convert_params(where, fam.params, f.params, block, c)
     params = convert_params(where, fam.params, f.params, f.corners.get(corner), corner)
-    return UnitSpec(f.name, f.family, fam.kind, f.description, corner, path, params, tuple(f.corners))
+    area = {}
+    if f.area:
+        from lightcode.cost.area import area_specs
+
+        specs = area_specs(f.family)
+        if specs is None:
+            raise ConfigError(f"{where}: area: family {f.family!r} has no area law (cost/area.py); remove the block")
+        area = convert_params(where, specs, f.area, prefix="area")
+    return UnitSpec(f.name, f.family, fam.kind, f.description, corner, path, params, tuple(f.corners), area)
 
 
 def build_unit(spec: UnitSpec) -> UnitModel:
     fam = get_family(spec.family, str(spec.path))
-    unit = fam.factory(spec.name, spec.si())
+    try:  # a family's own rules (an efficiency above 1, idle power above TDP, …) are the file's error
+        unit = fam.factory(spec.name, spec.si())
+    except (ValueError, TypeError, ZeroDivisionError) as e:
+        corner = "" if spec.corner == "baseline" else f" (corner {spec.corner})"
+        raise ConfigError(f"{spec.path}: {e}{corner}") from None
     if not isinstance(unit, UnitModel):
         raise TypeError(f"family {spec.family!r} built {type(unit).__name__}, which does not implement UnitModel")
     return unit
@@ -210,6 +227,8 @@ class SystemSpec:
     links: tuple[tuple[tuple[str, str], Mapping[str, ParamValue]], ...]
     crossing: Mapping[str, ParamValue] | None
     crossing_memories: tuple[str, str] | None  # (host_memory, buffer_memory)
+    memory_owner: Mapping[str, str] = field(default_factory=dict)  # memory -> the unit that owns it
+    placement: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # class -> (memory, stored)
 
 
 def read_system(name_or_path: str | Path, corner: str | None = None) -> SystemSpec:
@@ -245,9 +264,14 @@ def _read_system_cached(path: Path, _mtime_ns: int, corner: str | None) -> Syste
         raise ConfigError(f"{where}: units[0]: the first unit is the host and must be electronic, got photonic {names[0]!r}")
 
     memories = {}
+    owner = {}
     for k, m in f.memories.items():
         block = {n: getattr(m, n) for n in ("read_energy", "write_energy", "bandwidth", "capacity")}
         memories[k] = convert_params(where, MEMORY_SPECS, block, prefix=f"memories.{k}")
+        if m.attached_to is not None and m.attached_to not in names:
+            raise ConfigError(f"{where}: memories.{k}.attached_to: {m.attached_to!r} is not one of the system's "
+                              f"units ({', '.join(names)})")
+        owner[k] = m.attached_to or names[0]
     links = []
     seen = set()
     for i, link in enumerate(f.links):
@@ -278,7 +302,33 @@ def _read_system_cached(path: Path, _mtime_ns: int, corner: str | None) -> Syste
         crossing_memories = (c.host_memory, c.buffer_memory)
     elif has_photonic:
         raise ConfigError(f"{where}: crossing: required when the system has a photonic unit")
-    return SystemSpec(f.name, f.description, corner, path, tuple(units), memories, tuple(links), crossing, crossing_memories)
+    placement = _read_placement(where, f, memories, owner, names, seen, crossing_memories)
+    return SystemSpec(f.name, f.description, corner, path, tuple(units), memories, tuple(links), crossing,
+                      crossing_memories, owner, placement)
+
+
+def _read_placement(where, f, memories, owner, names, links, crossing_memories) -> dict[str, tuple[str, str]]:
+    """class -> (memory, stored). Without a `placement:` block everything lives in the host memory of the
+    crossing (weights pre-quantised for their reader, KV and activations in the graph's dtype)."""
+    if f.placement is None:
+        if crossing_memories is None:
+            return {}
+        host = crossing_memories[0]
+        return {"weights": (host, "reader"), "kv_cache": (host, "dtype"), "activations": (host, "dtype")}
+    out = {}
+    for cls in ("weights", "kv_cache", "activations"):
+        pf = getattr(f.placement, cls)
+        if pf.memory not in memories:
+            raise ConfigError(f"{where}: placement.{cls}.memory: {pf.memory!r} is not a key of memories "
+                              f"({', '.join(memories) or 'none'})")
+        out[cls] = (pf.memory, pf.stored)
+    for cls, (mem, _) in out.items():  # every unit must reach the memory: its own, or over a link to its owner
+        o = owner[mem]
+        for u in names[1:]:
+            if u != o and frozenset((u, o)) not in links:
+                raise ConfigError(f"{where}: placement.{cls}: unit {u!r} has no link to {o!r}, which owns "
+                                  f"memory {mem!r}; add a link or place {cls} elsewhere")
+    return out
 
 
 def _memory(p: Mapping[str, ParamValue]) -> MemoryParams:
@@ -312,6 +362,11 @@ class System:
         if link is None:  # no direct link: route through the host
             return self.transfer_cost(src_unit, self.host, nbytes) + self.transfer_cost(self.host, dst_unit, nbytes)
         kind = lambda u: self.units[u].kind == "photonic"  # noqa: E731
+        for u in (src_unit, dst_unit):
+            cap = getattr(self.units[u], "buffer_capacity_bytes", None)
+            if cap is not None and nbytes > cap:
+                # SRAM rule (cost/operands.py): the photonic op streams this tensor from/to memory itself
+                return ZERO
         return transfer_cost(kind(src_unit), kind(dst_unit), nbytes, link, self.crossing)
 
     def __repr__(self) -> str:
@@ -332,6 +387,10 @@ def _load_system_cached(path: Path, mtime_ns: int, corner: str | None) -> System
     links = {
         frozenset(ab): LinkParams(p["bandwidth"].value, p["latency"].value, p["energy"].value) for ab, p in spec.links
     }
+    host = spec.units[0].name
+    for name, u in list(units.items()):
+        if name != host and spec.placement and hasattr(u, "placed"):
+            units[name] = u.placed(_placement(spec, name, memories, links))
     crossing = None
     if spec.crossing is not None and spec.crossing_memories is not None:
         c, (host_mem, buf_mem) = spec.crossing, spec.crossing_memories
@@ -344,6 +403,26 @@ def _load_system_cached(path: Path, mtime_ns: int, corner: str | None) -> System
             memories[buf_mem],
         )
     return System(spec.name, spec.corner, units, spec, links, crossing, memories)
+
+
+def _placement(spec: SystemSpec, unit: str, memories: dict[str, MemoryParams], links: dict) -> Placement:
+    """Where `unit` reads each tensor class (cost/operands.py), from the system's placement block."""
+
+    def path(cls: str) -> MemoryPath:
+        mem, stored = spec.placement[cls]
+        m, owner = memories[mem], spec.memory_owner[mem]
+        link = None
+        if owner != unit:
+            lp = links[frozenset((owner, unit))]
+            # names as sim/schedule.py link_name: SRC->DST (tests/test_placement.py checks they agree)
+            link = Link(f"{owner}->{unit}", f"{unit}->{owner}", lp.bandwidth_bytes_per_s, lp.latency_s,
+                        lp.energy_j_per_bit)
+        return MemoryPath(mem, m.read_j_per_byte, m.write_j_per_byte, m.bandwidth_bytes_per_s, link, stored)
+
+    buffer = None
+    if spec.crossing_memories is not None:
+        buffer = memories[spec.crossing_memories[1]].capacity_bytes
+    return Placement(path("weights"), path("kv_cache"), path("activations"), buffer)
 
 
 def clear_caches() -> None:

@@ -57,10 +57,13 @@ class UnitFile(_Strict):
     description: str = ""
     params: dict[str, Param]
     corners: dict[Corner, dict[str, Param]] = Field(default_factory=dict)
+    # component areas and area-only counts (cost/area.py declares them per family); corner-independent
+    area: dict[str, Param] = Field(default_factory=dict)
 
 
 class MemoryFile(_Strict):
     description: str = ""
+    attached_to: str | None = None  # the unit that owns it (None: the host); others reach it over their link
     read_energy: Param  # J/B
     write_energy: Param  # J/B
     bandwidth: Param | None = None  # B/s
@@ -83,6 +86,19 @@ class CrossingFile(_Strict):
     latency: Param  # s per photonic endpoint of a transfer (conversion pipeline)
 
 
+class PlaceFile(_Strict):
+    memory: str  # key in `memories`
+    stored: Literal["reader", "dtype"] = "dtype"  # format it is kept in (cost/operands.py)
+
+
+class PlacementFile(_Strict):
+    """Where each tensor class lives, for the units that do not own the host's memory (hardware/README.md)."""
+
+    weights: PlaceFile
+    kv_cache: PlaceFile
+    activations: PlaceFile
+
+
 class SystemFile(_Strict):
     name: str = Field(pattern=NAME_PATTERN)
     description: str = ""
@@ -91,6 +107,7 @@ class SystemFile(_Strict):
     memories: dict[str, MemoryFile] = Field(default_factory=dict)
     links: list[LinkFile] = Field(default_factory=list)
     crossing: CrossingFile | None = None
+    placement: PlacementFile | None = None
 
 
 # ParamSpecs of the system-level blocks (the unit-level ones come from each family).

@@ -9,41 +9,53 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from typing import Any
 
+from lightcode.core.devices import SystemModel
 from lightcode.core.opgraph import OpGraph
 from lightcode.core.selection import Assignment
-from lightcode.errors import BadInputError
 from lightcode.pipeline.memo import reuse, stacked_graph
+from lightcode.pipeline.request import CompileRequest
 from lightcode.pipeline.result import CompileResult, Mapping
 from lightcode.select import Constraints, Objective, select
 from lightcode.sim.simulate import SimResult, simulate
 from lightcode.stack.stacked import StackedGraph
 
-DEFAULT_SYSTEM = "h100+ddot-b-4bit"
 HEURISTICS = ("greedy", "path-search")
 
 
-def _load_system(system, corner):
-    if isinstance(system, str):
-        from lightcode.hardware.load import load_system
+def _load_system(request: CompileRequest, system_obj: SystemModel | None) -> SystemModel:
+    if system_obj is not None:
+        return system_obj
+    from lightcode.hardware.load import load_system
+    from lightcode.hardware.overrides import system_with_overrides
 
-        return load_system(system, corner=corner)
-    return system
+    return load_system(system_with_overrides(request.system, request.overrides, request.corner),
+                       corner=request.corner)
 
 
-def run_compile(model, *, system=DEFAULT_SYSTEM, phase: str = "prefill", seq_len: int | None = None,
-                context: int | None = None, batch: int = 1, dtype: str = "fp16", objective: str | None = None,
-                latency_budget_s: float | None = None, energy_budget_j: float | None = None,
-                time_limit_s: float = 10.0, corner: str | None = None, out_dir=None,
-                heuristics: bool = True, constraints: Constraints | None = None) -> CompileResult:
-    """Compile MODEL (preset name, config path, or an already captured OpGraph) onto SYSTEM."""
+def run_compile(model, request: CompileRequest | None = None, *, system: str | SystemModel | None = None,
+                constraints: Constraints | None = None, out_dir=None, **fields: Any) -> CompileResult:
+    """Compile MODEL (preset name, config path, or an already captured OpGraph) as REQUEST says.
+
+    Without `request`, one is built from `fields` (the CompileRequest field names) — construction validates
+    them. `system` may be a loaded SystemModel (then its name fills the request's `system`). `constraints`
+    adds what a request cannot spell (per-unit capacities, precision floors, side budgets) to its budgets."""
     t_start = time.perf_counter()
-    requested = None if objective is None else Objective.parse(objective)
-    for name, v in (("latency budget", latency_budget_s), ("energy budget", energy_budget_j),
-                    ("time limit", time_limit_s)):
-        if v is not None and not v > 0:
-            raise BadInputError(f"{name} must be positive, got {v}")
-    sysm = _load_system(system, corner)  # before the capture: a bad system name fails fast
+    system_obj = None if system is None or isinstance(system, str) else system
+    if system is not None:
+        fields["system"] = system if isinstance(system, str) else getattr(system, "name", "system")
+    if isinstance(model, OpGraph):  # the graph says what it is
+        fields.update(model=model.model.name, phase=model.phase, batch=model.batch, dtype=model.dtype,
+                      seq_len=model.seq_len if model.phase == "prefill" else None, context=model.context)
+    else:
+        fields["model"] = model
+    if request is None:
+        request = CompileRequest.from_dict(fields)
+    elif fields.keys() - {"model", "system", "phase", "batch", "dtype", "seq_len", "context"}:
+        raise TypeError("run_compile: give either a request or fields, not both")
+    requested = None if request.objective is None else Objective.parse(request.objective)
+    sysm = _load_system(request, system_obj)  # before the capture: a bad system name fails fast
 
     t0 = time.perf_counter()
     if isinstance(model, OpGraph):
@@ -51,26 +63,28 @@ def run_compile(model, *, system=DEFAULT_SYSTEM, phase: str = "prefill", seq_len
     else:
         from lightcode.frontend.capture import capture
 
-        g = capture(model, seq_len=seq_len, phase=phase, context=context, batch=batch, dtype=dtype)
+        g = capture(request.model, seq_len=request.seq_len, phase=request.phase, context=request.context,
+                    batch=request.batch, dtype=request.dtype)
     t_capture = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     # captured graph and loaded system come from caches (the same objects for the same inputs): reusable
-    shared = not isinstance(model, OpGraph) and isinstance(system, str)
-    st = stacked_graph(g, sysm) if shared else StackedGraph(g, sysm)
+    shared = not isinstance(model, OpGraph) and system_obj is None
+    st = (stacked_graph(g, sysm, request.precision) if shared
+          else StackedGraph(g, sysm, precision=request.precision))
     t_build = time.perf_counter() - t0
 
     base = constraints or Constraints()
-    cons = Constraints(latency_budget_s=latency_budget_s if latency_budget_s is not None else base.latency_budget_s,
-                       energy_budget_j=energy_budget_j if energy_budget_j is not None else base.energy_budget_j,
-                       avg_power_cap_w=base.avg_power_cap_w, weight_capacity_bytes=base.weight_capacity_bytes,
-                       min_precision_bits=base.min_precision_bits)
+    cons = replace(base, latency_budget_s=request.latency_budget_s if request.latency_budget_s is not None
+                   else base.latency_budget_s,
+                   energy_budget_j=request.energy_budget_j if request.energy_budget_j is not None
+                   else base.energy_budget_j)
     objectives = [requested] if requested is not None else [Objective.LATENCY, Objective.ENERGY]
     t_select = t_sim = 0.0
     optimal: dict[str, Mapping] = {}
     for obj in objectives:
         t0 = time.perf_counter()
-        a = select(st, obj, cons, time_limit_s=time_limit_s)
+        a = select(st, obj, cons, time_limit_s=request.time_limit_s)
         t_select += time.perf_counter() - t0
         t0 = time.perf_counter()
         optimal[obj.value] = Mapping(f"{obj.value}-optimal", a, simulate(st, a))
@@ -84,14 +98,23 @@ def run_compile(model, *, system=DEFAULT_SYSTEM, phase: str = "prefill", seq_len
 
     baseline = Mapping("all-electronic", *reuse(st, ("all-electronic",),
                                                  lambda: evaluated(Objective.LATENCY, "all-electronic")))
+    # the all-GPU baseline at the graph's own dtype (fp16), beside the one at the request's policy: a reader
+    # sees how much of a saving is precision and how much is the photonic unit
+    if request.precision == "native":
+        baseline_dtype = baseline
+    else:
+        st_native = (stacked_graph(g, sysm, "native") if shared else StackedGraph(g, sysm, precision="native"))
+        a16, sim16 = reuse(st_native, ("all-electronic",), lambda: (
+            lambda a: (a, simulate(st_native, a)))(select(st_native, Objective.LATENCY, method="all-electronic")))
+        baseline_dtype = Mapping(f"all-electronic ({g.dtype})", a16, sim16, stacked=st_native)
     heur: dict[str, dict[str, Mapping]] = {}
-    if heuristics:
+    if request.heuristics:
         for obj in objectives:
             hobj = Objective.ENERGY if obj == Objective.PARETO else obj
             heur[hobj.value] = {}
             for method in HEURISTICS:
-                # a heuristic compares only time (latency) or energy (else): baselines.op_metric
-                cost = "time" if hobj == Objective.LATENCY else "energy"
+                # a heuristic compares only the objective's per-op metric: time or energy (Objective.heuristic)
+                cost = hobj.heuristic
                 h, sim = reuse(st, ("heuristic", method, cost), lambda: evaluated(hobj, method))
                 heur[hobj.value][method] = Mapping(method, replace(h, objective=hobj), sim)
     t_baselines = time.perf_counter() - t0
@@ -104,11 +127,11 @@ def run_compile(model, *, system=DEFAULT_SYSTEM, phase: str = "prefill", seq_len
     warnings = tuple(dict.fromkeys(w for m in optimal.values() for w in m.assignment.warnings))
     res = CompileResult(
         model=g.model.name, phase=g.phase, batch=g.batch, seq_len=g.seq_len, context=g.context,
-        system=getattr(sysm, "name", str(system)), objective=chosen_obj.value,
+        system=getattr(sysm, "name", request.system), objective=chosen_obj.value,
         requested_objective=None if requested is None else requested.value, graph=g, stacked=st,
         chosen=chosen, baseline=baseline, comparison=comparison,
         heuristics={k: v for k, v in heur.items() if k in ("latency", "energy", "edp")},
-        warnings=warnings,
+        warnings=warnings, request=request, baseline_dtype=baseline_dtype,
     )
     res.timing_s = {"capture": t_capture, "build": t_build, "select": t_select, "simulate": t_sim,
                     "baselines": t_baselines, "total": time.perf_counter() - t_start}

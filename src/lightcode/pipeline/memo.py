@@ -17,25 +17,25 @@ from typing import Any, Callable
 from lightcode.stack.stacked import StackedGraph
 
 MAX_ENTRIES = 8
-_ENTRIES: OrderedDict[tuple[int, int], dict[str, Any]] = OrderedDict()
+_ENTRIES: OrderedDict[tuple[int, int, str], dict[str, Any]] = OrderedDict()
 _LOCK = threading.Lock()
 
 
-def _find(graph, system) -> dict[str, Any] | None:
-    e = _ENTRIES.get((id(graph), id(system)))  # ids stay valid: an entry keeps both objects alive
+def _find(graph, system, precision: str) -> dict[str, Any] | None:
+    e = _ENTRIES.get((id(graph), id(system), precision))  # ids stay valid: an entry keeps both objects alive
     return e if e is not None and e["graph"] is graph and e["system"] is system else None
 
 
-def stacked_graph(graph, system) -> StackedGraph:
-    """StackedGraph(graph, system), the same object for the same cached graph and system."""
+def stacked_graph(graph, system, precision: str) -> StackedGraph:
+    """StackedGraph(graph, system, precision), the same object for the same cached graph, system and policy."""
     with _LOCK:
-        e = _find(graph, system)
+        e = _find(graph, system, precision)
         if e is not None:
-            _ENTRIES.move_to_end((id(graph), id(system)))
+            _ENTRIES.move_to_end((id(graph), id(system), precision))
             return e["stacked"]
-    st = StackedGraph(graph, system)
+    st = StackedGraph(graph, system, precision=precision)
     with _LOCK:
-        _ENTRIES[(id(graph), id(system))] = {"graph": graph, "system": system, "stacked": st, "results": {}}
+        _ENTRIES[(id(graph), id(system), precision)] = {"graph": graph, "system": system, "stacked": st, "results": {}}
         while len(_ENTRIES) > MAX_ENTRIES:
             _ENTRIES.popitem(last=False)
     return st
@@ -44,7 +44,7 @@ def stacked_graph(graph, system) -> StackedGraph:
 def reuse(stacked: StackedGraph, key: tuple, make: Callable[[], Any]) -> Any:
     """make(), once per (stacked graph handed out by stacked_graph, key); key names every other input."""
     with _LOCK:
-        e = _find(stacked.graph, stacked.system)
+        e = _find(stacked.graph, stacked.system, stacked.precision)
         if e is None or e["stacked"] is not stacked:  # not ours: no reuse
             e = None
         elif key in e["results"]:

@@ -21,6 +21,7 @@ class Mapping:
     name: str
     assignment: Assignment
     sim: SimResult
+    stacked: Any = None  # the StackedGraph it was evaluated on, when not the result's (another policy)
 
     def summary(self) -> dict[str, Any]:
         s = self.sim
@@ -37,11 +38,7 @@ class Mapping:
 
 
 def _metric(objective: Objective, sim: SimResult) -> float:
-    if objective == Objective.LATENCY:
-        return sim.latency_s
-    if objective == Objective.EDP:
-        return sim.edp
-    return sim.energy_j
+    return objective.metric(sim.latency_s, sim.energy_j)
 
 
 @dataclass
@@ -62,6 +59,8 @@ class CompileResult:
     heuristics: dict[str, dict[str, Mapping]] = field(default_factory=dict, repr=False)  # objective -> name -> mapping
     timing_s: dict[str, float] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    request: Any = None  # the CompileRequest that produced this result
+    baseline_dtype: Any = None  # Mapping: all-electronic at the graph's dtype (native policy), for reference
 
     # --- typed results (DESIGN §1) -------------------------------------------------------------------
     @property
@@ -114,6 +113,15 @@ class CompileResult:
             "solver": self.chosen.assignment.solver_dict(),
             "timing_s": dict(self.timing_s),
         }
+        if self.request is not None:
+            out["request"] = self.request.to_dict()
+        out["precision"] = {"policy": self.stacked.precision, "floor": self.stacked.precision_floor.to_dict()}
+        out["baseline"]["precision"] = self.stacked.precision
+        if self.baseline_dtype is not None:
+            b = self.baseline_dtype
+            out["baseline_dtype"] = {"name": b.name, "latency_s": b.sim.latency_s, "energy_j": b.sim.energy_j,
+                                     "dtype": self.graph.dtype}
+        out["ops"] = self.ops_json()
         a = self.chosen.assignment
         out["solver"]["grid"] = dict(a.grid)
         if self.comparison:
@@ -135,6 +143,19 @@ class CompileResult:
             out["warnings"] = list(self.warnings)
         return out
 
+    def ops_json(self, mapping: "Mapping | None" = None) -> list[dict[str, Any]]:
+        """Per op of a mapping (default: the chosen one): its unit, the unit's variant and its formats."""
+        m = mapping or self.chosen
+        st, a = self.stacked, m.assignment
+        choice = getattr(a, "choice", None)
+        out = []
+        for i, op in enumerate(st.graph.ops):
+            reals = st.realizations[i]
+            r = reals[choice[i]] if choice else next(x for x in reals if x.unit == a.units[i])
+            out.append({"name": op.name, "kind": op.kind, "unit": r.unit, "variant": r.variant,
+                        "formats": None if r.formats is None else r.formats.to_dict()})
+        return out
+
     def to_json(self) -> str:
         return json.dumps(self.to_json_dict(), sort_keys=True)
 
@@ -146,9 +167,10 @@ class CompileResult:
         st, sim = self.stacked, self.chosen.sim
         rows = []
         for i, op in enumerate(st.graph.ops):
-            u = sim.units[i]
-            cost = st.realization(i, u).cost
+            r = st.realizations[i][sim.choice[i]]
+            u, cost = r.unit, r.cost
             rows.append({"op": op.name, "kind": op.kind, "module": op.module, "layer": op.layer, "unit": u,
+                         "variant": r.variant,
                          "start_s": sim.schedule.op_start(i), "end_s": sim.schedule.op_end(i),
                          "latency_s": cost.latency_s, "energy_j": cost.total_energy_j, "flops": op.flops})
         return pd.DataFrame(rows)

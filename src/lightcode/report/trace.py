@@ -38,9 +38,10 @@ def trace_events(stacked: StackedGraph, sim: SimResult) -> dict:
     for ev in sim.schedule.events:
         if ev.kind == "op":
             op = ops[ev.index]
-            cost = stacked.realization(ev.index, ev.resource).cost
+            r = stacked.realizations[ev.index][sim.choice[ev.index]]
             name, cat = op.name, op.kind
-            args = {"module": op.module, "layer": op.layer, "flops": op.flops, "energy_j": cost.total_energy_j}
+            args = {"module": op.module, "layer": op.layer, "flops": op.flops, "energy_j": r.cost.total_energy_j,
+                    "variant": r.variant}
         else:
             e = stacked.edges[ev.index]
             src = "host" if e.src is None else ops[e.src].name

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from lightcode.core.selection import Status
 from lightcode.errors import BadInputError
 from lightcode.select.blocks import Block
 from lightcode.select.blocksolution import BlockSolution
@@ -32,14 +31,21 @@ class BlockProblem(Protocol):
         energy), subject to span ≤ span_ub, energy ≤ energy_ub, dyn ≤ dyn_ub (grid integers)."""
         ...
 
+    def forbid(self, choice) -> None:
+        """Exclude one assignment (choice: realization index per global op) by a no-good, and forget the
+        remembered solves it may invalidate."""
+        ...
+
 
 class BlockBackend(Protocol):
     name: str
 
     def build(self, stacked: StackedGraph, block: Block, grid, allowed: frozenset[str], entry_unit: str | None,
-              exit_unit: str | None, static_coef: int,
-              weight_capacity: dict[str, float] | None = None) -> BlockProblem | None:
-        """The block problem (None when no realization set is feasible: an op without an allowed unit)."""
+              exit_unit: str | None, static_coef: int, weight_capacity: dict[str, float] | None = None,
+              side: list | None = None) -> BlockProblem | None:
+        """The block problem (None when no realization set is feasible: an op without an allowed unit).
+        `side`: side budgets on the integer scale, [(per global op per realization a coefficient, bound)],
+        each a row Σ coef·x ≤ bound; a problem built with them is never shared (forbid() changes it)."""
         ...
 
     def clear(self) -> None:
@@ -47,28 +53,18 @@ class BlockBackend(Protocol):
         ...
 
 
-class _CpsatProblem:
-    """Thin adapter: blockmodel.BlockModel's solve with its status string typed as Status."""
-
-    def __init__(self, bm):
-        self._bm = bm
-
-    def solve(self, minimise: str, *, span_ub: int | None = None, energy_ub: int | None = None,
-              dyn_ub: int | None = None, time_limit_s: float = 10.0, workers: int = 1) -> BlockSolution:
-        s = self._bm.solve(minimise, span_ub=span_ub, energy_ub=energy_ub, dyn_ub=dyn_ub,
-                           time_limit_s=time_limit_s, workers=workers)
-        return BlockSolution(Status(s.status), s.span, s.dyn, s.objective, s.bound, s.units, s.starts,
-                             s.transfer_starts, s.wall_s)
-
-
 class CpsatBackend:
     name = "cpsat"
 
-    def build(self, stacked, block, grid, allowed, entry_unit, exit_unit, static_coef, weight_capacity=None):
-        from lightcode.select.blockmodel import block_model
+    def build(self, stacked, block, grid, allowed, entry_unit, exit_unit, static_coef, weight_capacity=None,
+              side=None):
+        from lightcode.select.blockmodel import BlockModel, block_model, prepare
 
-        bm = block_model(stacked, block, grid, allowed, entry_unit, exit_unit, static_coef, weight_capacity)
-        return None if bm is None else _CpsatProblem(bm)
+        if not side:
+            return block_model(stacked, block, grid, allowed, entry_unit, exit_unit, static_coef, weight_capacity)
+        prep = prepare(stacked, block, grid, allowed, entry_unit, exit_unit)
+        return None if prep is None else BlockModel(stacked, block, grid, allowed, entry_unit, exit_unit,
+                                                    static_coef, weight_capacity, prep, side=side)
 
     def clear(self) -> None:
         from lightcode.select.blockmodel import clear_shared
@@ -79,10 +75,12 @@ class CpsatBackend:
 class HighsBackend:
     name = "highs"
 
-    def build(self, stacked, block, grid, allowed, entry_unit, exit_unit, static_coef, weight_capacity=None):
+    def build(self, stacked, block, grid, allowed, entry_unit, exit_unit, static_coef, weight_capacity=None,
+              side=None):
         from lightcode.select.highs_block import highs_block
 
-        return highs_block(stacked, block, grid, allowed, entry_unit, exit_unit, static_coef, weight_capacity)
+        return highs_block(stacked, block, grid, allowed, entry_unit, exit_unit, static_coef, weight_capacity,
+                           side)
 
     def clear(self) -> None:  # nothing is shared across calls
         pass

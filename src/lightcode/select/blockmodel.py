@@ -1,12 +1,15 @@
 """Exact joint selection + scheduling of one block with OR-Tools CP-SAT.
 
 Model (all data on the integer grid of `Grid`):
-- per op: one bool per realization (AddExactlyOne), a start, and one optional fixed-size interval per
-  realization on its unit; a unit with 1 slot is a NoOverlap, with k slots a Cumulative of capacity k;
+- per op: one bool per realization (AddExactlyOne; a unit may offer several variants of an op), a start,
+  and one optional fixed-size interval per realization on its unit; a unit with 1 slot is a NoOverlap, with
+  k slots a Cumulative of capacity k; "op i is on unit u" is the realization bool, or for several variants
+  on u a bool equal to their sum;
 - per edge and pair of distinct units (a, b): a bool "this edge crosses a→b" (≥ x_src,a + x_dst,b − 1; the
   objective never gains from setting it needlessly) carrying the transfer energy and, when the transfer takes
   time, an optional interval on the directed link a->b (NoOverlap) between the producer's end and the
-  consumer's start;
+  consumer's start; a link that ops also stream over (a realization's link_demand) is instead a Cumulative
+  of LINK_CAPACITY shares (sim/schedule.py): a transfer takes all, the op's interval its share;
 - the block's entry (the previous cut op, finished at time 0 on a fixed unit) and host I/O edges are edges
   whose one end is fixed;
 - span ≥ every op end and every host-bound transfer end; the exit (cut) op may be pinned to a unit.
@@ -21,8 +24,10 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from lightcode.core.selection import Status
 from lightcode.select.blocks import Block
-from lightcode.sim.schedule import link_name
+from lightcode.select.blocksolution import BlockSolution
+from lightcode.sim.schedule import LINK_CAPACITY, link_name, link_share
 from lightcode.stack.stacked import StackedGraph
 
 # CP-SAT parameters of every block solve. PORTFOLIO_SEARCH interleaves search strategies in one worker: on
@@ -75,19 +80,6 @@ class Grid:
         return int(round(power_w * self.time_s / self.energy_j))
 
 
-@dataclass(frozen=True)
-class BlockSolution:
-    status: str  # OPTIMAL | FEASIBLE | INFEASIBLE
-    span: int
-    dyn: int  # op + transfer energy on the grid
-    objective: int
-    bound: int
-    units: tuple[str, ...]  # per block op
-    starts: tuple[int, ...]  # per block op, local to the block
-    transfer_starts: dict  # position in block_edges(...) -> local start (valid for every identical block)
-    wall_s: float
-
-
 def block_edges(stacked: StackedGraph, block: Block, entry_unit: str | None = None) -> list[tuple]:
     """Edges touching a block in a canonical order: (edge, src op | None, dst op | None, fixed src unit,
     fixed dst unit). Identical blocks list corresponding edges at the same positions."""
@@ -113,23 +105,24 @@ def block_edges(stacked: StackedGraph, block: Block, entry_unit: str | None = No
 def prepare(stacked: StackedGraph, block: Block, grid: Grid, allowed: frozenset[str], entry_unit: str | None,
             exit_unit: str | None) -> tuple | None:
     """The block's data on the grid: (options per op, edge list, crossing pairs, horizon); None: infeasible."""
-    # options per op: (unit, duration, energy)
-    opts: dict[int, list[tuple[str, int, int]]] = {}
+    # options per op: (realization index, unit, duration, energy, link demands ((link, share), ...))
+    opts: dict[int, list[tuple]] = {}
     horizon = 0
     for i in block.ops:
-        o = [(r.unit, grid.t(r.cost.latency_s), grid.e(r.cost.total_energy_j))
-             for r in stacked.realizations[i] if r.unit in allowed]
+        o = [(j, r.unit, grid.t(r.cost.latency_s), grid.e(r.cost.total_energy_j),
+              tuple(sorted((link, link_share(d)) for link, d in r.link_demand.items())))
+             for j, r in enumerate(stacked.realizations[i]) if r.unit in allowed]
         if i == block.exit and exit_unit is not None:
-            o = [x for x in o if x[0] == exit_unit]
+            o = [x for x in o if x[1] == exit_unit]
         if not o:
             return None
         opts[i] = o
-        horizon += max(d for _, d, _ in o)
+        horizon += max(x[2] for x in o)
     edge_list = block_edges(stacked, block, entry_unit)
     edge_pairs = []  # (k, src, dst, a, b, lat, energy)
     for k, src, dst, fa, fb in edge_list:
-        src_units = [fa] if src is None else [u for u, _, _ in opts[src]]
-        dst_units = [fb] if dst is None else [u for u, _, _ in opts[dst]]
+        src_units = [fa] if src is None else list(dict.fromkeys(x[1] for x in opts[src]))
+        dst_units = [fb] if dst is None else list(dict.fromkeys(x[1] for x in opts[dst]))
         best = 0
         for a in src_units:
             for b in dst_units:
@@ -202,7 +195,10 @@ class BlockModel:
 
     def __init__(self, stacked: StackedGraph, block: Block, grid: Grid, allowed: frozenset[str],
                  entry_unit: str | None, exit_unit: str | None, static_coef: int,
-                 weight_capacity: dict[str, float] | None = None, prepared: tuple | None = None):
+                 weight_capacity: dict[str, float] | None = None, prepared: tuple | None = None,
+                 side: list[tuple[tuple[tuple[int, ...], ...], int]] | None = None):
+        """`side`: additive side costs on the integer scale, [(per op (global index) per realization a
+        coefficient, bound)], each kept as Σ coef·x ≤ bound (cpsat.py scales and verifies them)."""
         from ortools.sat.python import cp_model
 
         self.cp_model = cp_model
@@ -225,49 +221,73 @@ class BlockModel:
         self.horizon = H = max(1, horizon)
 
         # op variables
-        self.x: dict[int, dict[str, object]] = {}
+        self.x: dict[int, dict[int, object]] = {}  # op -> realization index -> bool
+        self.on: dict[int, dict[str, object]] = {}  # op -> unit -> literal "the op runs on the unit"
+        self.unit_of: dict[int, dict[int, str]] = {}
         self.choice_vars = []  # the selection bools (constants excluded): what a hint fixes
         self.start: dict[int, object] = {}
         self.end: dict[int, object] = {}
         unit_intervals: dict[str, list] = {}
         unit_load: dict[str, list] = {}
+        link_demands: dict[str, list[tuple]] = {}  # link -> [(op interval, share on the LINK_CAPACITY scale)]
         dyn_terms = []
         self.weight_terms: dict[str, list] = {}
         for i in ops:
             s = m.new_int_var(0, H, f"s{i}")
             self.start[i] = s
-            xs = {}
+            xs, on = {}, {}
+            self.unit_of[i] = {j: u for j, u, *_ in opts[i]}
             if len(opts[i]) == 1:
-                u, d, en = opts[i][0]
-                xs[u] = m.new_constant(1)
+                j, u, d, en, ld = opts[i][0]
+                xs[j] = on[u] = m.new_constant(1)
                 self.end[i] = s + d
                 if d > 0:
-                    unit_intervals.setdefault(u, []).append(m.new_fixed_size_interval_var(s, d, f"iv{i}"))
+                    iv = m.new_fixed_size_interval_var(s, d, f"iv{i}")
+                    unit_intervals.setdefault(u, []).append(iv)
                     unit_load.setdefault(u, []).append(d)
+                    for link, q in ld:
+                        link_demands.setdefault(link, []).append((iv, q))
                 dyn_terms.append(en)
             else:
+                n_on = {}
+                for _, u, *_rest in opts[i]:
+                    n_on[u] = n_on.get(u, 0) + 1
                 dur_expr = []
-                for u, d, en in opts[i]:
-                    b = m.new_bool_var(f"x{i}_{u}")
+                by_unit: dict[str, list] = {}
+                for j, u, d, en, ld in opts[i]:
+                    tag = f"{i}_{u}" if n_on[u] == 1 else f"{i}_{u}_{j}"
+                    b = m.new_bool_var(f"x{tag}")
                     self.choice_vars.append(b)
-                    xs[u] = b
+                    xs[j] = b
+                    by_unit.setdefault(u, []).append(b)
                     if d > 0:
-                        unit_intervals.setdefault(u, []).append(
-                            m.new_optional_fixed_size_interval_var(s, d, b, f"iv{i}_{u}"))
+                        iv = m.new_optional_fixed_size_interval_var(s, d, b, f"iv{tag}")
+                        unit_intervals.setdefault(u, []).append(iv)
                         unit_load.setdefault(u, []).append(d * b)
+                        for link, q in ld:
+                            link_demands.setdefault(link, []).append((iv, q))
                     dur_expr.append(d * b)
                     dyn_terms.append(en * b)
                 m.add_exactly_one(list(xs.values()))
+                for u, bs in by_unit.items():
+                    if len(bs) == 1:
+                        on[u] = bs[0]
+                    else:  # several variants on u: one literal for "on u" (what edges and capacities read)
+                        on[u] = m.new_bool_var(f"on{i}_{u}")
+                        m.add(on[u] == sum(bs))
                 self.end[i] = s + sum(dur_expr)
             self.x[i] = xs
+            self.on[i] = on
             wb = stacked.graph.ops[i].weight_bytes
             if weight_capacity and wb:
-                for u, b in xs.items():
+                for u, b in on.items():
                     if u in weight_capacity:
                         self.weight_terms.setdefault(u, []).append(wb * b)
         for u, caps in (weight_capacity or {}).items():
             if u in self.weight_terms:
                 m.add(sum(self.weight_terms[u]) <= int(caps))
+        for coefs, bound in side or ():
+            m.add(sum(coefs[i][j] * b for i in ops for j, b in self.x[i].items() if coefs[i][j]) <= bound)
 
         span = m.new_int_var(0, H, "span")
         self.span = span
@@ -283,9 +303,9 @@ class BlockModel:
         for k, src, dst, a, b, lat, en in edge_pairs:
             lits = []
             if src is not None:
-                lits.append(self.x[src][a])
+                lits.append(self.on[src][a])
             if dst is not None:
-                lits.append(self.x[dst][b])
+                lits.append(self.on[dst][b])
             if len(lits) == 2:
                 y = m.new_bool_var(f"y{k}_{a}_{b}")
                 m.add_bool_or([lits[0].Not(), lits[1].Not(), y])
@@ -316,9 +336,17 @@ class BlockModel:
                 m.add_no_overlap(ivs)
             elif len(ivs) > slots:
                 m.add_cumulative(ivs, [1] * len(ivs), slots)
-        for ivs in link_intervals.values():
-            if len(ivs) > 1:
-                m.add_no_overlap(ivs)
+        # a link: transfers one at a time (NoOverlap), or, where ops also stream over it (link_demand), a
+        # Cumulative of LINK_CAPACITY where a transfer takes all of it and an op its share
+        for link in list(link_intervals) + [k for k in link_demands if k not in link_intervals]:
+            ivs = link_intervals.get(link, [])
+            shares = link_demands.get(link, [])
+            if not shares:
+                if len(ivs) > 1:
+                    m.add_no_overlap(ivs)
+            elif len(ivs) + len(shares) > 1:
+                m.add_cumulative(ivs + [iv for iv, _ in shares],
+                                 [LINK_CAPACITY] * len(ivs) + [q for _, q in shares], LINK_CAPACITY)
 
         self.dyn = sum(dyn_terms)
         self.energy = self.dyn + static_coef * span
@@ -326,6 +354,19 @@ class BlockModel:
         # No solution hints: measured on Llama-2-7B blocks, a hint (least-energy realizations, or the previous
         # solve's solution) turned 0.03 s proofs into 5 s time-outs with a 9 % gap.
         self._hint = None
+
+    def forbid(self, choice) -> None:
+        """Exclude one assignment of the block's ops (choice: per global op index, the realization index):
+        a no-good on its selection bools. Forgets the remembered solves, which it may invalidate."""
+        if not self.feasible or any(choice[i] not in self.x[i] for i in self.ops):
+            return  # this model cannot produce it
+        lits = [self.x[i][choice[i]] for i in self.ops if len(self.x[i]) > 1]
+        if lits:
+            self.m.add_bool_or([b.Not() for b in lits])
+        else:  # the block's only assignment
+            self.m.add(self.span < 0)
+        with self._lock:
+            self._solved.clear()
 
     # --- solving ---------------------------------------------------------------------------------------
     def solve(self, minimise: str, *, span_ub: int | None = None, energy_ub: int | None = None,
@@ -372,6 +413,9 @@ class BlockModel:
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = max(0.0, time_limit_s)
         solver.parameters.num_workers = workers
+        # CP-SAT would catch Ctrl-C itself, stop the search and return FEASIBLE (and leave SIGINT at its
+        # default, so the next Ctrl-C kills the process without a word): leave SIGINT to Python instead
+        solver.parameters.catch_sigint_signal = False
         for k, v in _params(minimise, self.static_coef, span_ub).items():
             setattr(solver.parameters, k, getattr(cp_model, v) if isinstance(v, str) else v)
         t0 = time.perf_counter()
@@ -380,12 +424,11 @@ class BlockModel:
         if st == cp_model.MODEL_INVALID:
             raise RuntimeError(f"invalid CP-SAT block model: {model.validate()}")
         if st == cp_model.INFEASIBLE:
-            return BlockSolution("INFEASIBLE", 0, 0, 0, 0, (), (), {}, wall)
+            return BlockSolution(Status.INFEASIBLE, 0, 0, 0, 0, (), (), {}, wall)
         if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # UNKNOWN: time-out before any solution
-            return BlockSolution("UNKNOWN", 0, 0, 0, int(solver.best_objective_bound), (), (), {}, wall)
-        units = []
-        for i in self.ops:
-            units.append(next(u for u, b in self.x[i].items() if solver.boolean_value(b)))
+            return BlockSolution(Status.UNKNOWN, 0, 0, 0, int(solver.best_objective_bound), (), (), {}, wall)
+        choice = tuple(next(j for j, b in self.x[i].items() if solver.boolean_value(b)) for i in self.ops)
+        units = [self.unit_of[i][j] for i, j in zip(self.ops, choice)]
         starts = tuple(solver.value(self.start[i]) for i in self.ops)
         tstarts = {}
         chosen = dict(zip(self.ops, units))
@@ -397,5 +440,5 @@ class BlockModel:
         dyn_v = solver.value(self.dyn)
         obj = int(round(solver.objective_value))
         bound = int(round(solver.best_objective_bound)) if st != cp_model.OPTIMAL else obj
-        status = "OPTIMAL" if st == cp_model.OPTIMAL else "FEASIBLE"
-        return BlockSolution(status, span_v, dyn_v, obj, bound, tuple(units), starts, tstarts, wall)
+        status = Status.OPTIMAL if st == cp_model.OPTIMAL else Status.FEASIBLE
+        return BlockSolution(status, span_v, dyn_v, obj, bound, tuple(units), starts, tstarts, wall, choice)

@@ -14,7 +14,9 @@ from lightcode.core.selection import Status
 class BlockSolution:
     """A block solve. status: OPTIMAL (proven), FEASIBLE (a solution, limit reached: `bound` ≤ optimum),
     INFEASIBLE (proven none), UNKNOWN (limit reached without a solution; `bound` still bounds it).
-    All values are integers on the block's Grid; units/starts are per block op, in block order."""
+    All values are integers on the block's Grid; units/starts/choice are per block op, in block order;
+    `choice` is the index into stacked.realizations[op] (a unit may offer several variants of an op), equal
+    for identical blocks."""
 
     status: Status
     span: int
@@ -25,6 +27,7 @@ class BlockSolution:
     starts: tuple[int, ...] = ()  # local to the block
     transfer_starts: dict = field(default_factory=dict)  # position in block_edges(...) -> local start
     wall_s: float = 0.0
+    choice: tuple[int, ...] = ()
 
     @property
     def has_solution(self) -> bool:

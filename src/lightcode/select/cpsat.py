@@ -29,9 +29,10 @@ import math
 import time
 from dataclasses import dataclass, replace
 from itertools import combinations
+from typing import Callable
 
 from lightcode.core.selection import Assignment, Constraints, Objective, Status
-from lightcode.errors import InfeasibleError
+from lightcode.errors import BadInputError, InfeasibleError
 from lightcode.select.backend import BlockProblem, get_backend
 from lightcode.select.blockmodel import Grid, block_edges
 from lightcode.select.blocks import Block, split_blocks
@@ -63,21 +64,17 @@ def choose_grid(stacked: StackedGraph, blocks: list[Block]) -> Grid:
 
 
 def restrict_precision(stacked: StackedGraph, constraints: Constraints) -> StackedGraph:
-    """A view of `stacked` without realizations on units below the minimum precision of the op's kind."""
+    """A view of `stacked` without realizations on units below the minimum precision of the op's kind (its
+    choices map back with view.to_base)."""
     if not constraints.min_precision_bits:
         return stacked
-    import copy
-
-    view = copy.copy(stacked)
-    reals = []
-    for i, op in enumerate(stacked.graph.ops):
-        need = constraints.min_precision_bits.get(op.kind, 0)
-        keep = tuple(r for r in stacked.realizations[i] if stacked.unit(r.unit).precision_bits >= need)
-        if not keep:
-            raise InfeasibleError(f"no unit delivers {need} bits for op {op.name!r} ({op.kind}); "
+    ops = stacked.graph.ops
+    need = [constraints.min_precision_bits.get(op.kind, 0) for op in ops]
+    view = stacked.restricted(lambda i, r: stacked.unit(r.unit).precision_bits >= need[i])
+    for i, op in enumerate(ops):
+        if not view.realizations[i]:
+            raise InfeasibleError(f"no unit delivers {need[i]} bits for op {op.name!r} ({op.kind}); "
                                   f"lower the minimum precision for {op.kind!r}")
-        reals.append(keep)
-    view.realizations = tuple(reals)
     return view
 
 
@@ -88,13 +85,46 @@ class _Point:
     back: tuple  # (prev state, prev index, block point)
 
 
+class SolverBudget:
+    """The time limit of one selection, spent only by block solves: each solve gets what is left and is
+    charged the time it took by `clock`. Model building, imports and a fresh worker's start-up are not
+    charged, so the same problem gets the same search whatever ran before it (issue 11 item 6)."""
+
+    def __init__(self, limit_s: float, clock: Callable[[], float] = time.perf_counter):
+        self.limit_s = limit_s
+        self.clock = clock
+        self.spent_s = 0.0
+        self.n_solves = 0
+
+    def remaining(self) -> float:
+        # no floor: a spent budget gives a solve 0 s and it ends UNKNOWN at once, so --time-limit is honoured
+        return max(0.0, self.limit_s - self.spent_s)
+
+    def run(self, solve: Callable[[float], BlockSolution]) -> BlockSolution:
+        self.n_solves += 1
+        t = self.clock()
+        try:
+            return solve(self.remaining())
+        finally:
+            self.spent_s += max(0.0, self.clock() - t)
+
+
 class ChainSolver:
+    """The chain DP over blocks (module docstring), solving each distinct block once.
+
+    Time limit: `time_limit_s` (or a shared `budget`) counts solver time only — the block solves, each
+    given what is left and charged what it took by `clock` — not building the blocks' models, imports or a
+    fresh worker's first-call start-up, so a loaded machine or a cold process does not turn an OPTIMAL
+    answer into a FEASIBLE one. A solve that finds the budget spent gets 0 s (ends UNKNOWN/FEASIBLE, never
+    OPTIMAL unless proven)."""
+
     def __init__(self, stacked: StackedGraph, constraints: Constraints, *, time_limit_s: float, workers: int,
-                 decompose: bool = True, backend: str = "cpsat"):
+                 decompose: bool = True, budget: SolverBudget | None = None,
+                 clock: Callable[[], float] = time.perf_counter, backend: str = "cpsat"):
         self.stacked = stacked
         self.backend = get_backend(backend)  # builds the block problems (select/backend.py)
         self.constraints = constraints
-        self.deadline = time.perf_counter() + time_limit_s
+        self.budget = budget if budget is not None else SolverBudget(time_limit_s, clock)
         self.workers = workers
         if constraints.couples_blocks or not decompose:  # a global capacity ties all layers: one model
             all_ops = tuple(range(stacked.n_ops))
@@ -108,8 +138,8 @@ class ChainSolver:
         self.unknown = False  # some solve ended without any solution (time limit)
         self.timed_out = False  # some solve hit the time limit
         self.thinned = False
-        self.n_solves = 0
         self.warnings: list[str] = []
+        self.side = _side_on_grid(stacked, constraints)
 
     # --- units and boundary states ---------------------------------------------------------------------
     def unit_sets(self) -> list[frozenset[str]]:
@@ -130,22 +160,33 @@ class ChainSolver:
     def states(self, op: int | None, U: frozenset[str]) -> list[str | None]:
         if op is None:
             return [None]
-        return [r.unit for r in self.stacked.realizations[op] if r.unit in U]
+        return list(dict.fromkeys(r.unit for r in self.stacked.realizations[op] if r.unit in U))
 
     def model(self, b: Block, U, s, t) -> BlockProblem | None:
         key = (b.signature, U, s, t)
         if key not in self.models:
             cap = dict(self.constraints.weight_capacity_bytes) or None
-            self.models[key] = self.backend.build(self.stacked, b, self.grid, U, s, t, self.static_coef(U), cap)
+            # with side budgets each model is its own (forbid() adds no-goods to it), else shareable
+            self.models[key] = self.backend.build(self.stacked, b, self.grid, U, s, t, self.static_coef(U), cap,
+                                                  side=self.side)
         return self.models[key]
 
+    def forbid(self, choice) -> None:
+        """Exclude an assignment from every model (a no-good) and forget the solves it may invalidate."""
+        for bm in self.models.values():
+            if bm is not None:
+                bm.forbid(choice)
+        self.cache.clear()
+
     def remaining(self) -> float:
-        # no floor: past the deadline a solve gets 0 s and ends UNKNOWN at once, so --time-limit is honoured
-        return max(0.0, self.deadline - time.perf_counter())
+        return self.budget.remaining()
+
+    def _run(self, bm: BlockProblem, minimise: str, **kw) -> BlockSolution:
+        """One block solve, charged to the budget (a tie-break solve: no bookkeeping of its status)."""
+        return self.budget.run(lambda left: bm.solve(minimise, time_limit_s=left, workers=self.workers, **kw))
 
     def _solve(self, bm: BlockProblem, minimise: str, **kw) -> BlockSolution:
-        self.n_solves += 1
-        sol = bm.solve(minimise, time_limit_s=self.remaining(), workers=self.workers, **kw)
+        sol = self._run(bm, minimise, **kw)
         if sol.status in ("FEASIBLE", "UNKNOWN"):  # a backend ends so only at its time limit
             self.proven = False
             self.timed_out = True
@@ -166,10 +207,9 @@ class ChainSolver:
             first = self._solve(bm, primary)
             if first.status in ("OPTIMAL", "FEASIBLE"):
                 if primary == "span":
-                    tie = bm.solve("energy", span_ub=first.span, time_limit_s=self.remaining(), workers=self.workers)
+                    tie = self._run(bm, "energy", span_ub=first.span)
                 else:
-                    tie = bm.solve("span", time_limit_s=self.remaining(), workers=self.workers,
-                                   **{f"{primary}_ub": first.objective})
+                    tie = self._run(bm, "span", **{f"{primary}_ub": first.objective})
                 sol = first
                 if tie.status in ("OPTIMAL", "FEASIBLE"):
                     sol = replace(tie, status=first.status, objective=first.objective, bound=first.bound)
@@ -224,7 +264,7 @@ class ChainSolver:
                     p = self._solve(bm, "dyn", span_ub=ub)
                     if p.status not in ("OPTIMAL", "FEASIBLE"):
                         break
-                    tie = bm.solve("span", dyn_ub=p.objective, time_limit_s=self.remaining(), workers=self.workers)
+                    tie = self._run(bm, "span", dyn_ub=p.objective)
                     if tie.status in ("OPTIMAL", "FEASIBLE"):
                         p = replace(tie, status=p.status, objective=p.objective, bound=p.bound)
                     pts.append(p)
@@ -288,10 +328,10 @@ class ChainSolver:
         final = [_Point(int(spans[k]), int(ens[k]), (t, k)) for t, (spans, ens) in cur.items() for k in range(len(spans))]
         return tables, final
 
-    def reconstruct(self, tables, U, point: _Point, block_points) -> tuple[list[str], list[float], dict, int, int]:
-        """Units, start times (s) and transfer starts of a final chain point."""
+    def reconstruct(self, tables, U, point: _Point, block_points) -> tuple[list[int], list[float], dict, int, int]:
+        """Realization choice per op, start times (s) and transfer starts of a final chain point."""
         n = self.stacked.n_ops
-        units = [""] * n
+        choice = [0] * n
         starts_local: list[tuple[int, BlockSolution, Block]] = []
         t, k = point.back
         for bi in range(len(self.blocks) - 1, -1, -1):
@@ -306,7 +346,8 @@ class ChainSolver:
         dyn = 0
         for bi, bp, b in reversed(starts_local):
             for pos, i in enumerate(b.ops):
-                units[i] = bp.units[pos]
+                # a backend that reports only units: unambiguous only where a unit has one variant
+                choice[i] = bp.choice[pos] if bp.choice else self.stacked.unique_index(i, bp.units[pos])
                 starts[i] = (offset + bp.starts[pos]) * self.grid.time_s
             # transfer starts are keyed by edge position within the block (shared by identical blocks)
             edges = block_edges(self.stacked, b)
@@ -314,32 +355,65 @@ class ChainSolver:
                 tstarts[edges[pos][0]] = (offset + ts) * self.grid.time_s
             offset += bp.span
             dyn += bp.dyn
-        return units, starts, tstarts, offset, dyn
+        return choice, starts, tstarts, offset, dyn
 
 
 def select_cpsat(stacked: StackedGraph, objective: Objective | str = Objective.ENERGY,
                  constraints: Constraints | None = None, *, time_limit_s: float = 10.0,
-                 workers: int = 1, decompose: bool = True, backend: str = "cpsat") -> Assignment:
-    t0 = time.perf_counter()
+                 workers: int = 1, decompose: bool = True, backend: str = "cpsat",
+                 clock: Callable[[], float] = time.perf_counter) -> Assignment:
+    """Exact selection (module docstring). `time_limit_s` bounds solver time only (ChainSolver); `clock`
+    measures it (tests inject one); `backend` names the exact block solver (select/backend.py)."""
     objective = Objective.parse(objective)
     constraints = constraints or Constraints()
-    stacked = restrict_precision(stacked, constraints)
+    check_side(stacked, constraints)
+    view = restrict_precision(stacked, constraints)
+    a = _select(view, objective, _side_on_view(view, constraints), time_limit_s=time_limit_s, workers=workers,
+                decompose=decompose, budget=SolverBudget(time_limit_s, clock), backend=backend)
+    if view is stacked:
+        return a
+    return replace(a, choice=view.to_base(a.choice),
+                   pareto=tuple(replace(p, choice=view.to_base(p.choice)) for p in a.pareto))
+
+
+def _select(stacked: StackedGraph, objective: Objective, constraints: Constraints, *, time_limit_s: float,
+            workers: int, decompose: bool, budget: SolverBudget, backend: str = "cpsat") -> Assignment:
+    t0 = time.perf_counter()
     if constraints.couples_blocks and decompose:
         # Solve the relaxation without the global capacity by blocks; if its optimum fits, it is optimal.
-        relaxed = replace(constraints, weight_capacity_bytes={})
-        a = select_cpsat(stacked, objective, relaxed, time_limit_s=time_limit_s, workers=workers, backend=backend)
+        # (The monolithic solve after it gets what the relaxation's solves left of the shared budget.)
+        relaxed = replace(constraints, weight_capacity_bytes={}, side_budgets={})
+        a = _select(stacked, objective, relaxed, time_limit_s=time_limit_s, workers=workers, decompose=True,
+                    budget=budget, backend=backend)
         if _fits(stacked, a, constraints) and all(_fits(stacked, p, constraints) for p in a.pareto):
             return replace(a, solve_time_s=time.perf_counter() - t0)
-        time_limit_s = max(0.0, time_limit_s - (time.perf_counter() - t0))
     cs = ChainSolver(stacked, constraints, time_limit_s=time_limit_s, workers=workers, decompose=decompose,
-                     backend=backend)
+                     budget=budget, backend=backend)
+    forbidden: set[tuple[int, ...]] = set()
+    while True:
+        a = replace(_solve_chain(cs, objective, t0, time_limit_s), n_blocks=len(cs.blocks),
+                    n_distinct_blocks=len({b.signature for b in cs.blocks}), n_solves=budget.n_solves)
+        # side budgets are modelled on an integer scale rounded down (a relaxation): an answer that breaks
+        # one in floats is forbidden and the chain solved again, so what comes back meets them exactly (the
+        # relaxation's optimum, when feasible, is the optimum)
+        bad = {p.choice for p in (a, *a.pareto) if not constraints.side_ok(p.choice)}
+        if not bad:
+            return a
+        if bad & forbidden:
+            raise RuntimeError("a forbidden assignment came back from the block model")
+        forbidden |= bad
+        for ch in bad:
+            cs.forbid(ch)
+
+
+def _solve_chain(cs: ChainSolver, objective: Objective, t0: float, time_limit_s: float) -> Assignment:
+    stacked, constraints = cs.stacked, cs.constraints
     g = cs.grid
     c = constraints
-    needs_front = (objective in (Objective.EDP, Objective.PARETO) or c.avg_power_cap_w is not None
-                   or (objective == Objective.ENERGY and c.latency_budget_s is not None)
-                   or (objective == Objective.LATENCY and c.energy_budget_j is not None))
+    needs_front = objective.scalar is None or objective.needs_front(c)
 
-    def finish(units, starts, tstarts, span, dyn, obj_value, bound, pareto=()):
+    def finish(choice, starts, tstarts, span, dyn, obj_value, bound, pareto=()):
+        units = stacked.units_of(choice)
         used = set(units)
         lat = span * g.time_s
         energy = dyn * g.energy_j + sum(stacked.unit(u).static_power_w for u in used) * lat
@@ -353,13 +427,13 @@ def select_cpsat(stacked: StackedGraph, objective: Objective | str = Objective.E
             warns.append(f"solver stopped at the time limit ({time_limit_s:g} s) before proving optimality; "
                          f"{gap_txt}; raise --time-limit")
         return Assignment(
-            units=tuple(units), method=cs.backend.name, objective=objective, status=status,
+            units=units, choice=tuple(choice), method=cs.backend.name, objective=objective, status=status,
             objective_value=obj_value, bound=bound, gap=gap, solve_time_s=time.perf_counter() - t0,
             latency_s=lat, energy_j=energy, op_start_s=tuple(starts), transfer_start_s=tstarts,
             pareto=tuple(pareto), grid={"time_s": g.time_s, "energy_j": g.energy_j}, warnings=tuple(warns))
 
     if not needs_front:
-        primary = "span" if objective == Objective.LATENCY else "energy"
+        primary = objective.scalar
         sets = [frozenset(stacked.units)] if primary == "span" else cs.unit_sets()
         best = None
         lb_best = math.inf
@@ -382,18 +456,19 @@ def select_cpsat(stacked: StackedGraph, objective: Objective | str = Objective.E
                 return _fallback(stacked, objective, c, t0, time_limit_s, lb, cs.backend.name)
             raise InfeasibleError("no assignment satisfies the constraints")
         U, p, tables, bpts = best
-        units, starts, tstarts, span, dyn = cs.reconstruct(tables, U, p, bpts)
+        choice, starts, tstarts, span, dyn = cs.reconstruct(tables, U, p, bpts)
         if primary == "span":
             obj_value, bound = span * g.time_s, lb_best * g.time_s
         else:
             obj_value, bound = p.energy * g.energy_j, lb_best * g.energy_j
-        a = finish(units, starts, tstarts, span, dyn, obj_value, bound)
+        a = finish(choice, starts, tstarts, span, dyn, obj_value, bound)
         _check_budgets(a, c)
         return a
 
     # --- fronts: EDP, Pareto, budgets, power cap -------------------------------------------------------
-    # EDP alone needs only hull vertices (exact, and the chain front can no longer need thinning)
-    keep = "hull" if objective == Objective.EDP and c.latency_budget_s is None and c.energy_budget_j is None \
+    # an objective whose minimum lies on the hull (EDP, ED²P) needs only hull vertices without budgets (exact,
+    # and the chain front can no longer need thinning)
+    keep = "hull" if objective.hull_exact and c.latency_budget_s is None and c.energy_budget_j is None \
         and c.avg_power_cap_w is None else "pareto"
     finals = []
     for U in cs.unit_sets():
@@ -440,24 +515,15 @@ def select_cpsat(stacked: StackedGraph, objective: Objective | str = Objective.E
 
     def assignment_of(f, obj_value):
         U, p, tables, bp = f
-        units, starts, tstarts, span, dyn = cs.reconstruct(tables, U, p, bp)
-        return finish(units, starts, tstarts, span, dyn, obj_value, None)
+        choice, starts, tstarts, span, dyn = cs.reconstruct(tables, U, p, bp)
+        return finish(choice, starts, tstarts, span, dyn, obj_value, None)
 
-    if objective == Objective.PARETO:
+    if objective.returns_front:
         pts = [assignment_of(f, f[1].energy * g.energy_j) for f in feas]
-        head = min(pts, key=lambda a: a.energy_j * a.latency_s)  # the front's least-EDP point leads
+        head = min(pts, key=lambda a: objective.metric(a.latency_s, a.energy_j))  # the front's best leads
         return replace(head, pareto=tuple(pts), bound=None, gap=None, solve_time_s=time.perf_counter() - t0)
-    if objective == Objective.EDP:
-        f = min(feas, key=lambda f: f[1].energy * f[1].span)
-        v = f[1].energy * g.energy_j * f[1].span * g.time_s
-        a = assignment_of(f, v)
-        return replace(a, bound=v if a.status == Status.OPTIMAL else None, gap=0.0 if a.status == Status.OPTIMAL else None)
-    if objective == Objective.ENERGY:
-        f = min(feas, key=lambda f: (f[1].energy, f[1].span))
-        v = f[1].energy * g.energy_j
-    else:
-        f = min(feas, key=lambda f: (f[1].span, f[1].energy))
-        v = f[1].span * g.time_s
+    f = feas[objective.pick([(x[1].span, x[1].energy) for x in feas])]
+    v = objective.metric(f[1].span * g.time_s, f[1].energy * g.energy_j)
     a = assignment_of(f, v)
     return replace(a, bound=v if a.status == Status.OPTIMAL else None, gap=0.0 if a.status == Status.OPTIMAL else None)
 
@@ -465,7 +531,7 @@ def select_cpsat(stacked: StackedGraph, objective: Objective | str = Objective.E
 def _lower_hull(xs: list[int], ys: list[int]) -> list[int]:
     """Positions of the lower convex hull's vertices of Pareto points sorted by x ascending (y descending).
 
-    Why this is enough for EDP: E·T is quasi-concave and increasing on the positive quadrant, so over any
+    Why this is enough for EDP (and any Objective with hull_exact): E·T is quasi-concave and increasing on the positive quadrant, so over any
     finite set its minimum is at a vertex of the set's lower-left convex hull; and a chain prefix that is no
     such vertex of its own partial-sum set cannot be the prefix of one (p = Σλ·sᵢ ⇒ p + q = Σλ·(sᵢ + q)).
     Exact integers: spans × energies overflow int64."""
@@ -509,14 +575,13 @@ def _fallback(stacked: StackedGraph, objective: Objective, c: Constraints, t0: f
     from lightcode.select.pathsearch import path_search
     from lightcode.sim.simulate import simulate
 
-    hobj = Objective.LATENCY if objective == Objective.LATENCY else Objective.ENERGY
-    best = None
-    for a in (greedy(stacked, hobj), path_search(stacked, hobj), all_electronic(stacked, hobj)):
+    best = None  # the heuristics compare the objective's own per-op metric
+    for a in (greedy(stacked, objective), path_search(stacked, objective), all_electronic(stacked, objective)):
         sim = simulate(stacked, a)
         ok = _fits(stacked, a, c) and (c.latency_budget_s is None or sim.latency_s <= c.latency_budget_s) and \
             (c.energy_budget_j is None or sim.energy_j <= c.energy_budget_j) and \
             (c.avg_power_cap_w is None or sim.energy_j <= c.avg_power_cap_w * sim.latency_s)
-        v = {Objective.LATENCY: sim.latency_s, Objective.ENERGY: sim.energy_j}.get(objective, sim.edp)
+        v = objective.metric(sim.latency_s, sim.energy_j)
         if ok and (best is None or v < best[0]):
             best = (v, a, sim)
     if best is None:
@@ -532,7 +597,50 @@ def _fallback(stacked: StackedGraph, objective: Objective, c: Constraints, t0: f
         f"({a.method}) used, {gap_txt}; raise --time-limit",))
 
 
+def _side_on_grid(stacked: StackedGraph, c: Constraints) -> list:
+    """Side budgets as integer rows for the CP-SAT model: per name, costs and budget in units of
+    τ = max(|budget|, max |cost|)/10⁶, costs rounded down and the budget down to an integer: every choice
+    within the budget in floats stays within it on the grid (a relaxation; _select verifies in floats)."""
+    out = []
+    for name, budget in c.side_budgets.items():
+        rows = c.side_costs[name]
+        scale = max([abs(budget)] + [abs(v) for row in rows for v in row]) / 1e6 or 1.0
+        out.append((tuple(tuple(math.floor(v / scale) for v in row) for row in rows), math.floor(budget / scale)))
+    return out
+
+
+def check_side(stacked: StackedGraph, c: Constraints) -> None:
+    """Side costs must name every budget, hold one row per op and one cost per realization; a budget below
+    the least achievable sum (each op at its cheapest realization) is infeasible."""
+    for name, budget in c.side_budgets.items():
+        if name not in c.side_costs:
+            raise BadInputError(f"side budget {name!r} has no side costs; give side_costs[{name!r}]")
+        rows = c.side_costs[name]
+        if not isinstance(budget, (int, float)) or not math.isfinite(budget):
+            raise BadInputError(f"side budget {name!r} must be a finite number, got {budget!r}")
+        if len(rows) != stacked.n_ops or any(len(r) != len(rs) for r, rs in zip(rows, stacked.realizations)):
+            raise BadInputError(f"side costs {name!r} need one row per op ({stacked.n_ops}) with one cost per "
+                                f"realization of that op")
+        if not all(math.isfinite(v) for row in rows for v in row):
+            raise BadInputError(f"side costs {name!r} must be finite numbers")
+        least = math.fsum(min(row) for row in rows)
+        if least > budget:
+            raise InfeasibleError(f"side budget {name!r} {budget:.6g} is below the least achievable sum "
+                                  f"{least:.6g}; raise it to at least that")
+
+
+def _side_on_view(view: StackedGraph, c: Constraints) -> Constraints:
+    """The side costs indexed by a restricted view's realizations."""
+    if not c.side_costs or view.base_index is None:
+        return c
+    costs = {name: tuple(tuple(rows[i][j] for j in view.base_index[i]) for i in range(view.n_ops))
+             for name, rows in c.side_costs.items()}
+    return replace(c, side_costs=costs)
+
+
 def _fits(stacked: StackedGraph, a: Assignment, c: Constraints) -> bool:
+    if not c.side_ok(a.choice):
+        return False
     used: dict[str, float] = {}
     for i, u in enumerate(a.units):
         used[u] = used.get(u, 0.0) + stacked.graph.ops[i].weight_bytes

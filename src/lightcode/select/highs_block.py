@@ -4,30 +4,46 @@ The same problem as the CP-SAT model (select/blockmodel.py), from the same `prep
 grid, so both have the same optimum. scipy's bundled HiGHS, not `highspy`: highspy cannot be imported in a
 process that has imported ortools.
 
-Variables: per op and realization a binary x (exactly one per op); a start s ∈ [0, H] (continuous); an
-integer span ∈ [0, H]; per edge crossing a→b with both ends free a binary y ≥ x_src,a + x_dst,b − 1 (with one
-end fixed, y is the other end's x); per timed crossing a transfer start ts ∈ [0, H]. H is prepare()'s
-horizon (every op serial on its slowest allowed unit plus every transfer), the big-M of every disjunction.
+Variables: per op and realization (prepare()'s options: a unit may offer several variants of an op) a
+binary x (exactly one per op); a start s ∈ [0, H] (continuous); an integer span ∈ [0, H]; "op i on unit u"
+is x when u has one realization of i, else a binary equal to the sum of u's x; per edge crossing a→b with
+both ends free a binary y ≥ on_src,a + on_dst,b − 1 (with one end fixed, y is the other end's "on"); per
+timed crossing a transfer start ts ∈ [0, H]. H is prepare()'s horizon (every op serial on its slowest
+allowed realization plus every transfer), the big-M of every disjunction. An op's duration is Σ d·x.
 
 - precedence on internal edges: s_dst ≥ end_src (end = s + Σ d·x); a timed crossing: ts ≥ end_src and
   ts + lat ≤ s_dst (or ≤ span for a host-bound output) when y = 1;
 - span ≥ every end; the redundant load cut slots·span ≥ Σ d·x per unit (what CP-SAT adds for its LP too);
 - per unit, only pairs of ops *not ordered by precedence* can overlap (ordered pairs never do): each such
-  pair gets an order binary o and two big-M disjunctions active when both are on the unit. A unit with k > 1
-  slots (a Cumulative of capacity k in CP-SAT) is k identical machines: with unit demands the two are the
-  same (an interval family with at most k overlapping is k-colourable), so each op that can conflict picks a
-  slot binary z (Σ z = x) and the disjunctions hold per slot. Slot symmetry is broken by letting the r-th
-  conflicting op (block order) use only slots 0..r; a unit gets no slots when its conflicts cannot exceed k.
-  Chosen over a time-indexed model: the grid has 10⁶–10⁷ time units per block, far too many time slices;
-  over pairwise "no k+1 mutually overlapping" constraints: exponentially many cliques;
-- each directed link is one-at-a-time: timed crossings on the same link not ordered by precedence get an
-  order binary and disjunctions active when both transfers are present;
-- weight capacity per unit: Σ weight_bytes·x ≤ capacity; the exit op's realizations are pinned by prepare().
+  pair gets an order binary o and two big-M disjunctions active when both run on the unit with a positive
+  duration ("busy": Σ of the x of u's realizations with d > 0; a zero-length realization holds no
+  interval, as in CP-SAT). A unit with k > 1 slots (a Cumulative of capacity k in CP-SAT) is k identical
+  machines: with unit demands the two are the same (an interval family with at most k overlapping is
+  k-colourable), so each op that can conflict picks a slot binary z (Σ z = busy) and the disjunctions hold
+  per slot. Slot symmetry is broken by letting the r-th conflicting op (block order) use only slots 0..r; a
+  unit gets no slots when its conflicts cannot exceed k. Chosen over a time-indexed model: the grid has
+  10⁶–10⁷ time units per block, far too many time slices; over pairwise "no k+1 mutually overlapping"
+  constraints: exponentially many cliques;
+- a directed link is a resource of LINK_CAPACITY shares (sim/schedule.py): a transfer takes all of it, an
+  op whose realization streams over it (link_demand) its share q while it runs. A link that only transfers
+  use is one-at-a-time: crossings on it not ordered by precedence get an order binary and disjunctions
+  active when both are present. A link that ops share is a Cumulative, and pairwise disjunctions between
+  users whose demands sum above capacity would not be exact (shares 0.3 + 0.3 + 0.5 overlap pairwise but
+  not all three), so it gets the resource-flow formulation (Artigues, Michelon & Reusser 2003, exact for a
+  cumulative resource): users a ≠ b not ordered by precedence get an order binary o_ab (o_ab = 1 ⇒ b starts
+  after a ends, big-M; o_ab + o_ba ≤ 1); a continuous flow f_ab ∈ [0, C·o_ab] (free where precedence orders
+  a before b, absent where it orders b before a) plus source and sink flows; every user receives and passes
+  on exactly its demand (Σ_h f_ha = q_a = Σ_b f_ab, q_a = Σ q·x, 0 when absent), the source gives at most C.
+  Users active at one time lie on no common flow path, so their demands sum to at most C; conversely every
+  feasible schedule has such a flow. Skipped when all potential demands on the link sum to at most C;
+- weight capacity per unit: Σ weight_bytes·x ≤ capacity; side budgets Σ coef·x ≤ bound (cpsat.py scales
+  them); a forbidden assignment (forbid) is a no-good Σ_{its x} x ≤ n − 1; the exit op's realizations are
+  pinned by prepare().
 
 Objectives span | dyn + c·span | dyn with optional upper bounds. Only integer columns carry objective
 weights (x, y, span), all integer, so HiGHS knows the objective is integral and proves optimality without a
 relative gap (mip_rel_gap = 0). The reported schedule is recomputed exactly from the solution's decisions
-(units, slots, orders) as earliest starts on integers, so a binary within HiGHS's integrality tolerance of
+(realizations, slots, orders) as earliest starts on integers, its link profiles checked against capacity, so a binary within HiGHS's integrality tolerance of
 0/1 cannot shave big-M slack off the span. When it breaks the MILP's value or a bound, the solve is
 repeated with tighter tolerances (TOLERANCE_LADDER); OPTIMAL only when HiGHS's value and its dual bound
 both close on the recomputed one, else FEASIBLE (a real schedule, HiGHS's bound) or UNKNOWN.
@@ -49,7 +65,7 @@ from lightcode.core.selection import Status
 from lightcode.select.blockmodel import prepare
 from lightcode.select.blocks import Block
 from lightcode.select.blocksolution import BlockSolution
-from lightcode.sim.schedule import link_name
+from lightcode.sim.schedule import LINK_CAPACITY, link_name
 from lightcode.stack.stacked import StackedGraph
 
 # HiGHS options of every block solve. The objective is integral, so no relative gap is needed to stop.
@@ -90,13 +106,13 @@ def _milp(c, integrality, lb, ub, A, lo, hi, options: dict):
 
 def highs_block(stacked: StackedGraph, block: Block, grid, allowed: frozenset[str], entry_unit: str | None,
                 exit_unit: str | None, static_coef: int,
-                weight_capacity: dict[str, float] | None = None) -> HighsBlock | None:
+                weight_capacity: dict[str, float] | None = None, side: list | None = None) -> HighsBlock | None:
     prep = prepare(stacked, block, grid, allowed, entry_unit, exit_unit)
     if prep is None:
         return None
     slots = {u: max(1, int(stacked.unit(u).slots)) for u in allowed}
     weights = {i: stacked.graph.ops[i].weight_bytes for i in block.ops}
-    return HighsBlock(block.ops, prep, slots, static_coef, weight_capacity, weights)
+    return HighsBlock(block.ops, prep, slots, static_coef, weight_capacity, weights, side)
 
 
 class _Rows:
@@ -136,10 +152,11 @@ class HighsBlock:
     to a copy of the constraint arrays)."""
 
     def __init__(self, ops: tuple[int, ...], prep: tuple, slots: dict[str, int], static_coef: int,
-                 weight_capacity: dict[str, float] | None, weights: dict[int, float]):
+                 weight_capacity: dict[str, float] | None, weights: dict[int, float], side: list | None = None):
         opts, edge_list, edge_pairs, horizon = prep
         self.ops = ops
-        self.opts = opts
+        # per op: realization index -> (unit, duration, energy, link demands ((link, share), ...))
+        self.real = {i: {j: (u, d, en, ld) for j, u, d, en, ld in opts[i]} for i in ops}
         self.static_coef = static_coef
         self.edge_pos = {k: p for p, (k, *_rest) in enumerate(edge_list)}
         self.internal = [(src, dst) for _k, src, dst, _fa, _fb in edge_list if src is not None and dst is not None]
@@ -158,17 +175,26 @@ class HighsBlock:
             return j in desc[i] or i in desc[j]
 
         # ops
-        self.x: dict[int, dict[str, int]] = {}
-        self.dur: dict[int, dict[str, int]] = {}
+        self.x: dict[int, dict[int, int]] = {}  # op -> realization index -> column
+        self.on: dict[int, dict[str, int]] = {}  # op -> unit -> column "the op runs on the unit"
         self.s: dict[int, int] = {}
         self.dyn_terms: list[tuple[int, float]] = []
         for i in ops:
             self.s[i] = r.var(0, H, False)
-            single = len(opts[i]) == 1
-            self.x[i] = {u: r.var(1 if single else 0, 1, True) for u, _d, _e in opts[i]}
-            self.dur[i] = {u: d for u, d, _e in opts[i]}
+            single = len(self.real[i]) == 1
+            self.x[i] = {j: r.var(1 if single else 0, 1, True) for j in self.real[i]}
             r.row([(v, 1) for v in self.x[i].values()], 1, 1)
-            self.dyn_terms += [(self.x[i][u], en) for u, _d, en in opts[i] if en]
+            self.dyn_terms += [(self.x[i][j], en) for j, (_u, _d, en, _ld) in self.real[i].items() if en]
+            by_unit: dict[str, list[int]] = defaultdict(list)
+            for j, (u, *_rest) in self.real[i].items():
+                by_unit[u].append(self.x[i][j])
+            self.on[i] = {}
+            for u, cols in by_unit.items():
+                if len(cols) == 1:
+                    self.on[i][u] = cols[0]
+                else:  # several variants on u: one binary for "on u" (what edges read)
+                    self.on[i][u] = r.var(0, 1, True)
+                    r.row([(self.on[i][u], 1)] + [(c, -1) for c in cols], 0, 0)
         self.span = r.var(0, H, True)
         self.times = list(self.s.values())  # + transfer starts below: integral in an optimum, never weighted
         for i in ops:
@@ -182,9 +208,9 @@ class HighsBlock:
         for k, src, dst, a, b, lat, en in edge_pairs:
             if src is not None and dst is not None:
                 y = r.var(0, 1, True)
-                r.row([(y, 1), (self.x[src][a], -1), (self.x[dst][b], -1)], -1)
+                r.row([(y, 1), (self.on[src][a], -1), (self.on[dst][b], -1)], -1)
             else:
-                y = self.x[src][a] if src is not None else self.x[dst][b]
+                y = self.on[src][a] if src is not None else self.on[dst][b]
             if en:
                 self.dyn_terms.append((y, en))
             self.pairs.append((k, src, dst, a, b, en))
@@ -198,21 +224,24 @@ class HighsBlock:
                 r.row([(after, 1), (ts, -1), (y, -M)], lat - M)
                 self.transfers.append((k, src, dst, a, b, lat, y, ts))
 
-        # weight capacity
+        # weight capacity, side budgets
         for u, cap in (weight_capacity or {}).items():
-            terms = [(self.x[i][u], weights[i]) for i in ops if weights[i] and u in self.x[i]]
+            terms = [(self.on[i][u], weights[i]) for i in ops if weights[i] and u in self.on[i]]
             if terms:
                 r.row(terms, hi=float(int(cap)))
+        for coefs, bound in side or ():
+            terms = [(c, coefs[i][j]) for i in ops for j, c in self.x[i].items() if coefs[i][j]]
+            r.row(terms, hi=float(bound))
 
         # units: load cut, then disjunctions between unordered pairs (per slot)
         self.order: dict[tuple, int] = {}
         self.slot: dict[tuple[int, str], list[int]] = {}  # (op, unit) -> slot columns (k > 1)
         self.conflicts: dict[str, list[tuple[int, int]]] = {}
-        dmax = max((d for i in ops for _u, d, _e in opts[i]), default=0)
+        dmax = max((d for i in ops for _u, d, _e, _l in self.real[i].values()), default=0)
         M = H + dmax
-        for u in sorted({u for i in ops for u, d, _e in opts[i] if d > 0}):
-            cand = [i for i in ops if self.dur[i].get(u, 0) > 0]
-            r.row([(self.span, slots[u])] + [(self.x[i][u], -self.dur[i][u]) for i in cand], 0)
+        for u in sorted({u for i in ops for u, d, _e, _l in self.real[i].values() if d > 0}):
+            cand = [i for i in ops if self._busy(i, u)]
+            r.row([(self.span, slots[u])] + [t for i in cand for t in self._busy(i, u, -1, dur=True)], 0)
             conf = [(i, j) for n, i in enumerate(cand) for j in cand[n + 1:] if not ordered(i, j)]
             if not conf:
                 continue
@@ -226,42 +255,130 @@ class HighsBlock:
             k_eff = slots[u]
             self.conflicts[u] = conf
             if k_eff == 1:
-                zs = {i: [self.x[i][u]] for i in deg}
+                zs = {i: [self._busy(i, u)] for i in deg}  # term lists: busy on u
             else:
                 zs = {}
                 for rank, i in enumerate(sorted(deg)):
-                    zs[i] = [r.var(0, 1, True) for _c in range(min(rank + 1, k_eff))]
-                    r.row([(z, 1) for z in zs[i]] + [(self.x[i][u], -1)], 0, 0)
-                    self.slot[(i, u)] = zs[i]
+                    cols = [r.var(0, 1, True) for _c in range(min(rank + 1, k_eff))]
+                    r.row([(z, 1) for z in cols] + self._busy(i, u, -1), 0, 0)
+                    self.slot[(i, u)] = cols
+                    zs[i] = [[(z, 1)] for z in cols]
             for i, j in conf:
                 o = self._order(("op", i, j))  # 1: i before j
-                di, dj = self.dur[i][u], self.dur[j][u]
+                di, dj = self._busy(i, u, 1, dur=True), self._busy(j, u, 1, dur=True)
                 for c in range(min(len(zs[i]), len(zs[j]))):
-                    zi, zj = zs[i][c], zs[j][c]
+                    both = [(col, -M * v) for col, v in zs[i][c] + zs[j][c]]
                     # s_j ≥ s_i + d_i − M(1 − o) − M(2 − z_i − z_j);  s_i ≥ s_j + d_j − M·o − M(2 − z_i − z_j)
-                    r.row([(self.s[j], 1), (self.s[i], -1), (o, -M), (zi, -M), (zj, -M)], di - 3 * M)
-                    r.row([(self.s[i], 1), (self.s[j], -1), (o, M), (zi, -M), (zj, -M)], dj - 2 * M)
+                    r.row([(self.s[j], 1), (self.s[i], -1), (o, -M)] + both + [(col, -v) for col, v in di],
+                          -3 * M)
+                    r.row([(self.s[i], 1), (self.s[j], -1), (o, M)] + both + [(col, -v) for col, v in dj],
+                          -2 * M)
 
-        # links: one transfer at a time per directed link
+        # links: transfers only -> one at a time; shared with ops' streams -> a resource flow (docstring)
         by_link: dict[str, list[int]] = defaultdict(list)
         for n, t in enumerate(self.transfers):
             by_link[link_name(t[3], t[4])].append(n)
+        op_users: dict[str, list[int]] = defaultdict(list)
+        for i in ops:
+            for link in sorted({lk for _u, d, _e, ld in self.real[i].values() if d > 0 for lk, _q in ld}):
+                op_users[link].append(i)
         self.link_conflicts: list[tuple[int, int]] = []
+        self.flow_links: dict[str, list[tuple]] = {}  # link -> users (("tr", n) | ("op", i)), for _exact
         lmax = max((t[5] for t in self.transfers), default=0)
-        ML = H + lmax
-        for members in by_link.values():
-            for n, p in enumerate(members):
-                for q in members[n + 1:]:
-                    if self._transfers_ordered(p, q):
-                        continue
-                    self.link_conflicts.append((p, q))
-                    o = self._order(("tr", p, q))
-                    tp, tq = self.transfers[p], self.transfers[q]
-                    r.row([(tq[7], 1), (tp[7], -1), (o, -ML), (tp[6], -ML), (tq[6], -ML)], tp[5] - 3 * ML)
-                    r.row([(tp[7], 1), (tq[7], -1), (o, ML), (tp[6], -ML), (tq[6], -ML)], tq[5] - 2 * ML)
+        ML = H + max(lmax, dmax)
+        for link in sorted(set(by_link) | set(op_users)):
+            members = by_link.get(link, [])
+            if link not in op_users:
+                for n, p in enumerate(members):
+                    for q in members[n + 1:]:
+                        if self._transfers_ordered(p, q):
+                            continue
+                        self.link_conflicts.append((p, q))
+                        o = self._order(("tr", p, q))
+                        tp, tq = self.transfers[p], self.transfers[q]
+                        r.row([(tq[7], 1), (tp[7], -1), (o, -ML), (tp[6], -ML), (tq[6], -ML)], tp[5] - 3 * ML)
+                        r.row([(tp[7], 1), (tq[7], -1), (o, ML), (tp[6], -ML), (tq[6], -ML)], tq[5] - 2 * ML)
+                continue
+            users = [("tr", n) for n in members] + [("op", i) for i in op_users[link]]
+            if sum(max((v for _c, v in self._demand(w, link)), default=0) for w in users) <= LINK_CAPACITY:
+                continue  # capacity never binds
+            self._link_flow(link, users, ML)
+
+    def _link_flow(self, link: str, users: list[tuple], M: float) -> None:
+        """The resource-flow rows of one shared link (module docstring)."""
+        r, C = self.rows, LINK_CAPACITY
+        self.flow_links[link] = users
+        inflow: dict[tuple, list] = {w: [] for w in users}
+        outflow: dict[tuple, list] = {w: [] for w in users}
+        source = []
+        for a in users:
+            f = r.var(0, C, False)
+            source.append((f, 1))
+            inflow[a].append((f, 1))
+            outflow[a].append((r.var(0, C, False), 1))  # to the sink
+        for a in users:
+            for b in users:
+                if a == b or self._user_before(b, a):
+                    continue
+                f = r.var(0, C, False)
+                outflow[a].append((f, 1))
+                inflow[b].append((f, 1))
+                if self._user_before(a, b):
+                    continue  # precedence already orders them
+                o = self._order(("flow", link, a, b))
+                r.row([(f, 1), (o, -C)], hi=0)  # flow only along a chosen order
+                # o_ab = 1 ⇒ start_b ≥ start_a + dur_a (a transfer's duration is a constant: in the bound)
+                lat = self.transfers[a[1]][5] if a[0] == "tr" else 0
+                dur = [] if a[0] == "tr" else self._dur_terms(a[1], -1)
+                r.row([(self._start(b), 1), (self._start(a), -1), (o, -M)] + dur, lat - M)
+                if ("flow", link, b, a) in self.order:
+                    r.row([(o, 1), (self.order[("flow", link, b, a)], 1)], hi=1)
+        for w in users:
+            q = [(c, -v) for c, v in self._demand(w, link)]
+            r.row(inflow[w] + q, 0, 0)
+            r.row(outflow[w] + q, 0, 0)
+        r.row(source, hi=C)
+
+    def _demand(self, w: tuple, link: str) -> list[tuple[int, float]]:
+        """A link user's demand on the LINK_CAPACITY scale as terms: a transfer all of it when present, an op
+        the share of its chosen realization (0 for one that does not stream over the link)."""
+        if w[0] == "tr":
+            return [(self.transfers[w[1]][6], LINK_CAPACITY)]
+        i = w[1]
+        return [(self.x[i][j], q) for j, (_u, d, _e, ld) in self.real[i].items() if d > 0
+                for lk, q in ld if lk == link]
+
+    def _start(self, w: tuple) -> int:
+        return self.transfers[w[1]][7] if w[0] == "tr" else self.s[w[1]]
+
+    def _user_before(self, a: tuple, b: tuple) -> bool:
+        """Precedence alone makes user a end before user b starts."""
+        def ends_by(w):  # the op whose start follows w's end: w's consumer (a transfer) or w itself's successors
+            return w[1] if w[0] == "op" else self.transfers[w[1]][2]
+
+        def starts_after(w):  # the op whose end precedes w's start
+            return w[1] if w[0] == "op" else self.transfers[w[1]][1]
+
+        if a[0] == "tr" and b[0] == "tr":
+            tp, tq = self.transfers[a[1]], self.transfers[b[1]]
+            return tp[2] is not None and tq[1] is not None and (tp[2] == tq[1] or tq[1] in self.desc[tp[2]])
+        ea, sb = ends_by(a), starts_after(b)
+        if ea is None or sb is None:
+            return False
+        if a[0] == "op" and b[0] == "op":
+            return sb in self.desc[ea]
+        if a[0] == "op":  # op a before transfer b: b's producer is a or follows a
+            return sb == ea or sb in self.desc[ea]
+        # transfer a before op b: a's consumer is b or precedes b
+        return ea == sb or sb in self.desc[ea]
+
+    def _busy(self, i: int, u: str, sign: int = 1, dur: bool = False) -> list[tuple[int, float]]:
+        """Terms of "op i runs on u with a positive duration" (its realizations' x), or of its duration there."""
+        return [(self.x[i][j], sign * (d if dur else 1)) for j, (uu, d, _e, _l) in self.real[i].items()
+                if uu == u and d > 0]
 
     def _dur_terms(self, i: int, sign: int) -> list[tuple[int, float]]:
-        return [(self.x[i][u], sign * d) for u, d in self.dur[i].items() if d]
+        return [(self.x[i][j], sign * d) for j, (_u, d, _e, _l) in self.real[i].items() if d]
 
     def _order(self, key: tuple) -> int:
         if key not in self.order:
@@ -270,12 +387,19 @@ class HighsBlock:
 
     def _transfers_ordered(self, p: int, q: int) -> bool:
         """p always ends before q starts (or q before p): one's consumer precedes the other's producer."""
-        tp, tq = self.transfers[p], self.transfers[q]
+        return self._user_before(("tr", p), ("tr", q)) or self._user_before(("tr", q), ("tr", p))
 
-        def before(a, b):  # a's transfer ends ≤ s_dst(a) ≤ end_src(b) ≤ b's transfer starts
-            return a[2] is not None and b[1] is not None and (a[2] == b[1] or b[1] in self.desc[a[2]])
-
-        return before(tp, tq) or before(tq, tp)
+    def forbid(self, choice) -> None:
+        """Exclude one assignment (choice: realization index per global op): a no-good on its x."""
+        if any(choice[i] not in self.x[i] for i in self.ops):
+            return  # this block cannot produce it
+        lits = [self.x[i][choice[i]] for i in self.ops if len(self.x[i]) > 1]
+        if lits:
+            self.rows.row([(c, 1) for c in lits], hi=len(lits) - 1)
+        else:  # the block's only assignment
+            self.rows.row([(self.span, 1)], hi=-1)
+        with self._lock:
+            self._solved.clear()
 
     # --- solving ---------------------------------------------------------------------------------------
     def solve(self, minimise: str, *, span_ub: int | None = None, energy_ub: int | None = None,
@@ -345,8 +469,9 @@ class HighsBlock:
                 break
             sol = self._exact(res.x)
             if sol is not None:
-                obj = {"span": sol[3], "energy": sol[4] + self.static_coef * sol[3], "dyn": sol[4]}[minimise]
-                vals = {"span": sol[3], "energy": sol[4] + self.static_coef * sol[3], "dyn": sol[4]}
+                span_v, dyn_v = sol[4], sol[5]
+                vals = {"span": span_v, "energy": dyn_v + self.static_coef * span_v, "dyn": dyn_v}
+                obj = vals[minimise]
                 if all(ubs[q] is None or vals[q] <= ubs[q] for q in ubs):
                     # proven: HiGHS's optimum is real and its own bound closes on it (status 0 alone is not
                     # enough: a tight tolerance once ended "optimal" with its bound 65 % below its value)
@@ -365,16 +490,18 @@ class HighsBlock:
 
     @staticmethod
     def _solution(status: Status, sol: tuple, obj: int, bound: int, wall: float) -> BlockSolution:
-        units, starts, tstarts, span_v, dyn_v = sol
-        return BlockSolution(status, span_v, dyn_v, obj, bound, units, starts, tstarts, wall)
+        choice, units, starts, tstarts, span_v, dyn_v = sol
+        return BlockSolution(status, span_v, dyn_v, obj, bound, units, starts, tstarts, wall, choice)
 
     def _exact(self, xv) -> tuple | None:
-        """The solution's decisions (units, slots, orders) and their earliest integer schedule: (units,
-        starts, transfer starts by edge position, span, dyn); None when the orders form a cycle."""
+        """The solution's decisions (realizations, slots, orders) and their earliest integer schedule:
+        (choice, units, starts, transfer starts by edge position, span, dyn); None when the orders form a
+        cycle or the schedule overfills a shared link (decisions off 0/1 within HiGHS's tolerance)."""
         on = lambda j: xv[j] > 0.5  # noqa: E731
-        chosen = {i: max(self.x[i], key=lambda u: xv[self.x[i][u]]) for i in self.ops}
-        dur = {i: self.dur[i][chosen[i]] for i in self.ops}
-        dyn = sum(en for i in self.ops for u, _d, en in self.opts[i] if u == chosen[i])
+        choice = {i: max(self.x[i], key=lambda j: xv[self.x[i][j]]) for i in self.ops}
+        chosen = {i: self.real[i][choice[i]][0] for i in self.ops}
+        dur = {i: self.real[i][choice[i]][1] for i in self.ops}
+        dyn = sum(self.real[i][choice[i]][2] for i in self.ops)
         real = lambda src, dst, a, b: (src is None or chosen[src] == a) and (dst is None or chosen[dst] == b)  # noqa: E731
         dyn += sum(en for k, src, dst, a, b, en in self.pairs if real(src, dst, a, b))
         # nodes: ("op", i) and ("tr", n); arcs (u, v, w): start_v ≥ start_u + w
@@ -391,7 +518,7 @@ class HighsBlock:
                 sink.append((("tr", n), lat))
         for u, conf in self.conflicts.items():
             for i, j in conf:
-                if chosen[i] != u or chosen[j] != u:
+                if chosen[i] != u or chosen[j] != u or not dur[i] or not dur[j]:
                     continue
                 if (i, u) in self.slot:  # k slots: only ops on the same slot are ordered
                     si = max(range(len(self.slot[(i, u)])), key=lambda c: xv[self.slot[(i, u)][c]])
@@ -405,6 +532,25 @@ class HighsBlock:
                 lp, lq = self.transfers[p][5], self.transfers[q][5]
                 first = on(self.order[("tr", p, q)])
                 arcs.append((("tr", p), ("tr", q), lp) if first else (("tr", q), ("tr", p), lq))
+        # shared links: a user's demand and length under the chosen realizations; the chosen orders as arcs
+        load: dict[str, list[tuple]] = {}  # link -> [(node, length, demand)]
+        for link, users in self.flow_links.items():
+            present = []
+            for w in users:
+                if w[0] == "tr":
+                    if w[1] in live:
+                        present.append((w, self.transfers[w[1]][5], LINK_CAPACITY))
+                else:
+                    i = w[1]
+                    q = sum(v for lk, v in self.real[i][choice[i]][3] if lk == link) if dur[i] else 0
+                    if q:
+                        present.append((w, dur[i], q))
+            load[link] = present
+            for a, da, _qa in present:
+                for b, _db, _qb in present:
+                    key = ("flow", link, a, b)
+                    if a != b and key in self.order and on(self.order[key]):
+                        arcs.append((a, b, da))
         nodes = [("op", i) for i in self.ops] + [("tr", n) for n in sorted(live)]
         succ: dict[tuple, list] = defaultdict(list)
         indeg = dict.fromkeys(nodes, 0)
@@ -424,6 +570,12 @@ class HighsBlock:
                     queue.append(b)
         if seen < len(nodes):
             return None
+        for present in load.values():  # the flow guarantees this for 0/1 decisions; check it for real ones
+            for w, _d, _q in present:
+                t = start[w]
+                if sum(q for v, d, q in present if start[v] <= t < start[v] + d) > LINK_CAPACITY:
+                    return None
         span = max([start[("op", i)] + dur[i] for i in self.ops] + [start[v] + w for v, w in sink] + [0])
         tstarts = {self.edge_pos[self.transfers[n][0]]: start[("tr", n)] for n in live}
-        return (tuple(chosen[i] for i in self.ops), tuple(start[("op", i)] for i in self.ops), tstarts, span, dyn)
+        return (tuple(choice[i] for i in self.ops), tuple(chosen[i] for i in self.ops),
+                tuple(start[("op", i)] for i in self.ops), tstarts, span, dyn)

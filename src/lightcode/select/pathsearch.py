@@ -31,6 +31,7 @@ def path_search(stacked: StackedGraph, objective: Objective | str = Objective.EN
     objective = Objective.parse(objective)
     metric = op_metric(objective)
     units: list[str] = [""] * stacked.n_ops
+    choice: list[int] = [0] * stacked.n_ops  # nodes of the search are (op, realization index)
     warnings = []
     for b in split_blocks(stacked):
         inside = set(b.ops)
@@ -50,8 +51,9 @@ def path_search(stacked: StackedGraph, objective: Objective | str = Objective.EN
                 roots.append((i, outside))
         agree = {i for i in b.ops if len(children[i]) > 1 or n_par[i] > 1}
 
-        def node_cost(i: int, unit: str) -> float:
-            v = metric(stacked.realization(i, unit).cost)
+        def node_cost(i: int, j: int) -> float:
+            r = stacked.realizations[i][j]
+            v, unit = metric(r.cost), r.unit
             for k in stacked.out_edges[i]:  # results returning to the host
                 if stacked.edges[k].dst is None:
                     v += metric(stacked.edge_cost(k, unit, stacked.host))
@@ -68,17 +70,18 @@ def path_search(stacked: StackedGraph, objective: Objective | str = Objective.EN
         heap: list = []
         counter = 0
         for i, ks in roots:
-            for r in stacked.realizations[i]:
-                c = node_cost(i, r.unit) + outside_cost(ks, r.unit)
-                heapq.heappush(heap, (c, counter, ((i, r.unit),)))
+            for j, r in enumerate(stacked.realizations[i]):
+                c = node_cost(i, j) + outside_cost(ks, r.unit)
+                heapq.heappush(heap, (c, counter, ((i, j),)))
                 counter += 1
-        groups: list[dict] = []  # {"choice": {op: unit}, "covered": set, "first": {op: unit}}
+        groups: list[dict] = []  # {"choice": {op: realization}, "covered": set, "first": {op: realization}}
         done = None
         pops = 0
         while heap and done is None and pops < MAX_POPS:
             cost, _, path = heapq.heappop(heap)
             pops += 1
-            last, lu = path[-1]
+            last, lj = path[-1]
+            lu = stacked.realizations[last][lj].unit
             if not children[last]:  # a sink of the subgraph: a completed path
                 cover = {op for op, _ in path}
                 picks = dict(path)
@@ -100,29 +103,31 @@ def path_search(stacked: StackedGraph, objective: Objective | str = Objective.EN
                         break
                 continue
             for child, k in children[last]:
-                for r in stacked.realizations[child]:
-                    extra = node_cost(child, r.unit) + metric(stacked.edge_cost(k, lu, r.unit))
+                for j, r in enumerate(stacked.realizations[child]):
+                    extra = node_cost(child, j) + metric(stacked.edge_cost(k, lu, r.unit))
                     # the child's other inputs from outside the subgraph
                     extra += outside_cost([kk for kk in stacked.in_edges[child]
                                            if stacked.edges[kk].src is None or stacked.edges[kk].src not in inside],
                                           r.unit)
-                    heapq.heappush(heap, (cost + extra, counter, path + ((child, r.unit),)))
+                    heapq.heappush(heap, (cost + extra, counter, path + ((child, j),)))
                     counter += 1
         chosen = done["first"] if done else (max(groups, key=lambda g: len(g["covered"]))["first"] if groups else {})
         if done is None:
             warnings.append("path search hit its pop limit; uncovered ops placed greedily")
         for i in b.ops:  # topological order: producers are placed before consumers
             if i in chosen:
-                units[i] = chosen[i]
+                choice[i] = chosen[i]
+                units[i] = stacked.realizations[i][chosen[i]].unit
                 continue
             best = None
-            for r in stacked.realizations[i]:
-                v = node_cost(i, r.unit)
+            for j, r in enumerate(stacked.realizations[i]):
+                v = node_cost(i, j)
                 for kk in stacked.in_edges[i]:
                     e = stacked.edges[kk]
                     su = stacked.host if e.src is None else units[e.src]
                     v += metric(stacked.edge_cost(kk, su, r.unit))
                 if best is None or v < best[0]:
-                    best = (v, r.unit)
-            units[i] = best[1]
-    return _heuristic(units, "path-search", objective, t0, sorted(set(warnings)))
+                    best = (v, j)
+            choice[i] = best[1]
+            units[i] = stacked.realizations[i][best[1]].unit
+    return _heuristic(stacked, choice, "path-search", objective, t0, sorted(set(warnings)))

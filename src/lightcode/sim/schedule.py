@@ -3,6 +3,10 @@
 Resources: a unit has `slots` cores (a GPU runs one kernel at a time: 1 slot; a photonic unit one per
 independent core). A transfer between two different units occupies the directed link `src->dst` (one
 transfer at a time per direction; links are full duplex). Host I/O edges use the link to or from the host.
+An op whose realization has a `link_demand` also holds that share of each named link while it runs; such a
+link is a resource of LINK_CAPACITY integer shares (a transfer takes all of them), and its tasks start at
+the earliest time from their lower bound at which the link has room for their whole duration (insertion
+into the link's profile), as in the solver's Cumulative.
 
 Priority: the solver's start times when the Assignment carries them, else the op's topological index.
 Among the tasks whose inputs are all done, the one of smallest priority goes next and starts as early as its
@@ -22,6 +26,15 @@ from lightcode.stack.stacked import StackedGraph
 
 def link_name(src_unit: str, dst_unit: str) -> str:
     return f"{src_unit}->{dst_unit}"
+
+
+# A link's bandwidth in integer shares (solver and simulator alike): a transfer takes all of it, an op that
+# streams over the link (a realization's link_demand) its share, rounded to 1/LINK_CAPACITY.
+LINK_CAPACITY = 1000
+
+
+def link_share(share: float) -> int:
+    return max(1, min(LINK_CAPACITY, round(share * LINK_CAPACITY)))
 
 
 @dataclass(frozen=True)
@@ -52,8 +65,9 @@ class Schedule:
 def schedule(stacked: StackedGraph, assignment: Assignment) -> Schedule:
     units = assignment.units
     n = stacked.n_ops
-    if len(units) != n:
-        raise ValueError(f"assignment has {len(units)} units for {n} ops")
+    if len(units) != n or len(assignment.choice) != n:
+        raise ValueError(f"assignment has {len(units)} units and {len(assignment.choice)} choices for {n} ops")
+    reals = stacked.chosen(assignment.choice)
 
     # tasks: 0..n-1 are ops; n.. are transfers (edges whose endpoint units differ and take time)
     task_kind: list[str] = ["op"] * n
@@ -61,11 +75,17 @@ def schedule(stacked: StackedGraph, assignment: Assignment) -> Schedule:
     task_dur: list[float] = []
     task_res: list[str] = []
     for i in range(n):
-        r = stacked.realization(i, units[i])
-        if r is None:
-            raise ValueError(f"op {stacked.graph.ops[i].name!r} has no realization on unit {units[i]!r}")
+        r = reals[i]
+        if r.unit != units[i]:
+            raise ValueError(f"op {stacked.graph.ops[i].name!r}: chosen realization {assignment.choice[i]} is on "
+                             f"unit {r.unit!r}, the assignment says {units[i]!r}")
         task_dur.append(r.cost.latency_s)
         task_res.append(units[i])
+    # link shares held by ops while they run (integer shares, as in the solver); links named here are shared
+    task_links: list[list[tuple[str, int]]] = [
+        [(link, link_share(d)) for link, d in sorted(r.link_demand.items())] if r.cost.latency_s > 0 else []
+        for r in reals]
+    shared = {link for ls in task_links for link, _ in ls}
     preds: list[list[int]] = [[] for _ in range(n)]
     succs: list[list[int]] = [[] for _ in range(n)]
     transfer_task: dict[int, int] = {}
@@ -81,6 +101,7 @@ def schedule(stacked: StackedGraph, assignment: Assignment) -> Schedule:
             task_index.append(k)
             task_dur.append(lat)
             task_res.append(link_name(su, du))
+            task_links.append([(task_res[t], LINK_CAPACITY)] if task_res[t] in shared else [])
             preds.append([])
             succs.append([])
             if e.src is not None:
@@ -114,6 +135,7 @@ def schedule(stacked: StackedGraph, assignment: Assignment) -> Schedule:
     slots: dict[str, int] = {u: max(1, int(stacked.unit(u).slots)) for u in stacked.units}
     free: dict[str, list[float]] = {}
     last_task_on: dict[tuple[str, int], int] = {}
+    profile: dict[str, list[tuple[float, float, int, int]]] = {link: [] for link in shared}  # (s, e, share, task)
     remaining = [len(p) for p in preds]
     ready_time = [0.0] * n_tasks
     ready_cause = [-1] * n_tasks
@@ -130,8 +152,18 @@ def schedule(stacked: StackedGraph, assignment: Assignment) -> Schedule:
             cores = free[res] = [0.0] * slots.get(res, 1)
         c = 0 if len(cores) == 1 else min(range(len(cores)), key=lambda j: (cores[j], j))
         rt = ready_time[t]
-        s = max(rt, cores[c])
-        cause = ready_cause[t] if rt >= cores[c] else last_task_on.get((res, c), -1)
+        need = task_links[t]
+        if not need:
+            s = max(rt, cores[c])
+            cause = ready_cause[t] if rt >= cores[c] else last_task_on.get((res, c), -1)
+        else:  # on shared links: a transfer only by the link's profile, an op by its core and the profile
+            lb = rt if res in shared else max(rt, cores[c])
+            cause = ready_cause[t] if rt >= lb else last_task_on.get((res, c), -1)
+            s, blocker = _earliest_room(profile, need, lb, task_dur[t])
+            if blocker >= 0:
+                cause = blocker
+            for link, q in need:
+                profile[link].append((s, s + task_dur[t], q, t))
         end_t = end[t] = s + task_dur[t]
         cores[c] = end_t
         last_task_on[(res, c)] = t
@@ -152,3 +184,23 @@ def schedule(stacked: StackedGraph, assignment: Assignment) -> Schedule:
     makespan = max((ev.end_s for ev in events), default=0.0)
     return Schedule(tuple(events), tuple(pos[i] for i in range(n)),
                     {k: pos[t] for k, t in transfer_task.items()}, makespan)
+
+
+def _earliest_room(profile: dict, need: list[tuple[str, int]], lb: float, dur: float) -> tuple[float, int]:
+    """The earliest start ≥ lb at which every link in `need` has room for its share over [start, start+dur),
+    and the task whose end made the room (-1: lb itself)."""
+    cands = {lb: -1}
+    for link, _ in need:
+        for _s, e, _q, task in profile[link]:
+            if e > lb and e not in cands:
+                cands[e] = task
+    for start in sorted(cands):
+        end = start + dur
+        if all(_room(profile[link], start, end, q) for link, q in need):
+            return start, cands[start]
+    raise AssertionError("unreachable: after the last end every link is free")
+
+
+def _room(ivs: list, start: float, end: float, q: int) -> bool:
+    points = [start] + [s for s, _e, _q, _t in ivs if start < s < end]
+    return all(sum(qq for s, e, qq, _t in ivs if s <= p < e) + q <= LINK_CAPACITY for p in points)

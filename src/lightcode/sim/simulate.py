@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from lightcode.core.cost import ENERGY_COMPONENTS
 from lightcode.core.selection import Assignment
-from lightcode.sim.schedule import Schedule, schedule
+from lightcode.sim.schedule import LINK_CAPACITY, Schedule, link_share, schedule
 from lightcode.stack.stacked import StackedGraph
 
 
@@ -25,6 +25,7 @@ class SimResult:
     critical_path: tuple[str, ...]  # op names / "transfer a->b" along the path that ends last
     schedule: Schedule = field(repr=False)
     units: tuple[str, ...] = ()
+    choice: tuple[int, ...] = ()  # realization index per op (stacked.realizations[i][choice[i]])
 
     @property
     def edp(self) -> float:
@@ -44,13 +45,17 @@ class SimResult:
         }
 
 
-def account_energy(stacked: StackedGraph, units: tuple[str, ...] | list[str], makespan_s: float):
-    """Energy by component and by unit for an assignment and a makespan (the api.py law)."""
+def account_energy(stacked: StackedGraph, choice: tuple[int, ...] | list[int], makespan_s: float):
+    """Energy by component and by unit for a choice (realization index per op) and a makespan (the api.py
+    law)."""
     comp = {c: 0.0 for c in ENERGY_COMPONENTS}
     by_unit = {u: 0.0 for u in stacked.units}
     by_unit["links"] = 0.0
-    for i, u in enumerate(units):
-        ej = stacked.realization(i, u).cost.energy_j
+    reals = stacked.chosen(choice)
+    units = [r.unit for r in reals]
+    for r in reals:
+        u = r.unit
+        ej = r.cost.energy_j
         acc = by_unit[u]
         for c in ENERGY_COMPONENTS:  # fixed order: identical floats run to run
             v = ej.get(c, 0.0)
@@ -79,7 +84,7 @@ def simulate(stacked: StackedGraph, assignment: Assignment) -> SimResult:
     sched = schedule(stacked, assignment)
     units = assignment.units
     makespan = sched.makespan_s
-    comp, by_unit = account_energy(stacked, units, makespan)
+    comp, by_unit = account_energy(stacked, assignment.choice, makespan)
     total = 0.0
     for c in ENERGY_COMPONENTS:
         total += comp[c]
@@ -91,8 +96,12 @@ def simulate(stacked: StackedGraph, assignment: Assignment) -> SimResult:
         flops_by_unit[u] += float(stacked.graph.ops[i].flops)
 
     busy: dict[str, float] = {}
+    reals = stacked.chosen(assignment.choice)
     for ev in sched.events:
         busy[ev.resource] = busy.get(ev.resource, 0.0) + (ev.end_s - ev.start_s)
+        if ev.kind == "op":  # ops streaming over a link hold their share of it (link_demand)
+            for link, d in reals[ev.index].link_demand.items():
+                busy[link] = busy.get(link, 0.0) + (ev.end_s - ev.start_s) * link_share(d) / LINK_CAPACITY
     util = {}
     for res in sorted(busy, key=lambda r: (r not in stacked.units, r)):
         cap = stacked.unit(res).slots if res in stacked.units else 1
@@ -109,6 +118,7 @@ def simulate(stacked: StackedGraph, assignment: Assignment) -> SimResult:
         critical_path=critical_path(stacked, sched),
         schedule=sched,
         units=tuple(units),
+        choice=tuple(assignment.choice),
     )
 
 

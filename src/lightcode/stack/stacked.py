@@ -19,6 +19,7 @@ from lightcode.core.devices import SystemModel, unit_variants
 from lightcode.core.formats import Formats
 from lightcode.core.opgraph import Op, OpGraph
 from lightcode.errors import BadInputError
+from lightcode.stack.precision import DEFAULT_POLICY, apply_policy
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,8 @@ def op_signature(op: Op) -> tuple:
 class StackedGraph:
     """Per-op realizations and per-edge transfer costs of `graph` on `system`. Immutable after build."""
 
-    def __init__(self, graph: OpGraph, system: SystemModel, *, dtype: str | None = None):
+    def __init__(self, graph: OpGraph, system: SystemModel, *, dtype: str | None = None,
+                 precision: str = DEFAULT_POLICY):
         self.graph = graph
         self.system = system
         self.dtype = dtype or graph.dtype
@@ -69,10 +71,20 @@ class StackedGraph:
                 reals = []
                 for uname, unit in system.units.items():
                     for v in unit_variants(unit, op, self.dtype):
+                        for link, share in v.link_demand.items():
+                            if not 0.0 < share <= 1.0:
+                                raise BadInputError(f"unit {uname!r} variant {v.name!r} of op {op.name!r} demands "
+                                                    f"{share!r} of link {link!r}; a link share must be in (0, 1]")
                         reals.append(Realization(uname, v.cost, v.name, v.formats, dict(v.link_demand)))
                 self.sig_realizations.append(tuple(reals))
             self.op_sig.append(sid)
+        # precision policy (stack/precision.py): parity by default, the same weight/activation floor for every unit
+        # index per op (several variants per unit), then the request's default, "parity"
+        self.precision, self.precision_floor, self.sig_realizations = apply_policy(self, precision)
         self.realizations: tuple[tuple[Realization, ...], ...] = tuple(self.sig_realizations[s] for s in self.op_sig)
+        # per op: the index in the parent's realizations of each of ours (None: identity; a view made by
+        # `restricted` keeps fewer and maps its choices back with `to_base`)
+        self.base_index: tuple[tuple[int, ...], ...] | None = None
         for i, reals in enumerate(self.realizations):
             if not reals:
                 op = graph.ops[i]
@@ -130,14 +142,56 @@ class StackedGraph:
         return self.transfer_cost(src_unit, dst_unit, self.edges[k].nbytes)
 
     def realization(self, i: int, unit: str) -> Realization | None:
-        for r in self.realizations[i]:
-            if r.unit == unit:
-                return r
-        return None
+        """The single realization of op i on `unit` (None if none). A unit may offer several variants of an
+        op: then the unit does not say which ran, and this raises; use an Assignment's `choice` instead."""
+        j = self.unique_index(i, unit)
+        return None if j is None else self.realizations[i][j]
+
+    def unique_index(self, i: int, unit: str) -> int | None:
+        found = [j for j, r in enumerate(self.realizations[i]) if r.unit == unit]
+        if len(found) > 1:
+            raise ValueError(f"op {self.graph.ops[i].name!r} has {len(found)} variants on unit {unit!r}; "
+                             f"a unit name does not identify the realization (use the choice index)")
+        return found[0] if found else None
+
+    def chosen(self, choice) -> tuple[Realization, ...]:
+        """The realization per op of a choice (an index into `realizations[i]` per op)."""
+        if len(choice) != self.n_ops:
+            raise ValueError(f"a choice has {len(choice)} entries for {self.n_ops} ops")
+        return tuple(reals[j] for reals, j in zip(self.realizations, choice))
+
+    def units_of(self, choice) -> tuple[str, ...]:
+        return tuple(r.unit for r in self.chosen(choice))
+
+    def restricted(self, keep) -> "StackedGraph":
+        """A view keeping, per op i, the realizations r with keep(i, r) (empty ones are left for the caller to
+        refuse); its choices index its own lists and `to_base` maps them back to this graph's."""
+        import copy
+
+        view = copy.copy(self)
+        reals, base = [], []
+        sig_ids: dict[tuple, int] = {}  # equal ids must still mean equal realizations (blocks share solves)
+        view.op_sig, view.sig_realizations = [], []
+        for i, rs in enumerate(self.realizations):
+            js = tuple(j for j, r in enumerate(rs) if keep(i, r))
+            reals.append(tuple(rs[j] for j in js))
+            base.append(js)
+            sid = sig_ids.setdefault((self.op_sig[i], js), len(sig_ids))
+            if sid == len(view.sig_realizations):
+                view.sig_realizations.append(reals[-1])
+            view.op_sig.append(sid)
+        view.realizations = tuple(reals)
+        view.base_index = tuple(base)
+        return view
+
+    def to_base(self, choice) -> tuple[int, ...]:
+        """A choice on this view as indices into the realizations of the graph it was restricted from."""
+        return tuple(choice) if self.base_index is None else tuple(self.base_index[i][j] for i, j in enumerate(choice))
 
     def n_distinct_signatures(self) -> int:
         return len(self.sig_realizations)
 
 
-def build_stacked(graph: OpGraph, system: SystemModel, *, dtype: str | None = None) -> StackedGraph:
-    return StackedGraph(graph, system, dtype=dtype)
+def build_stacked(graph: OpGraph, system: SystemModel, *, dtype: str | None = None,
+                  precision: str = DEFAULT_POLICY) -> StackedGraph:
+    return StackedGraph(graph, system, dtype=dtype, precision=precision)

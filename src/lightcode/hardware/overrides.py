@@ -1,4 +1,4 @@
-"""Parameter overrides for sweeps: `{"UNIT.PARAM": value}` → a derived system YAML file.
+"""Parameter overrides (sweeps, sensitivity): `{"UNIT.PARAM": value}` → a derived system YAML file.
 
 An override set is written as a copy of the system file whose overridden units are copies of their unit
 files with the new values (`source: sweep override`). The hardware loader then validates it like any

@@ -1,0 +1,110 @@
+"""`lightcode sensitivity MODEL …`: what the answer hinges on (experiments/sensitivity.py). Its request
+options are compile's (the CompileRequest fields)."""
+
+from __future__ import annotations
+
+import inspect
+import json
+from typing import Any, Optional
+
+import typer
+
+from lightcode.cli.compile import request_parameters
+from lightcode.pipeline.request import CompileRequest
+
+
+def _opt(name: str, default: Any, annotation: Any, *decls: str, help: str) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation,
+                             default=typer.Option(default, *decls, help=help))
+
+
+def register(app: typer.Typer) -> None:
+    def sensitivity_cmd(**kw: Any) -> None:
+        """One parameter at a time over its range (corners, or ± a fraction), each point re-solved exactly;
+        parameters ranked by how far they swing the objective (default objective: energy)."""
+        from lightcode.core.outputs import check_out_dir, check_out_file
+        from lightcode.experiments import sensitivity as sens
+
+        opts = {k: kw.pop(k) for k in ("params", "range_", "workers", "scheduler", "db", "as_json", "out",
+                                       "breakeven", "low", "high")}
+        if kw.get("objective") is None:
+            kw["objective"] = "energy"
+        request = CompileRequest(**kw)
+        if opts["out"] is not None:
+            check_out_dir(opts["out"])
+        if opts["breakeven"]:
+            res = sens.breakeven(request, opts["breakeven"], low=opts["low"], high=opts["high"])
+            if opts["as_json"]:
+                typer.echo(json.dumps(res, sort_keys=True))
+            elif res["found"]:
+                a, b = res["between"]
+                side = "above" if res["photonic_below"] else "below"
+                typer.echo(f"{res['param']}: the photonic units are chosen {side} {a:.4g}…{b:.4g} {res['unit']} "
+                           f"({res['objective']} objective; baseline value {res['baseline_value']:.4g} {res['unit']}; "
+                           f"{len(res['steps'])} exact solves)")
+            else:
+                where = "always" if res["photonic_everywhere"] else "never"
+                typer.echo(f"{res['param']}: photonic units {where} chosen over "
+                           f"{res['searched'][0]:.4g}…{res['searched'][1]:.4g} {res['unit']}")
+            return
+        if opts["workers"] < 0:
+            from lightcode.errors import BadInputError
+
+            raise BadInputError(f"--workers must be >= 0, got {opts['workers']}")
+        db = opts["db"] or (f"{opts['out']}/sensitivity.sqlite" if opts["out"] else "sensitivity.sqlite")
+        check_out_file(db, "--db")
+        res = sens.run_sensitivity(request, range_=opts["range_"], params=opts["params"], workers=opts["workers"],
+                                   scheduler=opts["scheduler"], db=db, progress=not opts["as_json"])
+        if opts["out"]:
+            from pathlib import Path
+
+            out = Path(opts["out"])
+            (out / "sensitivity.json").write_text(json.dumps(res, indent=1, sort_keys=True))
+            sens.plot_tornado(res, out / "tornado.png")
+        if opts["as_json"]:
+            typer.echo(json.dumps(res, sort_keys=True))
+            return
+        _print(res)
+
+    extra = [
+        _opt("params", "all", str, "--params", help="all, or unit.param[,unit.param…]"),
+        _opt("range_", "corners", str, "--range", help="corners (± 20 % where a parameter has none) or ±FRACTION"),
+        _opt("workers", 2, int, "--workers", "-w", help="Dask worker processes; 0 = in-process"),
+        _opt("scheduler", None, Optional[str], "--scheduler", help="address of a running Dask scheduler"),
+        _opt("db", None, Optional[str], "--db", help="results database (default: OUT/sensitivity.sqlite or ./)"),
+        _opt("as_json", False, bool, "--json", help="print one JSON object"),
+        _opt("out", None, Optional[str], "--out", help="write sensitivity.json and tornado.png here"),
+        _opt("breakeven", None, Optional[str], "--breakeven",
+             help="unit.param: bisect the value at which the photonic units stop (or start) being chosen"),
+        _opt("low", None, Optional[float], "--low", help="--breakeven: lower end of the search (SI)"),
+        _opt("high", None, Optional[float], "--high", help="--breakeven: upper end of the search (SI)"),
+    ]
+    sensitivity_cmd.__signature__ = inspect.Signature(request_parameters() + extra)  # type: ignore[attr-defined]
+    app.command("sensitivity")(sensitivity_cmd)
+
+
+def _print(res: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    b = res["baseline"]
+    t = Table(title=f"sensitivity of the {res['objective']} optimum (baseline {b['objective']:.4g}, saving "
+                    f"{(b['saving'] or 0):.1%} vs all-electronic, {b['photonic_ops']} photonic ops)",
+              title_justify="left")
+    for col in ("rank", "parameter", "range", "low → high", "objective low / high", "saving low / high",
+                "ops moved", "swing"):
+        t.add_column(col, overflow="fold")
+    for p in res["parameters"]:
+        lo, hi = p["low"], p["high"]
+
+        def cell(d: dict, k: str, fmt: str) -> str:
+            return format(d[k], fmt) if k in d and d[k] is not None else d.get("error", "-")[:30]
+
+        t.add_row(str(p["rank"]), p["param"], p["range"], f"{lo['value']:.4g} → {hi['value']:.4g} {'' if p['unit'] == '1' else p['unit']}",
+                  f"{cell(lo, 'objective', '.4g')} / {cell(hi, 'objective', '.4g')}",
+                  f"{cell(lo, 'saving', '.1%')} / {cell(hi, 'saving', '.1%')}",
+                  f"{lo.get('ops_moved', '-')} / {hi.get('ops_moved', '-')}",
+                  "-" if p["swing"] != p["swing"] else f"{p['swing']:.1%}")
+    Console().print(t)
+    Console().print(f"{res['points']} points in {res['wall_s']:.1f} s; {len(res['skipped'])} parameters not varied; "
+                    f"results in {res['db']}")
