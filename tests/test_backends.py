@@ -285,7 +285,7 @@ def test_highs_forbid_is_a_no_good():
     assert second.choice != first.choice and second.objective >= first.objective
 
 
-def test_highs_time_limit_counts_solver_time_only():
+def test_highs_time_limit_counts_solver_time_only(monkeypatch):
     """The shared SolverBudget charges HiGHS block solves too: a clock that jumps only while models are
     built leaves the limit unspent (OPTIMAL); n_solves counts the block solves."""
     from lightcode.select.backend import HighsBackend
@@ -300,10 +300,6 @@ def test_highs_time_limit_counts_solver_time_only():
         now[0] += 1000.0
         return build(self, *args, **kw)
 
-    orig = HighsBackend.build
-    HighsBackend.build = slow_build
-    try:
-        a = select_cpsat(sg, "energy", time_limit_s=5.0, backend="highs", clock=lambda: now[0])
-    finally:
-        HighsBackend.build = orig
+    monkeypatch.setattr(HighsBackend, "build", slow_build)
+    a = select_cpsat(sg, "energy", time_limit_s=5.0, backend="highs", clock=lambda: now[0])
     assert a.status == Status.OPTIMAL and a.method == "highs" and a.n_solves > 0
