@@ -6,7 +6,8 @@ energy under optional upper bounds. Both backends build the same problem from `p
 data (select/blockmodel.py), so they have the same optimum; they differ in how they prove it:
 
 - "cpsat": OR-Tools CP-SAT (intervals, NoOverlap, Cumulative) — the default; select/blockmodel.py.
-- "highs": a MILP (big-M disjunctions) solved by scipy.optimize.milp's bundled HiGHS; select/highs_block.py.
+- "highs": a MILP (big-M disjunctions; a resource flow on links that ops stream over) solved by
+  scipy.optimize.milp's bundled HiGHS; select/highs_block.py.
 """
 
 from __future__ import annotations
