@@ -8,6 +8,7 @@ decomposition) and with the sequence length. Figures printed, nothing asserted.
 
     python -m benchmarks.compile [--system h100+ddot-b-4bit]
     LC_BENCH_GAPS=1 python -m benchmarks.compile      # heuristic losses per system, model and objective
+    LC_BENCH_BACKENDS=1 python -m benchmarks.compile  # only the CP-SAT vs HiGHS block-backend timings
 """
 
 from __future__ import annotations
@@ -99,6 +100,8 @@ def main() -> None:
              f"{t5 - t4:.4f}", f"{(t4 - t1) / (t5 - t4):.1f}×")
         del t0, sim
 
+    backends_side_by_side(st)
+
     print("\noptimum vs heuristics (simulated):")
     _row("objective", "method", "latency s", "energy J", "EDP J·s", "loss")
     for obj in ("latency", "energy", "edp"):
@@ -144,7 +147,39 @@ def main() -> None:
         _row(str(S), f"{tc:.2f}", f"{te:.3f}", f"{tl:.3f}", f"{ae.status.value}/{al.status.value}")
 
 
-if __name__ == "__main__" and not os.environ.get("LC_BENCH_GAPS"):
+def backends_side_by_side(st, objectives=("latency", "energy", "edp"), time_limit_s: float = 60.0) -> None:
+    """Both exact block backends on the same stacked graph in this process: first solves (shared models
+    cleared before each), same chain DP, same grid. Figures printed, nothing asserted."""
+    import ortools.sat.python.cp_model  # noqa: F401  (imports are not solve time: both loaded first)
+    import scipy.optimize  # noqa: F401
+
+    from lightcode.select import select
+    from lightcode.select.backend import BACKENDS
+
+    print(f"\nexact backends side by side (same graph, grid and chain DP; shared models cleared before each "
+          f"solve; imports done; time limit {time_limit_s:g} s; 1 worker; HiGHS = scipy.optimize.milp's bundled HiGHS):")
+    _row("objective", "cpsat s", "status", "highs s", "status", "highs/cpsat", "rel. diff")
+    for obj in objectives:
+        res = {}
+        for name, backend in BACKENDS.items():
+            backend.clear()
+            t0 = time.perf_counter()
+            a = select(st, obj, time_limit_s=time_limit_s, backend=name)
+            res[name] = (time.perf_counter() - t0, a)
+        (tc, c), (th, h) = res["cpsat"], res["highs"]
+        diff = (h.objective_value - c.objective_value) / c.objective_value
+        _row(obj, f"{tc:.3f}", c.status.value, f"{th:.3f}", h.status.value, f"{th / tc:.1f}×", f"{diff:+.1e}")
+
+
+if __name__ == "__main__" and os.environ.get("LC_BENCH_BACKENDS"):
+    import lightcode as lc
+    from lightcode.hardware.load import load_system
+    from lightcode.stack.stacked import StackedGraph
+
+    print(f"llama2-7b prefill S=2048 on h100+ddot-b-4bit; load average {os.getloadavg()[0]:.2f} on "
+          f"{os.cpu_count()} cores (wall clock)")
+    backends_side_by_side(StackedGraph(lc.capture("llama2-7b", seq_len=2048), load_system("h100+ddot-b-4bit")))
+elif __name__ == "__main__" and not os.environ.get("LC_BENCH_GAPS"):
     main()
 
 

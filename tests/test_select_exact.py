@@ -378,23 +378,24 @@ def test_time_limit_counts_solver_time_not_building(monkeypatch):
     """Issue 11 item 6: the limit counts block solves only. A clock that jumps 1000 s while every block
     model is built (a loaded machine, a fresh worker's imports) leaves a 5 s limit untouched: OPTIMAL. The
     same jump inside each solve spends it: the later solves get 0 s, FEASIBLE with a time-limit warning."""
+    import lightcode.select.blockmodel as blockmodel
     import lightcode.select.cpsat as cpsat
     from lightcode.select.blockmodel import BlockModel, clear_shared
 
     g, system = layered_instance(2)
     sg = StackedGraph(g, system)
     clock = _FakeClock()
-    build = cpsat.block_model
+    build = blockmodel.block_model  # what the CP-SAT backend builds with (select/backend.py)
 
     def slow_build(*a, **kw):
         clock.now += 1000.0
         return build(*a, **kw)
 
-    monkeypatch.setattr(cpsat, "block_model", slow_build)
+    monkeypatch.setattr(blockmodel, "block_model", slow_build)
     clear_shared()
     a = cpsat.select_cpsat(sg, "energy", time_limit_s=5.0, clock=clock)
     assert clock.now >= 1000.0 and a.status == Status.OPTIMAL and not a.warnings
-    monkeypatch.setattr(cpsat, "block_model", build)
+    monkeypatch.setattr(blockmodel, "block_model", build)
 
     solve = BlockModel.solve
 

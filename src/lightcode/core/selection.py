@@ -157,6 +157,7 @@ class Status(str, Enum):
     OPTIMAL = "OPTIMAL"
     FEASIBLE = "FEASIBLE"  # a solution without proof (time-out, or a heuristic baseline)
     INFEASIBLE = "INFEASIBLE"
+    UNKNOWN = "UNKNOWN"  # a time-limited solve that found no solution (a block solve; never an Assignment's)
 
 
 @dataclass(frozen=True)

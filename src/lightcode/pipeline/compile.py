@@ -100,7 +100,7 @@ def run_compile(model, request: CompileRequest | None = None, *, system: str | S
     for obj in objectives:
         t0 = time.perf_counter()
         with stage(f"solving {obj.value}-optimal mapping (time limit {request.time_limit_s:g} s)"):
-            a = select(st, obj, cons, time_limit_s=request.time_limit_s)
+            a = select(st, obj, cons, time_limit_s=request.time_limit_s, backend=request.solver)
         t_select += time.perf_counter() - t0
         t0 = time.perf_counter()
         optimal[obj.value] = Mapping(f"{obj.value}-optimal", a, simulate(st, a))

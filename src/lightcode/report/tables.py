@@ -7,6 +7,7 @@ from rich.table import Table
 
 from lightcode.core.opgraph import OP_KINDS, OpGraph
 from lightcode.report.si import si
+from lightcode.select.backend import BACKENDS
 
 
 def print_graph_summary(g: OpGraph, console: Console | None = None) -> None:
@@ -80,7 +81,7 @@ def print_compile_result(res, console: Console | None = None) -> None:
         if any(m.sim.energy_breakdown_j.get(c, 0.0) for m in maps.values()):
             row(f"energy: {c}", lambda m, c=c: si(m.sim.energy_breakdown_j.get(c, 0.0), "J"))
     t.add_section()
-    row("solver", lambda m: m.assignment.status.value if m.assignment.method == "cpsat" else m.assignment.method)
+    row("solver", lambda m: m.assignment.status.value if m.assignment.method in BACKENDS else m.assignment.method)
     row("gap", lambda m: f"{m.assignment.gap:.2%}" if m.assignment.gap is not None else "-")
     row("solve time", lambda m: si(m.assignment.solve_time_s, "s"))
     console.print(t)

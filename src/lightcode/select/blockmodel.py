@@ -24,7 +24,9 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from lightcode.core.selection import Status
 from lightcode.select.blocks import Block
+from lightcode.select.blocksolution import BlockSolution
 from lightcode.sim.schedule import LINK_CAPACITY, link_name, link_share
 from lightcode.stack.stacked import StackedGraph
 
@@ -76,20 +78,6 @@ class Grid:
 
     def static_coef(self, power_w: float) -> int:
         return int(round(power_w * self.time_s / self.energy_j))
-
-
-@dataclass(frozen=True)
-class BlockSolution:
-    status: str  # OPTIMAL | FEASIBLE | INFEASIBLE
-    span: int
-    dyn: int  # op + transfer energy on the grid
-    objective: int
-    bound: int
-    units: tuple[str, ...]  # per block op
-    starts: tuple[int, ...]  # per block op, local to the block
-    transfer_starts: dict  # position in block_edges(...) -> local start (valid for every identical block)
-    wall_s: float
-    choice: tuple[int, ...] = ()  # per block op: index into stacked.realizations[i] (equal for identical blocks)
 
 
 def block_edges(stacked: StackedGraph, block: Block, entry_unit: str | None = None) -> list[tuple]:
@@ -436,9 +424,9 @@ class BlockModel:
         if st == cp_model.MODEL_INVALID:
             raise RuntimeError(f"invalid CP-SAT block model: {model.validate()}")
         if st == cp_model.INFEASIBLE:
-            return BlockSolution("INFEASIBLE", 0, 0, 0, 0, (), (), {}, wall)
+            return BlockSolution(Status.INFEASIBLE, 0, 0, 0, 0, (), (), {}, wall)
         if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # UNKNOWN: time-out before any solution
-            return BlockSolution("UNKNOWN", 0, 0, 0, int(solver.best_objective_bound), (), (), {}, wall)
+            return BlockSolution(Status.UNKNOWN, 0, 0, 0, int(solver.best_objective_bound), (), (), {}, wall)
         choice = tuple(next(j for j, b in self.x[i].items() if solver.boolean_value(b)) for i in self.ops)
         units = [self.unit_of[i][j] for i, j in zip(self.ops, choice)]
         starts = tuple(solver.value(self.start[i]) for i in self.ops)
@@ -452,5 +440,5 @@ class BlockModel:
         dyn_v = solver.value(self.dyn)
         obj = int(round(solver.objective_value))
         bound = int(round(solver.best_objective_bound)) if st != cp_model.OPTIMAL else obj
-        status = "OPTIMAL" if st == cp_model.OPTIMAL else "FEASIBLE"
+        status = Status.OPTIMAL if st == cp_model.OPTIMAL else Status.FEASIBLE
         return BlockSolution(status, span_v, dyn_v, obj, bound, tuple(units), starts, tstarts, wall, choice)

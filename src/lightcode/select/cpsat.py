@@ -33,8 +33,10 @@ from typing import Callable
 
 from lightcode.core.selection import Assignment, Constraints, Objective, Status
 from lightcode.errors import BadInputError, InfeasibleError
-from lightcode.select.blockmodel import BlockModel, BlockSolution, Grid, block_edges, block_model, prepare
+from lightcode.select.backend import BlockProblem, get_backend
+from lightcode.select.blockmodel import Grid, block_edges
 from lightcode.select.blocks import Block, split_blocks
+from lightcode.select.blocksolution import BlockSolution
 from lightcode.stack.stacked import StackedGraph
 
 MAX_FRONT_POINTS_PER_BLOCK = 64
@@ -118,8 +120,9 @@ class ChainSolver:
 
     def __init__(self, stacked: StackedGraph, constraints: Constraints, *, time_limit_s: float, workers: int,
                  decompose: bool = True, budget: SolverBudget | None = None,
-                 clock: Callable[[], float] = time.perf_counter):
+                 clock: Callable[[], float] = time.perf_counter, backend: str = "cpsat"):
         self.stacked = stacked
+        self.backend = get_backend(backend)  # builds the block problems (select/backend.py)
         self.constraints = constraints
         self.budget = budget if budget is not None else SolverBudget(time_limit_s, clock)
         self.workers = workers
@@ -129,7 +132,7 @@ class ChainSolver:
         else:
             self.blocks = split_blocks(stacked)
         self.grid = choose_grid(stacked, self.blocks)
-        self.models: dict[tuple, BlockModel | None] = {}
+        self.models: dict[tuple, BlockProblem | None] = {}
         self.cache: dict[tuple, object] = {}
         self.proven = True  # every solve used was OPTIMAL (and no front was truncated)
         self.unknown = False  # some solve ended without any solution (time limit)
@@ -159,16 +162,13 @@ class ChainSolver:
             return [None]
         return list(dict.fromkeys(r.unit for r in self.stacked.realizations[op] if r.unit in U))
 
-    def model(self, b: Block, U, s, t) -> BlockModel | None:
+    def model(self, b: Block, U, s, t) -> BlockProblem | None:
         key = (b.signature, U, s, t)
         if key not in self.models:
             cap = dict(self.constraints.weight_capacity_bytes) or None
-            if self.side:  # its own model (not shared: forbid() adds no-goods to it)
-                prep = prepare(self.stacked, b, self.grid, U, s, t)
-                self.models[key] = None if prep is None else BlockModel(
-                    self.stacked, b, self.grid, U, s, t, self.static_coef(U), cap, prep, side=self.side)
-            else:
-                self.models[key] = block_model(self.stacked, b, self.grid, U, s, t, self.static_coef(U), cap)
+            # with side budgets each model is its own (forbid() adds no-goods to it), else shareable
+            self.models[key] = self.backend.build(self.stacked, b, self.grid, U, s, t, self.static_coef(U), cap,
+                                                  side=self.side)
         return self.models[key]
 
     def forbid(self, choice) -> None:
@@ -181,13 +181,13 @@ class ChainSolver:
     def remaining(self) -> float:
         return self.budget.remaining()
 
-    def _run(self, bm: BlockModel, minimise: str, **kw) -> BlockSolution:
+    def _run(self, bm: BlockProblem, minimise: str, **kw) -> BlockSolution:
         """One block solve, charged to the budget (a tie-break solve: no bookkeeping of its status)."""
         return self.budget.run(lambda left: bm.solve(minimise, time_limit_s=left, workers=self.workers, **kw))
 
-    def _solve(self, bm: BlockModel, minimise: str, **kw) -> BlockSolution:
+    def _solve(self, bm: BlockProblem, minimise: str, **kw) -> BlockSolution:
         sol = self._run(bm, minimise, **kw)
-        if sol.status in ("FEASIBLE", "UNKNOWN"):  # CP-SAT ends so only at its time limit
+        if sol.status in ("FEASIBLE", "UNKNOWN"):  # a backend ends so only at its time limit
             self.proven = False
             self.timed_out = True
         if sol.status == "UNKNOWN":
@@ -360,16 +360,16 @@ class ChainSolver:
 
 def select_cpsat(stacked: StackedGraph, objective: Objective | str = Objective.ENERGY,
                  constraints: Constraints | None = None, *, time_limit_s: float = 10.0,
-                 workers: int = 1, decompose: bool = True,
+                 workers: int = 1, decompose: bool = True, backend: str = "cpsat",
                  clock: Callable[[], float] = time.perf_counter) -> Assignment:
     """Exact selection (module docstring). `time_limit_s` bounds solver time only (ChainSolver); `clock`
-    measures it (tests inject one)."""
+    measures it (tests inject one); `backend` names the exact block solver (select/backend.py)."""
     objective = Objective.parse(objective)
     constraints = constraints or Constraints()
     check_side(stacked, constraints)
     view = restrict_precision(stacked, constraints)
     a = _select(view, objective, _side_on_view(view, constraints), time_limit_s=time_limit_s, workers=workers,
-                decompose=decompose, budget=SolverBudget(time_limit_s, clock))
+                decompose=decompose, budget=SolverBudget(time_limit_s, clock), backend=backend)
     if view is stacked:
         return a
     return replace(a, choice=view.to_base(a.choice),
@@ -377,18 +377,18 @@ def select_cpsat(stacked: StackedGraph, objective: Objective | str = Objective.E
 
 
 def _select(stacked: StackedGraph, objective: Objective, constraints: Constraints, *, time_limit_s: float,
-            workers: int, decompose: bool, budget: SolverBudget) -> Assignment:
+            workers: int, decompose: bool, budget: SolverBudget, backend: str = "cpsat") -> Assignment:
     t0 = time.perf_counter()
     if constraints.couples_blocks and decompose:
         # Solve the relaxation without the global capacity by blocks; if its optimum fits, it is optimal.
         # (The monolithic solve after it gets what the relaxation's solves left of the shared budget.)
         relaxed = replace(constraints, weight_capacity_bytes={}, side_budgets={})
         a = _select(stacked, objective, relaxed, time_limit_s=time_limit_s, workers=workers, decompose=True,
-                    budget=budget)
+                    budget=budget, backend=backend)
         if _fits(stacked, a, constraints) and all(_fits(stacked, p, constraints) for p in a.pareto):
             return replace(a, solve_time_s=time.perf_counter() - t0)
     cs = ChainSolver(stacked, constraints, time_limit_s=time_limit_s, workers=workers, decompose=decompose,
-                     budget=budget)
+                     budget=budget, backend=backend)
     forbidden: set[tuple[int, ...]] = set()
     while True:
         a = replace(_solve_chain(cs, objective, t0, time_limit_s), n_blocks=len(cs.blocks),
@@ -427,7 +427,7 @@ def _solve_chain(cs: ChainSolver, objective: Objective, t0: float, time_limit_s:
             warns.append(f"solver stopped at the time limit ({time_limit_s:g} s) before proving optimality; "
                          f"{gap_txt}; raise --time-limit")
         return Assignment(
-            units=units, choice=tuple(choice), method="cpsat", objective=objective, status=status,
+            units=units, choice=tuple(choice), method=cs.backend.name, objective=objective, status=status,
             objective_value=obj_value, bound=bound, gap=gap, solve_time_s=time.perf_counter() - t0,
             latency_s=lat, energy_j=energy, op_start_s=tuple(starts), transfer_start_s=tstarts,
             pareto=tuple(pareto), grid={"time_s": g.time_s, "energy_j": g.energy_j}, warnings=tuple(warns))
@@ -453,7 +453,7 @@ def _solve_chain(cs: ChainSolver, objective: Objective, t0: float, time_limit_s:
         if best is None:
             if cs.unknown:
                 lb = lb_best * (g.time_s if primary == "span" else g.energy_j) if lb_best < math.inf else None
-                return _fallback(stacked, objective, c, t0, time_limit_s, lb)
+                return _fallback(stacked, objective, c, t0, time_limit_s, lb, cs.backend.name)
             raise InfeasibleError("no assignment satisfies the constraints")
         U, p, tables, bpts = best
         choice, starts, tstarts, span, dyn = cs.reconstruct(tables, U, p, bpts)
@@ -480,7 +480,7 @@ def _solve_chain(cs: ChainSolver, objective: Objective, t0: float, time_limit_s:
             finals.append((U, p, tables, bpts))
     if not finals:
         if cs.unknown:
-            return _fallback(stacked, objective, c, t0, time_limit_s, None)
+            return _fallback(stacked, objective, c, t0, time_limit_s, None, cs.backend.name)
         raise InfeasibleError("no assignment satisfies the constraints")
     # global Pareto filter across unit sets
     finals.sort(key=lambda x: (x[1].span, x[1].energy))
@@ -568,7 +568,7 @@ def _chain_bound(cs: ChainSolver, U, primary: str) -> int:
 
 
 def _fallback(stacked: StackedGraph, objective: Objective, c: Constraints, t0: float, time_limit_s: float,
-              bound: float | None) -> Assignment:
+              bound: float | None, method: str = "cpsat") -> Assignment:
     """Some block found no solution in time: the best heuristic mapping that meets the constraints, judged by
     the simulator, FEASIBLE with the gap to the blocks' proven bound (None where no bound is known)."""
     from lightcode.select.baselines import all_electronic, greedy
@@ -590,7 +590,7 @@ def _fallback(stacked: StackedGraph, objective: Objective, c: Constraints, t0: f
     v, a, sim = best
     gap = max(0.0, (v - bound) / v) if bound is not None and v > 0 else None
     gap_txt = f"gap {gap:.3g} to the proven bound" if gap is not None else "no proven bound"
-    return replace(a, method="cpsat", objective=objective, status=Status.FEASIBLE, objective_value=v,
+    return replace(a, method=method, objective=objective, status=Status.FEASIBLE, objective_value=v,
                    bound=bound, gap=gap, latency_s=sim.latency_s, energy_j=sim.energy_j,
                    solve_time_s=time.perf_counter() - t0, warnings=(
         f"the solver found no solution within the time limit ({time_limit_s:g} s): best heuristic "
