@@ -17,6 +17,7 @@ import numpy as np
 from lightcode.errors import BadInputError
 from lightcode.kvselect import engines as en
 from lightcode.kvselect import realmodel as rm
+from lightcode.kvselect.passkey_prompts import passkey_prompts
 from lightcode.kvselect.stats import mcnemar_exact, wilson
 
 
@@ -146,25 +147,11 @@ def passkey(context: int, block: int, k: int, engines=en.ENGINES, *, mrr=None, t
     rm.check_context(model, context)
     layout = en.Layout(block, sink, window)
     tok, lm = rm.load(model)
-    rng = np.random.default_rng(seed)
-    enc = lambda s: list(tok(s, add_special_tokens=False)["input_ids"])  # noqa: E731
-    text = enc(rm.read_text())
-    intro = enc("There is a pass key hidden inside a lot of irrelevant text. Find it and memorize it.\n")
+    tok_text = list(tok(rm.read_text(), add_special_tokens=False)["input_ids"])
     cfg = en.EngineConfig(d_sig=d_sig, reduction=reduction, mrr=mrr, centre=centre)
     hits: dict[str, list[bool]] = {e: [] for e in engines}
     fracs = {e: [] for e in engines}
-    for _ in range(trials):
-        key = str(rng.integers(10000, 100000))
-        needle = enc(f" The pass key is {key}. Remember it. {key} is the pass key. ")
-        question = enc("\nWhat is the pass key? The pass key is ")
-        answer = enc(key)
-        n_fill = context - len(intro) - len(needle) - len(question) - len(answer)
-        if n_fill < 16:
-            raise BadInputError(f"context {context} too short for the passkey prompt")
-        start = int(rng.integers(0, len(text) - n_fill))
-        fill = text[start : start + n_fill]
-        depth = int(rng.uniform(0.1, 0.9) * n_fill)
-        prefix = intro + fill[:depth] + needle + fill[depth:]
+    for prefix, question, answer in passkey_prompts(tok, tok_text, trials, context, seed):
         suffix = question + answer
         layout.check(len(prefix) + 1, k)
         cache = _prefill(lm, np.asarray(prefix))

@@ -4,29 +4,16 @@ succeeds when every answer token is the model's argmax given the prompt and the 
 
 from __future__ import annotations
 
-import numpy as np
-
-from lightcode.errors import BadInputError
 from lightcode.numerics import metrics
 
 
 def prompts(tok, text_ids: list[int], trials: int, context: int, seed: int):
-    enc = lambda s: list(tok(s, add_special_tokens=False)["input_ids"])  # noqa: E731
-    rng = np.random.default_rng(seed)
-    intro = enc("There is a pass key hidden inside a lot of irrelevant text. Find it and memorize it.\n")
+    """(sequence, position of the answer, answer) per trial (kvselect/passkey_prompts.py)."""
+    from lightcode.kvselect.passkey_prompts import passkey_prompts
+
     out = []
-    for _ in range(trials):
-        key = str(rng.integers(10000, 100000))
-        needle = enc(f" The pass key is {key}. Remember it. {key} is the pass key. ")
-        question = enc("\nWhat is the pass key? The pass key is ")
-        answer = enc(key)
-        n_fill = context - len(intro) - len(needle) - len(question) - len(answer)
-        if n_fill < 16:
-            raise BadInputError(f"passkey context {context} too short for the prompt")
-        start = int(rng.integers(0, len(text_ids) - n_fill))
-        fill = text_ids[start : start + n_fill]
-        depth = int(rng.uniform(0.1, 0.9) * n_fill)
-        seq = intro + fill[:depth] + needle + fill[depth:] + question + answer
+    for prefix, question, answer in passkey_prompts(tok, text_ids, trials, context, seed):
+        seq = prefix + question + answer
         out.append((seq, len(seq) - len(answer), answer))
     return out
 
