@@ -164,3 +164,19 @@ def test_symbolic_export_serves_many_lengths():
     for s in range(21, 40):
         lc.capture("gpt2", seq_len=s)
     assert cap.CAPTURE_STATS["exports"] == before  # no new trace for new lengths
+
+
+def test_in_process_caches_are_bounded():
+    """A long-lived worker's graph and template caches stay within their limits (least recently used out)."""
+    from collections import OrderedDict
+
+    from lightcode.frontend import capture as cap
+
+    c: OrderedDict = OrderedDict()
+    for i in range(10):
+        cap._remember(c, (i,), i, 4)
+    assert list(c) == [(6,), (7,), (8,), (9,)]
+    cap._remember(c, (7,), 7, 4)  # touched again: now the most recent
+    cap._remember(c, (10,), 10, 4)
+    assert list(c) == [(8,), (9,), (7,), (10,)]
+    assert cap.MAX_GRAPHS >= 1 and cap.MAX_TEMPLATES >= 1

@@ -58,7 +58,7 @@ def test_encoder_decoder_is_refused(run_cli, tmp_path):
     p.write_text(json.dumps({"model_type": "t5", "d_model": 64, "num_layers": 1, "num_heads": 2, "d_ff": 128,
                              "d_kv": 32, "vocab_size": 100, "n_positions": 64}))
     code, _, err = run_cli("graph", str(p), "--seq-len", "8")
-    assert_one_line_error(code, err)
+    assert_one_line_error(code, err, "encoder-decoder")
 
 
 @pytest.mark.parametrize("seq", ["0", "-3", "1025"])

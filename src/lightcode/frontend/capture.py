@@ -14,6 +14,7 @@ import os
 import pickle
 import re
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -424,8 +425,20 @@ def capture(
     return _instantiate_cached(spec, phase, batch, dtype, length, moe_routing, meta, progress)
 
 
-_GRAPHS: dict[tuple, OpGraph] = {}
-_TEMPLATES: dict[tuple, Template] = {}
+# In-process caches, least recently used first out: a long-lived sweep worker sees many distinct captures, and
+# unbounded caches grew its memory 210 → 777 MB; the disk cache keeps everything, so an evicted entry costs
+# one unpickling (templates) or one instantiation (graphs).
+MAX_GRAPHS = 32
+MAX_TEMPLATES = 8
+_GRAPHS: OrderedDict[tuple, OpGraph] = OrderedDict()
+_TEMPLATES: OrderedDict[tuple, Template] = OrderedDict()
+
+
+def _remember(cache: OrderedDict, key: tuple, value, limit: int) -> None:
+    cache[key] = value
+    cache.move_to_end(key)
+    while len(cache) > limit:
+        cache.popitem(last=False)
 CAPTURE_STATS = {"exports": 0, "disk_hits": 0, "memory_hits": 0, "export_s": 0.0}
 
 
@@ -433,6 +446,7 @@ def _instantiate_cached(spec, phase, batch, dtype, length, routing, meta, progre
     key = (spec.name, spec.config_hash, phase, batch, dtype, length, routing)
     g = _GRAPHS.get(key)
     if g is not None:
+        _GRAPHS.move_to_end(key)
         return g
     tpl, sym = _template(spec, phase, batch, dtype, length, progress)
     if tpl.info.get("num_experts"):
@@ -445,9 +459,7 @@ def _instantiate_cached(spec, phase, batch, dtype, length, routing, meta, progre
     finally:
         if gc_on:
             gc.enable()
-    if len(_GRAPHS) > 256:
-        _GRAPHS.clear()
-    _GRAPHS[key] = g
+    _remember(_GRAPHS, key, g, MAX_GRAPHS)
     return g
 
 
@@ -480,7 +492,7 @@ def _template(spec: ModelSpec, phase: str, batch: int, dtype: str, length: int, 
         if tpl is not None and _serves(tpl, length):
             if key in _TEMPLATES:
                 CAPTURE_STATS["memory_hits"] += 1
-            _TEMPLATES[key] = tpl
+            _remember(_TEMPLATES, key, tpl, MAX_TEMPLATES)
             return tpl, isinstance(key[-1], str)
     (progress or default_progress)(f"capturing {spec.name} {phase} (first time only; later captures are cached)…")
     for key in keys:
@@ -508,7 +520,7 @@ def _template(spec: ModelSpec, phase: str, batch: int, dtype: str, length: int, 
         if not any(g.kind == "attention" for g in tpl.groups):
             raise BadInputError(f"{spec.name}: {config.model_type!r} has no attention layers (a state-space or "
                                 "recurrent model); lightcode captures attention decoders.")
-        _TEMPLATES[key] = tpl
+        _remember(_TEMPLATES, key, tpl, MAX_TEMPLATES)
         _store_disk(key, tpl)
         return tpl, symbolic
     raise AssertionError("unreachable: the static export either succeeds or raises")
