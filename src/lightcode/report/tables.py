@@ -76,6 +76,21 @@ def print_compile_result(res, console: Console | None = None) -> None:
         row(f"ops on {u}", lambda m, u=u: str(m.sim.ops_by_unit.get(u, 0)))
     for u in units:
         row(f"FLOP on {u}", lambda m, u=u: si(m.sim.flops_by_unit.get(u, 0.0), "FLOP"))
+
+    def formats_on(m, u: str) -> str:
+        """The number formats the mapping's ops on unit u compute in (W/A bits), most used first."""
+        st = m.stacked or res.stacked
+        count: dict[str, int] = {}
+        for i, c in enumerate(m.sim.choice):
+            r = st.realizations[i][c]
+            if r.unit == u:
+                label = r.formats.label if r.formats is not None else (r.variant or "-")
+                count[label] = count.get(label, 0) + 1
+        return ", ".join(k for k, _ in sorted(count.items(), key=lambda kv: -kv[1])) or "-"
+
+    for u in units:
+        row(f"formats on {u}", lambda m, u=u: formats_on(m, u))
+    row("precision policy", lambda m: (m.stacked or res.stacked).precision)
     t.add_section()
     for c in ENERGY_COMPONENTS:
         if any(m.sim.energy_breakdown_j.get(c, 0.0) for m in maps.values()):
@@ -85,6 +100,11 @@ def print_compile_result(res, console: Console | None = None) -> None:
     row("gap", lambda m: f"{m.assignment.gap:.2%}" if m.assignment.gap is not None else "-")
     row("solve time", lambda m: si(m.assignment.solve_time_s, "s"))
     console.print(t)
+    b16 = getattr(res, "baseline_dtype", None)
+    if b16 is not None and b16 is not res.baseline:  # the fair baseline above; the graph's own dtype for reference
+        console.print(f"all-electronic at {res.graph.dtype} (native precision, for reference): "
+                      f"{si(b16.sim.latency_s, 's')}, {si(b16.sim.energy_j, 'J')}; the table's all-electronic "
+                      f"column runs at the precision policy ({res.stacked.precision})")
 
     js = res.to_json_dict()
     if "pareto" in js:
