@@ -14,7 +14,8 @@ def stacked():
     from lightcode.hardware.load import load_system
     from lightcode.stack.stacked import StackedGraph
 
-    return StackedGraph(lc.capture("smollm2-135m", seq_len=64), load_system("h100+ddot-b-4bit"))
+    # native formats: the energy optimum puts many ops on the photonic unit, so the budgets below bind
+    return StackedGraph(lc.capture("smollm2-135m", seq_len=64), load_system("h100+ddot-b-4bit"), precision="native")
 
 
 def _side(st):
@@ -33,9 +34,12 @@ def test_budget_is_respected(stacked, budget):
     assert used <= acs.predicted(stacked, free, side)
     if "heuristic" in how:
         assert a.status.value == "FEASIBLE"  # never claimed optimal
-    # a non-binding budget leaves the optimum alone
+    # a non-binding budget leaves the optimum alone: the same optimal energy (the exact selection may return
+    # another mapping of equal energy when several tie)
+    from lightcode.sim.simulate import simulate
+
     same, _ = acs.solve_with_side_budget(stacked, "energy", side, acs.predicted(stacked, free, side))
-    assert same.units == free.units
+    assert simulate(stacked, same).energy_j == pytest.approx(simulate(stacked, free).energy_j, rel=1e-6)
 
 
 def test_loop_tightens_until_the_measured_value_holds(stacked, monkeypatch):

@@ -39,6 +39,12 @@ def solve_with_side_budget(stacked, objective, side, budget: float, *, time_limi
 
     base = constraints or Constraints()
     if "side_costs" in Constraints.__dataclass_fields__:
+        if not math.isfinite(budget):  # no budget: nothing to constrain
+            return select(stacked, objective, base, time_limit_s=time_limit_s), "exact (no accuracy budget)"
+        # a realization whose measured damage is unbounded (a non-finite surrogate) can never fit a finite
+        # budget: a finite cost above the budget forbids it just as well, and the selection needs finite costs
+        ceiling = budget + 1.0
+        side = tuple(tuple(c if math.isfinite(c) else ceiling for c in per_op) for per_op in side)
         cons = replace(base, side_costs={SIDE: side}, side_budgets={SIDE: budget})
         return select(stacked, objective, cons, time_limit_s=time_limit_s), "exact (side budget in the selection)"
     a = select(stacked, objective, base, time_limit_s=time_limit_s)
@@ -55,8 +61,7 @@ def solve_with_side_budget(stacked, objective, side, budget: float, *, time_limi
 
 
 def _metric(objective, sim) -> float:
-    obj = Objective.parse(objective)
-    return sim.latency_s if obj == Objective.LATENCY else sim.edp if obj == Objective.EDP else sim.energy_j
+    return Objective.parse(objective).metric(sim.latency_s, sim.energy_j)
 
 
 def _repair(stacked, objective, a: Assignment, side, budget: float) -> Assignment:
@@ -94,7 +99,9 @@ def _repair(stacked, objective, a: Assignment, side, budget: float) -> Assignmen
 
 
 def predicted(stacked, a: Assignment, side) -> float:
-    return sum(side[i][c] for i, c in enumerate(_choice(stacked, a)))
+    """The surrogate's sum for a mapping, summed as the selection sums a side budget (math.fsum), so a
+    budget equal to a mapping's prediction admits that mapping."""
+    return math.fsum(side[i][c] for i, c in enumerate(_choice(stacked, a)))
 
 
 def select_with_accuracy(stacked, objective="energy", max_ppl_increase: float = 0.05, *, rounds: int = 4,
