@@ -33,8 +33,8 @@ def _with(**kw):
 CASES: list[tuple[list, int, str]] = [
     # --- compile: options -------------------------------------------------------------------------------
     (["compile", "gpt2", "--seq-len", "abc"], 2, "--seq-len"),
-    (["compile", "gpt2", "--seq-len", "0"], 2, "seq_len"),
-    (["compile", "gpt2", "--seq-len", "-5"], 2, "seq_len"),
+    (["compile", "gpt2", "--seq-len", "0"], 2, "1..1024"),
+    (["compile", "gpt2", "--seq-len", "-5"], 2, "1..1024"),
     (["compile", "gpt2", "--seq-len", "99999999999"], 2, "seq_len"),
     (["compile", "gpt2", "--seq-len", "1025"], 2, "1..1024"),
     (["compile", "gpt2", "--seq-len", "8", "--batch", "0"], 2, "batch"),

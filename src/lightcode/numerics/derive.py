@@ -44,7 +44,9 @@ def link_snr(unit, adc_bits: int) -> tuple[float, str]:
         rx = linkbudget.rx_power_for_bits(adc_bits, p, clock)
         if rx is None:
             return 0.0, "SNR law: RIN caps the SNR below the target (no realization)"
-        snr = linkbudget.snr_at_power(rx, clock / 2.0, p["pd_responsivity"], p["receiver_temperature"],
+        # the same noise bandwidth the laser was sized for (linkbudget.rx_power_for_bits)
+        snr = linkbudget.snr_at_power(rx, clock * p["receiver_bandwidth_ratio"], p["pd_responsivity"],
+                                      p["receiver_temperature"],
                                       p["receiver_load"], p["laser_rin"])
         return snr, "link budget (shot + thermal + RIN at the sized received power)"
     return linkbudget.snr_target(adc_bits), "LT law states no receiver noise: SNR = target of the ADC bits"

@@ -144,6 +144,11 @@ def _positive_int(name: str, v: Any, *, optional: bool) -> None:
         raise BadInputError(f"{name} must be an integer from 1 to {MAX_INT}, got {v!r}")
 
 
+def _integer(name: str, v: Any) -> None:
+    if v is not None and (not _is_int(v) or abs(v) > MAX_INT):
+        raise BadInputError(f"{name} must be an integer of at most {MAX_INT}, got {v!r}")
+
+
 def _positive_real(name: str, v: Any, *, optional: bool, most: float = math.inf) -> None:
     if v is None and optional:
         return
@@ -165,8 +170,9 @@ def _validate(r: CompileRequest) -> None:
     if not isinstance(r.system, str) or not r.system.strip():
         raise BadInputError("system must be a system name or YAML path (lightcode hardware list)")
     _choice("phase", r.phase, PHASES)
-    _positive_int("seq_len", r.seq_len, optional=True)
-    _positive_int("context", r.context, optional=True)
+    # lengths: an integer here; its range (1 … the model's position limit) is the capture's, which knows the model
+    _integer("seq_len", r.seq_len)
+    _integer("context", r.context)
     _positive_int("batch", r.batch, optional=False)
     _choice("dtype", r.dtype, DTYPES)
     if r.objective is not None:
