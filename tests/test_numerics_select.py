@@ -54,7 +54,8 @@ def test_loop_tightens_until_the_measured_value_holds(stacked, monkeypatch):
 
     monkeypatch.setattr(acs.ev, "evaluate_accuracy", fake_eval)
     target = math.expm1(10.0)
-    a, rep = acs.select_with_accuracy(stacked, "energy", target, rounds=6)
+    # a generous solver limit: a side-budget solve that times out falls back to a weaker mapping under load
+    a, rep = acs.select_with_accuracy(stacked, "energy", target, rounds=6, time_limit_s=120)
     assert rep["n_rounds"] > 1 and rep["holds"]
     rounds = rep["rounds"]
     assert all(r["measured_ppl_increase"] > target for r in rounds[:-1])
