@@ -1,12 +1,21 @@
-"""Small fake units/systems implementing hardware/api.py, and graph builders, for the compiler tests."""
+"""Small fake units/systems implementing hardware/api.py, graph builders, and the brute-force reference the
+exact selector is checked against, for the compiler tests."""
 
 from __future__ import annotations
 
+import itertools
+import math
 import random
 from dataclasses import dataclass, field
 
+import pytest
+
 from lightcode.core.cost import CostBreakdown
 from lightcode.core.opgraph import Edge, Gemm, ModelInfo, Op, OpGraph, TensorSpec
+from lightcode.select import Constraints, Objective, Status, select
+from lightcode.sim.schedule import LINK_CAPACITY, link_name, link_share
+from lightcode.sim.simulate import simulate
+from lightcode.stack.stacked import StackedGraph
 
 
 @dataclass
@@ -176,3 +185,113 @@ def layered_instance(n_layers: int = 4, *, static_ptu: float = 2.0, slots: int =
     system = FakeSystem("gpu+ptu", {"gpu": gpu, "ptu": ptu},
                         {("gpu", "ptu"): (1e-6, 1e-10, 2e-11), ("ptu", "gpu"): (1e-6, 1e-10, 2e-11)})
     return graph_of(ops, edges), system
+
+
+def optimal_makespan(sg: StackedGraph, choice) -> float:
+    """Min makespan of a fixed assignment: every precedence-feasible order of ops and transfers, each task
+    placed at max(inputs ready, earliest free core/link) (non-insertion serial schedule generation; the order
+    of an optimal schedule's starts reproduces it), with branch and bound. Links that ops stream over
+    (link_demand) are profiles of LINK_CAPACITY shares: a task on one starts at the earliest time with room
+    for its whole duration (insertion; serial generation over all orders yields every active schedule)."""
+    n = sg.n_ops
+    reals = sg.chosen(choice)
+    units = [r.unit for r in reals]
+    dur, res, preds, need = [], [], [], []
+    for i in range(n):
+        dur.append(reals[i].cost.latency_s)
+        res.append(units[i])
+        preds.append([])
+        need.append([(link, link_share(d)) for link, d in reals[i].link_demand.items()] if dur[i] > 0 else [])
+    shared = {link for ls in need for link, _ in ls}
+    for k, e in enumerate(sg.edges):
+        a = sg.host if e.src is None else units[e.src]
+        b = sg.host if e.dst is None else units[e.dst]
+        lat = sg.edge_cost(k, a, b).latency_s if a != b else 0.0
+        if lat > 0:
+            t = len(dur)
+            dur.append(lat)
+            res.append(link_name(a, b))
+            need.append([(res[t], LINK_CAPACITY)] if res[t] in shared else [])
+            preds.append([] if e.src is None else [e.src])
+            if e.dst is not None:
+                preds[e.dst].append(t)
+        elif e.src is not None and e.dst is not None:
+            preds[e.dst].append(e.src)
+    T = len(dur)
+    slots = {u: sg.unit(u).slots for u in sg.units}
+    best = [math.inf]
+    end = [0.0] * T
+
+    def room(placed, s, e, link, q):
+        ivs = [(a, b, qq) for a, b, lk, qq in placed if lk == link]
+        pts = [s] + [a for a, _, _ in ivs if s < a < e]
+        return all(sum(qq for a, b, qq in ivs if a <= p < b) + q <= LINK_CAPACITY for p in pts)
+
+    def rec(done: frozenset, free: dict, placed: tuple, cur: float):
+        if cur >= best[0] - 1e-15:
+            return
+        if len(done) == T:
+            best[0] = cur
+            return
+        for t in range(T):
+            if t in done or any(p not in done for p in preds[t]):
+                continue
+            ready = max((end[p] for p in preds[t]), default=0.0)
+            cores = free.get(res[t], [0.0] * slots.get(res[t], 1))
+            c = min(range(len(cores)), key=lambda j: cores[j])
+            s = max(ready, cores[c]) if res[t] not in shared else ready
+            if need[t]:
+                cands = sorted({s} | {b for _, b, lk, _ in placed if b > s and lk in dict(need[t])})
+                s = next(x for x in cands if all(room(placed, x, x + dur[t], lk, q) for lk, q in need[t]))
+            end[t] = s + dur[t]
+            nf = dict(free)
+            nc = list(cores)
+            nc[c] = end[t]
+            nf[res[t]] = nc
+            rec(done | {t}, nf, placed + tuple((s, end[t], lk, q) for lk, q in need[t]), max(cur, end[t]))
+
+    rec(frozenset(), {}, (), 0.0)
+    return best[0]
+
+
+def brute_force(sg: StackedGraph, objective: str, constraints: Constraints | None = None) -> float:
+    """Least objective metric over every choice of realizations within the side budgets of `constraints`,
+    each at its least makespan (every metric of ours grows with the makespan at fixed dynamic energy)."""
+    metric = Objective.parse(objective).metric
+    best = math.inf
+    for choice in itertools.product(*[range(len(reals)) for reals in sg.realizations]):
+        if constraints is not None and not constraints.side_ok(choice):
+            continue
+        units = sg.units_of(choice)
+        dyn = sum(r.cost.total_energy_j for r in sg.chosen(choice))
+        for k, e in enumerate(sg.edges):
+            a = sg.host if e.src is None else units[e.src]
+            b = sg.host if e.dst is None else units[e.dst]
+            if a != b:
+                dyn += sg.edge_cost(k, a, b).total_energy_j
+        power = sum(sg.unit(u).static_power_w for u in set(units))
+        if objective == "energy" and power == 0:
+            best = min(best, dyn)
+            continue
+        t = optimal_makespan(sg, choice)
+        best = min(best, metric(t, dyn + power * t))
+    return best
+
+
+def assert_exact_equals_brute_force(sg: StackedGraph, objective: str, constraints: Constraints | None = None, *,
+                                    backend: str = "cpsat", rel: float = 1e-6, abs: float = 0.0):
+    """The exact selector reaches brute force's optimum (status OPTIMAL, within the side budgets), and the
+    simulator replaying its assignment measures that same metric (one cost model). Relative tolerance only by
+    default: an absolute one of pytest's 1e-12 would pass any EDP (~1e-11 J·s) or ED²P here. Returns the
+    assignment."""
+    a = select(sg, objective, constraints, time_limit_s=20, backend=backend)
+    assert a.status == Status.OPTIMAL and a.method == backend
+    assert len(a.choice) == sg.n_ops and a.units == sg.units_of(a.choice)
+    if constraints is not None:
+        assert constraints.side_ok(a.choice)
+    bf = brute_force(sg, objective, constraints)
+    assert a.objective_value == pytest.approx(bf, rel=rel, abs=abs), backend
+    sim = simulate(sg, a)
+    assert Objective.parse(objective).metric(sim.latency_s, sim.energy_j) == pytest.approx(bf, rel=rel, abs=abs)
+    return a
+

@@ -153,7 +153,7 @@ def _two_photonic_system(tmp_path: Path) -> Path:
 
 def test_solver_respects_the_area_budget(tmp_path):
     import lightcode as lc
-    from lightcode.experiments.area import compile_within_area
+    from lightcode.pipeline.compile import compile_within_area
 
     g = lc.capture("gpt2", seq_len=64)
     path = _two_photonic_system(tmp_path)
@@ -209,7 +209,7 @@ def test_cli_show_prints_the_area(run_cli):
 
 def test_compile_json_blocks():
     import lightcode as lc
-    from lightcode.experiments.area import compile_json_blocks
+    from lightcode.pipeline.area import compile_json_blocks
 
     r = lc.compile(lc.capture("gpt2", seq_len=64), system="h100+ddot-b-4bit", objective="energy")
     d = compile_json_blocks(r)

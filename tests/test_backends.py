@@ -10,12 +10,11 @@ import pytest
 from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
-from compile_fakes import layered_instance, random_instance
+from compile_fakes import assert_exact_equals_brute_force, layered_instance, random_instance
 from lightcode.select import Objective, Status, select
 from lightcode.select.backend import BACKENDS, get_backend
 from lightcode.sim.simulate import simulate
 from lightcode.stack.stacked import StackedGraph
-from test_select_exact import brute_force
 
 SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -32,13 +31,8 @@ def test_both_backends_equal_brute_force(seed, n_ops, static):
     g, system = random_instance(random.Random(seed), n_ops, 3, max_real=3, static=static, slots=2)
     sg = StackedGraph(g, system)
     for objective in ("latency", "energy"):
-        bf = brute_force(sg, objective)
-        for backend in BACKENDS:
-            a = select(sg, objective, time_limit_s=20, backend=backend)
-            assert a.status == Status.OPTIMAL and a.method == backend
-            assert a.objective_value == pytest.approx(bf, rel=1e-6, abs=1e-12), backend
-            sim = simulate(sg, a)  # the HiGHS schedule is a real one too
-            assert (sim.latency_s if objective == "latency" else sim.energy_j) == pytest.approx(bf, rel=1e-6)
+        for backend in BACKENDS:  # the simulator replays the HiGHS schedule too
+            assert_exact_equals_brute_force(sg, objective, backend=backend)
 
 
 @SETTINGS
@@ -46,11 +40,8 @@ def test_both_backends_equal_brute_force(seed, n_ops, static):
 def test_energy_without_static_power_equals_brute_force(seed, n_ops):
     g, system = random_instance(random.Random(seed), n_ops, 3, max_real=3, static=False)
     sg = StackedGraph(g, system)
-    bf = brute_force(sg, "energy")
     for backend in BACKENDS:
-        a = select(sg, "energy", time_limit_s=20, backend=backend)
-        assert a.status == Status.OPTIMAL
-        assert a.objective_value == pytest.approx(bf, rel=1e-9, abs=1e-15), backend
+        assert_exact_equals_brute_force(sg, "energy", backend=backend, rel=1e-9, abs=1e-15)
 
 
 def _front_instance(slow: float):
@@ -188,15 +179,8 @@ def test_variants_and_link_demand_equal_brute_force(seed, n_ops, static):
                                 max_variants=2, p_link=0.7)
     sg = StackedGraph(g, system)
     for objective in ("latency", "energy"):
-        bf = brute_force(sg, objective)
         for backend in BACKENDS:
-            a = select(sg, objective, time_limit_s=20, backend=backend)
-            assert a.status == Status.OPTIMAL and a.method == backend
-            assert len(a.choice) == sg.n_ops and a.units == sg.units_of(a.choice)
-            assert a.objective_value == pytest.approx(bf, rel=1e-6, abs=1e-12), backend
-            sim = simulate(sg, a)
-            assert (sim.latency_s if objective == "latency" else sim.energy_j) == pytest.approx(bf, rel=1e-6,
-                                                                                                abs=1e-12)
+            assert_exact_equals_brute_force(sg, objective, backend=backend)
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow],

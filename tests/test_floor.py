@@ -116,7 +116,7 @@ def test_cli_cost_json_reports_the_floor(run_cli):
 
 def test_mapping_floor_of_a_compiled_mapping():
     import lightcode as lc
-    from lightcode.experiments.area import mapping_floor
+    from lightcode.pipeline.area import mapping_floor
 
     r = lc.compile(lc.capture("gpt2", seq_len=64), system="h100+ddot-b-4bit", objective="energy")
     f = mapping_floor(r)

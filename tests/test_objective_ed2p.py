@@ -9,11 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compile_fakes import random_instance
-from lightcode.select import Status, select
+from compile_fakes import assert_exact_equals_brute_force, random_instance
 from lightcode.sim.simulate import simulate
 from lightcode.stack.stacked import StackedGraph
-from test_select_exact import SETTINGS, brute_force
+from test_select_exact import SETTINGS
 
 
 @SETTINGS
@@ -21,9 +20,6 @@ from test_select_exact import SETTINGS, brute_force
 def test_ed2p_equals_brute_force(seed, n_ops):
     g, system = random_instance(random.Random(seed), n_ops, 3, max_real=3, static=True, slots=2)
     sg = StackedGraph(g, system)
-    a = select(sg, "ed2p", time_limit_s=20)
-    assert a.status == Status.OPTIMAL
-    bf = brute_force(sg, "ed2p")
-    assert a.objective_value == pytest.approx(bf, rel=1e-6)
+    a = assert_exact_equals_brute_force(sg, "ed2p")
     sim = simulate(sg, a)
-    assert sim.energy_j * sim.latency_s ** 2 == pytest.approx(bf, rel=1e-6)
+    assert sim.energy_j * sim.latency_s ** 2 == pytest.approx(a.objective_value, rel=1e-6, abs=0.0)  # E·T²

@@ -2,108 +2,22 @@
 
 from __future__ import annotations
 
-import itertools
-import math
 import random
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compile_fakes import layered_instance, random_instance
-from lightcode.select import Constraints, Objective, Status, select
-from lightcode.sim.schedule import LINK_CAPACITY, link_name, link_share
+from compile_fakes import (  # noqa: F401  (brute_force, optimal_makespan: also imported from here)
+    assert_exact_equals_brute_force,
+    brute_force,
+    layered_instance,
+    optimal_makespan,
+    random_instance,
+)
+from lightcode.select import Constraints, Status, select
 from lightcode.sim.simulate import simulate
 from lightcode.stack.stacked import StackedGraph
-
-
-def optimal_makespan(sg: StackedGraph, choice) -> float:
-    """Min makespan of a fixed assignment: every precedence-feasible order of ops and transfers, each task
-    placed at max(inputs ready, earliest free core/link) (non-insertion serial schedule generation; the order
-    of an optimal schedule's starts reproduces it), with branch and bound. Links that ops stream over
-    (link_demand) are profiles of LINK_CAPACITY shares: a task on one starts at the earliest time with room
-    for its whole duration (insertion; serial generation over all orders yields every active schedule)."""
-    n = sg.n_ops
-    reals = sg.chosen(choice)
-    units = [r.unit for r in reals]
-    dur, res, preds, need = [], [], [], []
-    for i in range(n):
-        dur.append(reals[i].cost.latency_s)
-        res.append(units[i])
-        preds.append([])
-        need.append([(link, link_share(d)) for link, d in reals[i].link_demand.items()] if dur[i] > 0 else [])
-    shared = {link for ls in need for link, _ in ls}
-    for k, e in enumerate(sg.edges):
-        a = sg.host if e.src is None else units[e.src]
-        b = sg.host if e.dst is None else units[e.dst]
-        lat = sg.edge_cost(k, a, b).latency_s if a != b else 0.0
-        if lat > 0:
-            t = len(dur)
-            dur.append(lat)
-            res.append(link_name(a, b))
-            need.append([(res[t], LINK_CAPACITY)] if res[t] in shared else [])
-            preds.append([] if e.src is None else [e.src])
-            if e.dst is not None:
-                preds[e.dst].append(t)
-        elif e.src is not None and e.dst is not None:
-            preds[e.dst].append(e.src)
-    T = len(dur)
-    slots = {u: sg.unit(u).slots for u in sg.units}
-    best = [math.inf]
-    end = [0.0] * T
-
-    def room(placed, s, e, link, q):
-        ivs = [(a, b, qq) for a, b, lk, qq in placed if lk == link]
-        pts = [s] + [a for a, _, _ in ivs if s < a < e]
-        return all(sum(qq for a, b, qq in ivs if a <= p < b) + q <= LINK_CAPACITY for p in pts)
-
-    def rec(done: frozenset, free: dict, placed: tuple, cur: float):
-        if cur >= best[0] - 1e-15:
-            return
-        if len(done) == T:
-            best[0] = cur
-            return
-        for t in range(T):
-            if t in done or any(p not in done for p in preds[t]):
-                continue
-            ready = max((end[p] for p in preds[t]), default=0.0)
-            cores = free.get(res[t], [0.0] * slots.get(res[t], 1))
-            c = min(range(len(cores)), key=lambda j: cores[j])
-            s = max(ready, cores[c]) if res[t] not in shared else ready
-            if need[t]:
-                cands = sorted({s} | {b for _, b, lk, _ in placed if b > s and lk in dict(need[t])})
-                s = next(x for x in cands if all(room(placed, x, x + dur[t], lk, q) for lk, q in need[t]))
-            end[t] = s + dur[t]
-            nf = dict(free)
-            nc = list(cores)
-            nc[c] = end[t]
-            nf[res[t]] = nc
-            rec(done | {t}, nf, placed + tuple((s, end[t], lk, q) for lk, q in need[t]), max(cur, end[t]))
-
-    rec(frozenset(), {}, (), 0.0)
-    return best[0]
-
-
-def brute_force(sg: StackedGraph, objective: str) -> float:
-    """Least objective metric over every choice of realizations, each at its least makespan (every metric
-    of ours grows with the makespan at fixed dynamic energy)."""
-    metric = Objective.parse(objective).metric
-    best = math.inf
-    for choice in itertools.product(*[range(len(reals)) for reals in sg.realizations]):
-        units = sg.units_of(choice)
-        dyn = sum(r.cost.total_energy_j for r in sg.chosen(choice))
-        for k, e in enumerate(sg.edges):
-            a = sg.host if e.src is None else units[e.src]
-            b = sg.host if e.dst is None else units[e.dst]
-            if a != b:
-                dyn += sg.edge_cost(k, a, b).total_energy_j
-        power = sum(sg.unit(u).static_power_w for u in set(units))
-        if objective == "energy" and power == 0:
-            best = min(best, dyn)
-            continue
-        t = optimal_makespan(sg, choice)
-        best = min(best, metric(t, dyn + power * t))
-    return best
 
 
 def _close(a: float, b: float, a_obj) -> bool:
@@ -118,12 +32,7 @@ SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[Healt
 @given(seed=st.integers(0, 10**6), n_ops=st.integers(2, 12))
 def test_energy_no_static_equals_brute_force(seed, n_ops):
     g, system = random_instance(random.Random(seed), n_ops, 3, max_real=3, static=False)
-    sg = StackedGraph(g, system)
-    a = select(sg, "energy", time_limit_s=20)
-    assert a.status == Status.OPTIMAL
-    bf = brute_force(sg, "energy")
-    assert a.objective_value == pytest.approx(bf, rel=1e-9, abs=1e-15)
-    assert simulate(sg, a).energy_j == pytest.approx(bf, rel=1e-9, abs=1e-15)
+    assert_exact_equals_brute_force(StackedGraph(g, system), "energy", rel=1e-9, abs=1e-15)
 
 
 @SETTINGS
@@ -132,13 +41,7 @@ def test_makespan_and_energy_equal_brute_force(seed, n_ops, static):
     g, system = random_instance(random.Random(seed), n_ops, 3, max_real=3, static=static, slots=2)
     sg = StackedGraph(g, system)
     for objective in ("latency", "energy"):
-        a = select(sg, objective, time_limit_s=20)
-        assert a.status == Status.OPTIMAL
-        bf = brute_force(sg, objective)
-        assert a.objective_value == pytest.approx(bf, rel=1e-6, abs=1e-12)
-        sim = simulate(sg, a)
-        got = sim.latency_s if objective == "latency" else sim.energy_j
-        assert got == pytest.approx(bf, rel=1e-6, abs=1e-12)  # one cost model: simulator == solver
+        assert_exact_equals_brute_force(sg, objective)
 
 
 def test_block_decomposition_equals_monolithic():
@@ -295,22 +198,14 @@ def test_variants_equal_brute_force(seed, n_ops, static):
                                 max_variants=2)
     sg = StackedGraph(g, system)
     for objective in ("latency", "energy"):
-        a = select(sg, objective, time_limit_s=20)
-        assert a.status == Status.OPTIMAL
-        bf = brute_force(sg, objective)
-        assert a.objective_value == pytest.approx(bf, rel=1e-6, abs=1e-12)
-        sim = simulate(sg, a)
-        assert (sim.latency_s if objective == "latency" else sim.energy_j) == pytest.approx(bf, rel=1e-6, abs=1e-12)
+        assert_exact_equals_brute_force(sg, objective)
 
 
 @SETTINGS
 @given(seed=st.integers(0, 10**6), n_ops=st.integers(2, 5))
 def test_edp_equals_brute_force(seed, n_ops):
     g, system = random_instance(random.Random(seed), n_ops, 3, max_real=3, static=True, slots=2)
-    sg = StackedGraph(g, system)
-    a = select(sg, "edp", time_limit_s=20)
-    assert a.status == Status.OPTIMAL
-    assert a.objective_value == pytest.approx(brute_force(sg, "edp"), rel=1e-6)
+    assert_exact_equals_brute_force(StackedGraph(g, system), "edp")
 
 
 @pytest.mark.parametrize("share, overlap", [(0.6, False), (0.5, True)])
@@ -358,12 +253,7 @@ def test_link_demand_shares_a_link(share, overlap):
 @given(seed=st.integers(0, 10**6), n_ops=st.integers(2, 4))
 def test_link_demand_equals_brute_force(seed, n_ops):
     g, system = random_instance(random.Random(seed), n_ops, 2, max_real=2, slots=2, max_variants=2, p_link=0.7)
-    sg = StackedGraph(g, system)
-    a = select(sg, "latency", time_limit_s=20)
-    assert a.status == Status.OPTIMAL
-    bf = brute_force(sg, "latency")
-    assert a.objective_value == pytest.approx(bf, rel=1e-6, abs=1e-12)
-    assert simulate(sg, a).latency_s == pytest.approx(bf, rel=1e-6, abs=1e-12)
+    assert_exact_equals_brute_force(StackedGraph(g, system), "latency")
 
 
 class _FakeClock:

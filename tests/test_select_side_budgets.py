@@ -3,7 +3,6 @@ selector against brute force on small random graphs."""
 
 from __future__ import annotations
 
-import itertools
 import math
 import random
 
@@ -11,31 +10,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compile_fakes import random_instance
+from compile_fakes import assert_exact_equals_brute_force, random_instance
 from lightcode.errors import BadInputError, InfeasibleError
-from lightcode.select import Constraints, Objective, Status, select
-from lightcode.sim.simulate import simulate
+from lightcode.select import Constraints, Status, select
 from lightcode.stack.stacked import StackedGraph
-from test_select_exact import SETTINGS, optimal_makespan
-
-
-def brute_force(sg: StackedGraph, objective: str, c: Constraints) -> float:
-    metric = Objective.parse(objective).metric
-    best = math.inf
-    for choice in itertools.product(*[range(len(r)) for r in sg.realizations]):
-        if not c.side_ok(choice):
-            continue
-        dyn = sum(r.cost.total_energy_j for r in sg.chosen(choice))
-        units = sg.units_of(choice)
-        for k, e in enumerate(sg.edges):
-            a = sg.host if e.src is None else units[e.src]
-            b = sg.host if e.dst is None else units[e.dst]
-            if a != b:
-                dyn += sg.edge_cost(k, a, b).total_energy_j
-        power = sum(sg.unit(u).static_power_w for u in set(units))
-        t = optimal_makespan(sg, choice)
-        best = min(best, metric(t, dyn + power * t))
-    return best
+from test_select_exact import SETTINGS
 
 
 @SETTINGS
@@ -49,13 +28,8 @@ def test_side_budget_equals_brute_force(seed, n_ops, static, frac):
     hi = math.fsum(max(r) for r in costs)
     c = Constraints(side_costs={"loss": costs}, side_budgets={"loss": lo + frac * (hi - lo)})
     for objective in ("latency", "energy", "edp"):
-        a = select(sg, objective, c, time_limit_s=20)
-        assert a.status == Status.OPTIMAL
+        a = assert_exact_equals_brute_force(sg, objective, c)
         assert c.side_total("loss", a.choice) <= c.side_budgets["loss"]
-        bf = brute_force(sg, objective, c)
-        assert a.objective_value == pytest.approx(bf, rel=1e-6, abs=1e-12)
-        sim = simulate(sg, a)
-        assert Objective.parse(objective).metric(sim.latency_s, sim.energy_j) == pytest.approx(bf, rel=1e-6, abs=1e-12)
 
 
 def test_side_budget_exact_at_the_boundary_and_bad_input():

@@ -1,16 +1,12 @@
-"""Area as a design axis: compiles under an area budget, sweep points screened by area, figures of latency and
-energy against area, and families compared at equal photonic area.
+"""Area as a design axis: sweep points screened by area, figures of latency and energy against area, and
+families compared at equal photonic area. (The `--area-budget` compile is pipeline/compile.py
+compile_within_area; the compile JSON's `area` and `floor` blocks are pipeline/area.py.)
 
-- `compile_within_area`: the compile-side meaning of `--area-budget` (hardware/area_budget.py): one
-  `run_compile` per maximal set of photonic units that fits, the best by the objective is kept (exact,
-  each compile being exact); the result carries `area` (check, used area) for the JSON.
 - `point_area` / `screen_points`: a sweep that varies tiles/cores/wavelengths through overrides gets each
   point's photonic area; points over budget are skipped and returned with their area (flagged).
 - `scale_to_area`: the integer value of a unit's size knob (DDot `tiles`, weight-stationary `cores`)
   whose unit area is closest to a target — how `equal_area_comparison` scales each family.
 - `plot_vs_area`: latency and energy against photonic area, one series per label.
-- `mapping_floor`: per photonic unit a compiled mapping uses, its distance to the physical floors over the
-  ops it runs there (cost/floor_check.py) — the compile JSON's `floor` block.
 """
 
 from __future__ import annotations
@@ -21,22 +17,6 @@ from typing import Any, Iterable, Mapping, Sequence
 from lightcode.errors import BadInputError
 
 MM2 = 1e-6  # m² per mm²
-
-
-from lightcode.pipeline.area import (  # noqa: E402,F401 — the compile side lives in the pipeline
-    AreaCompile,
-    compile_json_blocks,
-    mapping_floor,
-    used_photonic_m2,
-)
-
-
-def compile_within_area(model, **kw) -> AreaCompile:
-    """pipeline.area.compile_within_area with run_compile (see there)."""
-    from lightcode.pipeline.area import compile_within_area as within
-    from lightcode.pipeline.compile import run_compile
-
-    return within(model, compile_fn=run_compile, **kw)
 
 
 # ---- sweeps ---------------------------------------------------------------------------------------

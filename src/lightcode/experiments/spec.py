@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Literal, Optional, Union
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
 
+from lightcode.core.inputs import read_input_file
 from lightcode.core.selection import Objective
 from lightcode.errors import BadInputError
 from lightcode.pipeline.request import FIELDS, KEY_DEFAULTS, CompileRequest, field_default
@@ -286,14 +286,7 @@ def parse_spec(data: Any, *, check_names: bool = True, known_models: Optional[It
 
 
 def load_spec(path: str | Path, **kw: Any) -> SweepSpec:
-    p = Path(path)
-    if not p.is_file():
-        raise BadInputError(f"sweep spec {str(p)!r} not found")
-    try:
-        data = yaml.safe_load(p.read_text())
-    except yaml.YAMLError as e:
-        raise BadInputError(f"sweep spec {str(p)!r} is not valid YAML: {str(e).splitlines()[0]}") from None
-    return parse_spec(data, **kw)
+    return parse_spec(read_input_file(path, "sweep spec", fmt="yaml"), **kw)
 
 
 def _library_models() -> Optional[set[str]]:

@@ -6,11 +6,8 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from lightcode.cost.families import ParamSpec
-from lightcode.errors import ConfigError
-from lightcode.hardware.schema import Param, ParamValue, _Strict, convert_params, format_validation_error
+from lightcode.hardware.schema import Param, ParamValue, _Strict, convert_params
 
 FLOORS_FILE = Path(__file__).parent / "library" / "floors.yaml"
 
@@ -35,12 +32,9 @@ def read_floor_refs(path: Path | str | None = None) -> dict[str, ParamValue]:
 
 @functools.lru_cache(maxsize=8)
 def _read(path: Path, _mtime_ns: int) -> dict[str, ParamValue]:
-    from lightcode.hardware.load import _read_yaml
+    from lightcode.hardware.load import read_validated
 
-    try:
-        f = FloorsFile.model_validate(_read_yaml(path))
-    except ValidationError as e:
-        raise ConfigError(format_validation_error(str(path), e)) from None
+    f = read_validated(FloorsFile, path)
     return convert_params(str(path), FLOOR_SPECS, f.params)
 
 

@@ -89,6 +89,15 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
+def read_validated(model: type, path: Path) -> Any:
+    """`path`'s YAML validated against the pydantic `model` (unit, system and floors files); any problem is a
+    ConfigError naming the file and the fields."""
+    try:
+        return model.model_validate(_read_yaml(path))
+    except ValidationError as e:
+        raise ConfigError(format_validation_error(str(path), e)) from None
+
+
 def _mtime(p: Path) -> int:
     return p.stat().st_mtime_ns
 
@@ -171,10 +180,7 @@ def read_unit(name_or_path: str | Path, corner: str = "baseline", base: Path | N
 def _read_unit_cached(path: Path, _mtime_ns: int, corner: str) -> UnitSpec:
     where = str(path)
     _check_corner(corner, where)
-    try:
-        f = UnitFile.model_validate(_read_yaml(path))
-    except ValidationError as e:
-        raise ConfigError(format_validation_error(where, e)) from None
+    f = read_validated(UnitFile, path)
     if path.parent == UNITS_DIR and f.name != path.stem:
         raise ConfigError(f"{where}: name: {f.name!r} must equal the file name {path.stem!r}")
     fam = get_family(f.family, where)
@@ -240,10 +246,7 @@ def read_system(name_or_path: str | Path, corner: str | None = None) -> SystemSp
 @functools.lru_cache(maxsize=64)
 def _read_system_cached(path: Path, _mtime_ns: int, corner: str | None) -> SystemSpec:
     where = str(path)
-    try:
-        f = SystemFile.model_validate(_read_yaml(path))
-    except ValidationError as e:
-        raise ConfigError(format_validation_error(where, e)) from None
+    f = read_validated(SystemFile, path)
     if path.parent == SYSTEMS_DIR and f.name != path.stem:
         raise ConfigError(f"{where}: name: {f.name!r} must equal the file name {path.stem!r}")
     corner = corner or f.corner

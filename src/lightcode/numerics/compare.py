@@ -3,9 +3,7 @@ reading an assignment from a file (for `lightcode accuracy --assignment`)."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
+from lightcode.core.inputs import read_input_file
 from lightcode.core.selection import Assignment, Objective, Status
 from lightcode.errors import BadInputError
 from lightcode.numerics import evaluate as ev
@@ -21,33 +19,42 @@ def parse_fraction(text: str | float) -> float:
 
 
 def assignment_from_file(stacked, path: str) -> Assignment:
-    """JSON with `units` (one unit per op, in graph order) or `ops` ([{"op": name, "unit": u}, ...], as
-    `report.json` / `to_frame()` rows carry them)."""
-    p = Path(path)
-    if not p.exists():
-        raise BadInputError(f"assignment file {path!r} does not exist")
-    try:
-        d = json.loads(p.read_text())
-    except json.JSONDecodeError as e:
-        raise BadInputError(f"assignment file {path!r} is not JSON: {e.msg}") from None
+    """JSON with `units` (one unit per op, in graph order) or `ops` (rows with `name` — or `op` — and `unit`,
+    and optionally `variant`, as report.json's `ops` carries them). A unit that offers several variants of
+    an op needs the row's `variant` to say which ran."""
+    d = read_input_file(path, "assignment file", fmt="json")
     ops = stacked.graph.ops
-    if isinstance(d, dict) and "units" in d:
-        units = list(d["units"])
-    elif isinstance(d, dict) and "ops" in d:
-        by_name = {row["op"]: row["unit"] for row in d["ops"]}
+    if isinstance(d, dict) and "units" in d and isinstance(d["units"], list):
+        rows = [{"unit": u} for u in d["units"]]
+    elif isinstance(d, dict) and "ops" in d and isinstance(d["ops"], list):
+        by_name = {row.get("name", row.get("op")): row for row in d["ops"] if isinstance(row, dict)}
         missing = [op.name for op in ops if op.name not in by_name]
         if missing:
             raise BadInputError(f"assignment file lacks {len(missing)} ops of the graph, e.g. {missing[0]!r}")
-        units = [by_name[op.name] for op in ops]
+        rows = [by_name[op.name] for op in ops]
     else:
         raise BadInputError(f"assignment file {path!r} needs a 'units' list or an 'ops' list")
-    if len(units) != len(ops):
-        raise BadInputError(f"assignment has {len(units)} units for {len(ops)} ops; capture the same model, "
+    if len(rows) != len(ops):
+        raise BadInputError(f"assignment has {len(rows)} units for {len(ops)} ops; capture the same model, "
                             "phase and length it was made for")
-    for i, u in enumerate(units):
-        if stacked.realization(i, u) is None:
-            raise BadInputError(f"op {ops[i].name!r} has no realization on unit {u!r}")
-    return Assignment(tuple(units), "file", Objective.ENERGY, Status.FEASIBLE, None, None, None, 0.0)
+    choice = tuple(_realization_index(stacked, i, row) for i, row in enumerate(rows))
+    return Assignment(stacked.units_of(choice), choice, "file", Objective.ENERGY, Status.FEASIBLE, None, None,
+                      None, 0.0)
+
+
+def _realization_index(stacked, i: int, row: dict) -> int:
+    """The index of op i's realization that `row` names (its unit, and its variant where one is given)."""
+    unit, variant = row.get("unit"), row.get("variant")
+    found = [j for j, r in enumerate(stacked.realizations[i])
+             if r.unit == unit and (variant is None or r.variant == variant)]
+    name = stacked.graph.ops[i].name
+    if not found:
+        what = f"unit {unit!r}" + ("" if variant is None else f" in variant {variant!r}")
+        raise BadInputError(f"op {name!r} has no realization on {what}")
+    if len(found) > 1:
+        raise BadInputError(f"op {name!r} has {len(found)} variants on unit {unit!r}; give the row's 'variant' "
+                            "(report.json's 'ops' rows carry it)")
+    return found[0]
 
 
 def mapping_row(name: str, assignment, sim, stacked, config: ev.EvalConfig) -> dict:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from lightcode.core.devices import SystemModel
 from lightcode.core.opgraph import OpGraph
 from lightcode.core.selection import Assignment
+from lightcode.pipeline.area import AreaCompile
 from lightcode.pipeline.memo import reuse, stacked_graph
 from lightcode.pipeline.request import CompileRequest
 from lightcode.pipeline.result import CompileResult, Mapping
@@ -58,11 +60,8 @@ def run_compile(model, request: CompileRequest | None = None, *, system: str | S
     requested = None if request.objective is None else Objective.parse(request.objective)
     sysm = _load_system(request, system_obj)  # before the capture: a bad system name fails fast
     if request.area_budget_m2 is not None:  # the best over the fitting sets of photonic units (pipeline/area.py)
-        from lightcode.pipeline.area import compile_within_area
-
         inner = request.replace(area_budget_m2=None)
-        best = compile_within_area(model if isinstance(model, OpGraph) else request.model, compile_fn=run_compile,
-                                   system=sysm,
+        best = compile_within_area(model if isinstance(model, OpGraph) else request.model, system=sysm,
                                    area_budget_m2=request.area_budget_m2, request=inner,
                                    constraints=constraints).result
         best.request = request
@@ -108,20 +107,20 @@ def run_compile(model, request: CompileRequest | None = None, *, system: str | S
 
     t0 = time.perf_counter()
 
-    def evaluated(objective: Objective, method: str) -> tuple[Assignment, SimResult]:
-        a = select(st, objective, method=method)
-        return a, simulate(st, a)
+    def evaluated(on: StackedGraph, objective: Objective, method: str) -> tuple[Assignment, SimResult]:
+        a = select(on, objective, method=method)
+        return a, simulate(on, a)
 
     baseline = Mapping("all-electronic", *reuse(st, ("all-electronic",),
-                                                 lambda: evaluated(Objective.LATENCY, "all-electronic")))
+                                                 lambda: evaluated(st, Objective.LATENCY, "all-electronic")))
     # the all-GPU baseline at the graph's own dtype (fp16), beside the one at the request's policy: a reader
     # sees how much of a saving is precision and how much is the photonic unit
     if request.precision == "native":
         baseline_dtype = baseline
     else:
         st_native = (stacked_graph(g, sysm, "native") if shared else StackedGraph(g, sysm, precision="native"))
-        a16, sim16 = reuse(st_native, ("all-electronic",), lambda: (
-            lambda a: (a, simulate(st_native, a)))(select(st_native, Objective.LATENCY, method="all-electronic")))
+        a16, sim16 = reuse(st_native, ("all-electronic",),
+                           lambda: evaluated(st_native, Objective.LATENCY, "all-electronic"))
         baseline_dtype = Mapping(f"all-electronic ({g.dtype})", a16, sim16, stacked=st_native)
     heur: dict[str, dict[str, Mapping]] = {}
     if request.heuristics:
@@ -131,7 +130,7 @@ def run_compile(model, request: CompileRequest | None = None, *, system: str | S
             for method in HEURISTICS:
                 # a heuristic compares only the objective's per-op metric: time or energy (Objective.heuristic)
                 cost = hobj.heuristic
-                h, sim = reuse(st, ("heuristic", method, cost), lambda: evaluated(hobj, method))
+                h, sim = reuse(st, ("heuristic", method, cost), lambda: evaluated(st, hobj, method))
                 heur[hobj.value][method] = Mapping(method, replace(h, objective=hobj), sim)
     t_baselines = time.perf_counter() - t0
 
@@ -159,3 +158,43 @@ def run_compile(model, request: CompileRequest | None = None, *, system: str | S
         res.write(out_dir)
         res.timing_s["total"] = time.perf_counter() - t_start
     return res
+
+
+def compile_within_area(model, *, system, area_budget_m2: float, corner: str | None = None, request=None,
+                        **kw) -> AreaCompile:
+    """`run_compile` restricted to photonic units whose combined area fits `area_budget_m2` (what
+    `--area-budget` means: the photonic units a mapping may use must fit; the GPU die is not counted). One
+    compile per maximal fitting set of units, the best by the objective kept (the no-objective comparison's
+    chosen mapping is the latency-optimal one): exact, as each compile is."""
+    from lightcode.hardware.area_budget import systems_within_budget
+    from lightcode.hardware.load import load_system
+
+    sysm = load_system(system, corner=corner) if isinstance(system, (str, Path)) else system
+    check, systems = systems_within_budget(sysm, area_budget_m2)
+    if request is not None:  # from run_compile: the request's capture fields
+        kw.update(seq_len=request.seq_len, phase=request.phase, context=request.context, batch=request.batch,
+                  dtype=request.dtype)
+        kw.update({k: v for k, v in request.to_dict().items()
+                   if k not in ("model", "system", "seq_len", "phase", "context", "batch", "dtype", "corner",
+                                "overrides", "area_budget_m2")})
+    if not isinstance(model, str) or len(systems) > 1:  # capture once, compile each restricted system
+        if not isinstance(model, OpGraph):
+            from lightcode.frontend.capture import capture
+
+            model = capture(model, **{k: kw.pop(k) for k in ("seq_len", "phase", "context", "batch", "dtype") if k in kw})
+        else:
+            for k in ("seq_len", "phase", "context", "batch", "dtype"):
+                kw.pop(k, None)
+    best, cands = None, []
+    for s in systems:
+        r = run_compile(model, system=s, **kw)
+        m = Objective.parse(kw.get("objective") or "latency").metric(r.chosen.sim.latency_s, r.chosen.sim.energy_j)
+        cands.append({"photonic_units": [u for u in s.units if s.units[u].kind == "photonic"], "metric": m})
+        if best is None or m < best[0]:
+            best = (m, r)
+    r = best[1]
+    if not check.fits:
+        r.warnings = tuple(dict.fromkeys((*r.warnings, check.message())))
+    out = AreaCompile(r, check, cands)
+    r.area = out.to_json_dict()  # carried for the compile JSON (`area` block)
+    return out
