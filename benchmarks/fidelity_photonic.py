@@ -6,8 +6,8 @@ LightCode PTU vs the consequences derived from the authors' constants. Registere
 
 from __future__ import annotations
 
-from lightcode.experiments.encoder_ops import DEIT_B, DEIT_S, DEIT_T, bert_base, bert_large, encoder_ops, linear_op
 from lightcode.cost.ddot import lt_accounting
+from lightcode.experiments.encoder_ops import DEIT_B, DEIT_S, DEIT_T, bert_base, bert_large, encoder_ops, linear_op
 from lightcode.hardware.load import load_system, load_unit
 from lightcode.hardware.probe import gemm_op
 
