@@ -22,8 +22,9 @@ def test_corners_all_reports_every_corner_with_its_own_solve():
     for r in rows.values():
         assert r["energy_saving"] == pytest.approx(1 - r["energy_j"] / r["baseline_energy_j"])
         assert r["energy_j"] <= r["baseline_energy_j"] * (1 + 1e-9)  # the energy optimum never loses to all-GPU
-    # better devices never cost more energy at the energy optimum
-    assert rows["aggressive"]["energy_j"] <= rows["baseline"]["energy_j"] <= rows["conservative"]["energy_j"]
+    # the conservative corner never costs less energy at the energy optimum; the aggressive one need not beat
+    # the baseline: its slow-light MZM (50 fJ but 4.5 dB) asks more of the always-on laser than it saves
+    assert max(rows["aggressive"]["energy_j"], rows["baseline"]["energy_j"]) <= rows["conservative"]["energy_j"]
     assert "corners" not in run_compile(g, system="h100+ddot-b-4bit", objective="energy",
                                         heuristics=False).to_json_dict()
 

@@ -17,7 +17,8 @@ GEMM = (2048, 4096, 4096)  # llama2-7b q_proj at prefill S=2048
 def test_hold_power_during_reprogramming_charged_once(name):
     """Heater power over the settle is in `static` (hold × latency, latency ⊇ settles); reprogramming is
     then only the DAC writes — the old model added hold × settle per cell a second time."""
-    u = load_unit(name)
+    base = load_unit(name)
+    u = type(base)(name, {**base.p, "photonic_idle": 1})  # gated: the hold is charged per op
     m, k, n = GEMM
     c = u.op_cost(gemm_op(m, k, n), "fp16")
     writes = k * n * u.dac_energy(u.precision_bits)
@@ -68,8 +69,10 @@ def test_slow_light_mzm_keeps_its_own_loss(name):
     assert agg.p["modulator_energy"] == pytest.approx(50e-15)
     assert agg.p["modulator_loss"] == pytest.approx(4.5)
     lossless = type(agg)("x", {**agg.p, "modulator_loss": 1.2})
+    assert agg.always_on_power_w()["laser"] > lossless.always_on_power_w()["laser"]  # the always-on laser
+    gated, gated_lossless = (type(agg)("g", {**u.p, "photonic_idle": 1}) for u in (agg, lossless))
     op = gemm_op(*GEMM)
-    assert agg.op_cost(op, "fp16").energy_j["laser"] > lossless.op_cost(op, "fp16").energy_j["laser"]
+    assert gated.op_cost(op, "fp16").energy_j["laser"] > gated_lossless.op_cost(op, "fp16").energy_j["laser"]
 
 
 def test_adc_enob_is_the_parameter_and_energy_follows_walden():

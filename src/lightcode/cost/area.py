@@ -113,7 +113,8 @@ def _ddot_area(u, a: Mapping[str, float]) -> dict[str, float]:
     broadcast = u._flag("operand_broadcast")
     op1, op2 = u.n_encoders()
     encoders = op1 + op2
-    banks = R * C + (C if broadcast else R * C)  # encoder banks: operand 1 per core, operand 2 per position
+    per_tile = not broadcast or u._flag("head_packing")  # operand-2 encoders in every tile
+    banks = R * C + (R * C if per_tile else C)  # encoder banks: operand 1 per core, operand 2 per position
     sources = R + (C if broadcast else R * C)
     adcs = u.n_adcs()
     return {

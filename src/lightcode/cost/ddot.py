@@ -13,10 +13,18 @@ Tiling of one GEMM [N1×D]·[D×N2] (orientation in `photonic_common.oriented`):
   cycles = batch·⌈i1/R⌉ · i2 · ⌈iD/C⌉ (broadcast: every tile sees the same operand 2, so batch items
   cannot share the tiles; LT spreads them, ⌈i1·batch/R⌉) — ceil losses are the real utilisation (a batch-1 GEMV fills one
   of W columns; a one-query attention fills one of H rows).
+Variants (realizations the solver chooses between, `op_variants`): LT's orientation; for a dynamic GEMM
+  also the swapped one (either activation may be the broadcast operand: fewer cycles for a one-query
+  decode, more DAC/modulator encodes); and, on a unit whose tiles have their own operand-2 encoders
+  (`head_packing`), each with the batch items (attention heads) packed across the tiles, ⌈i1·batch/R⌉ —
+  LT's spread, which its one shared encoder set cannot realise.
 Events (each charged with its per-event energy from the YAML, converters via photonics.converters):
   operand-1 encodes N1·D·i2 (reused across the W columns); operand-2 encodes N2·D per row-tile pass
-  (reused across H rows and broadcast to R tiles); detector samples N1·N2·iD × detectors/node;
-  ADC/TIA/adder events N1·N2·⌈⌈iD/T'⌉/C⌉; laser on for every active core-cycle.
+  (reused across H rows and broadcast to R tiles; per row tile when packed); detector samples
+  N1·N2·iD × detectors/node at the photonics/detector.py power; ADC/TIA/adder events N1·N2·⌈⌈iD/T'⌉/C⌉.
+  Laser (pump / comb conversion efficiency, photonics/linkbudget.py) and WDM-router ring locks: always
+  on while the unit is powered (static power, over the makespan) or gated to active core-cycles
+  (`photonic_idle`, photonics/idle.py).
 Memory (16-bit words scaled by bits/16, LT convention): weights stream once per op from where the system
 places them (cost/operands.py; on its own, LT's private DRAM) and are staged GB2→GB1 once, then read GB1→RF per encode; operand 2 is fetched GB2→GB1→RF
 per encode; each ADC output crosses the NoC; outputs are written back (our access counts, calibrated
@@ -42,7 +50,7 @@ from lightcode.cost.photonic_common import (
     kv_cache_elements,
     oriented,
 )
-from lightcode.photonics import converters, linkbudget, precision
+from lightcode.photonics import converters, detector, idle, linkbudget, precision
 
 _P = ParamSpec
 DDOT_PARAMS = (
@@ -62,20 +70,29 @@ DDOT_PARAMS = (
     _P("modulator_energy", "J", "MZM energy per symbol (one symbol per cycle)"),
     _P("router_power", "W", "MRR WDM router holding power, each"),
     _P("routers_per_modulator", "1", "WDM routers per modulator (mux + demux)", positive=False),
-    _P("pd_power", "W", "photodetector power, each"),
+    _P("pd_power_law", "1", "0: flat pd_power per detector (LT); 1: bias × (photocurrent + dark current)",
+       positive=False, integer=True),
+    _P("pd_power", "W", "flat photodetector power, each (pd_power_law 0, LT's accounting)", required=False),
+    _P("pd_bias", "V", "photodetector reverse bias (pd_power_law 1)", required=False),
+    _P("pd_dark_current", "A", "photodetector dark current (pd_power_law 1)", required=False),
     _P("detectors_per_node", "1", "photodetectors per DDot node (balanced pair)", integer=True),
     _P("tia_power", "W", "TIA power, one per ADC"),
     _P("adder_power", "W", "digital partial-sum adder power, one per ADC"),
     _P("precision_law", "1", "0: P_rx = sensitivity·2^bits (LT); 1: shot/thermal/RIN SNR", positive=False,
        integer=True),
     _P("pd_sensitivity", "W", "photodetector sensitivity (1-bit received power), LT law"),
-    _P("pd_responsivity", "A/W", "photodetector responsivity (SNR law)", required=False),
+    _P("pd_responsivity", "A/W", "photodetector responsivity (SNR law; pd_power_law 1)", required=False),
     _P("receiver_temperature", "K", "receiver noise temperature (SNR law)", required=False),
     _P("receiver_load", "ohm", "receiver load / TIA transimpedance (SNR law)", required=False),
     _P("receiver_bandwidth_ratio", "1", "receiver noise bandwidth / symbol rate (SNR law)", required=False),
     _P("laser_rin", "dB/Hz", "laser relative intensity noise (SNR law)", positive=False,
        required=False),
     _P("wall_plug_efficiency", "1", "laser electrical→optical efficiency"),
+    _P("comb_efficiency", "1", "comb source conversion efficiency: used comb-line power / pump power"),
+    _P("photonic_idle", "1", "0: laser and ring locks always on while powered; 1: gated to active cycles",
+       positive=False, integer=True),
+    _P("head_packing", "1", "1: per-tile operand-2 encoders let the R tiles take different batch items (heads)",
+       positive=False, integer=True),
     _P("modulator_loss", "dB", "MZM insertion loss", positive=False),
     _P("router_loss", "dB", "MRR router insertion loss, each", positive=False),
     _P("splitter_loss", "dB", "y-branch loss per 1:2 stage", positive=False),
@@ -105,14 +122,18 @@ class DDotUnit(ConvertingUnit):
         self.R, self.C, self.T = self._int("tiles"), self._int("cores_per_tile"), self._int("time_accum")
         self.f = p["clock"]
         self.slots = 1  # the R·C cores are ganged on one op (shared broadcast and ADCs), not independent
-        self.static_power_w = p["sram_power"]
+        self.always_on = idle.always_on(p)
+        # SRAM power plus, when lasers and ring locks stay on while powered, their power (photonics/idle.py)
+        self.static_power_w = p["sram_power"] + (sum(self.always_on_power_w().values()) if self.always_on else 0.0)
         self.weight_capacity_bytes = None  # dynamic operands: weights stream, nothing is held
 
     # ---- device laws -------------------------------------------------------------------------------
     def tx_energy(self) -> float:
-        """Modulator symbol plus the WDM routers' holding power over one cycle."""
+        """Modulator symbol, plus the WDM routers' holding power over one cycle when it is gated to active
+        cycles (always on, it is in the unit's static power instead)."""
         p = self.p
-        return p["modulator_energy"] + p["routers_per_modulator"] * p["router_power"] / self.f
+        hold = 0.0 if self.always_on else p["routers_per_modulator"] * p["router_power"] / self.f
+        return p["modulator_energy"] + hold
 
     def path_loss_db(self) -> float:
         """Longest laser→detector path: coupling, MZM, routers, 1:N splitter tree; then in the node a
@@ -129,12 +150,38 @@ class DDotUnit(ConvertingUnit):
         if rx is None:
             return None
         return linkbudget.laser_electrical_power_w(rx, self.path_loss_db(), self.H * self.W,
-                                                   self.p["wall_plug_efficiency"])
+                                                   self.p["wall_plug_efficiency"], self.p["comb_efficiency"])
+
+    def sizing_bits(self) -> int | None:
+        """Bits an always-on laser is sized for: the widest read the unit serves (operands at its `bits`, the
+        longest analog sum L·T·C), capped at the widest the ADC and the link can reach; None: nothing."""
+        p = self.p
+        n = self.L * self.T * (self.C if self._flag("adc_share") else 1)
+        b = precision.adc_bits_required(self.precision_bits, n, p["adc_bits_per_doubling"])
+        for bb in range(b, 0, -1):
+            if converters.converter_supports(bb, self.f, p["adc_ref_bits"], p["adc_ref_rate"]) and \
+                    linkbudget.rx_power_for_bits(bb, p, self.f) is not None:
+                return bb
+        return None
+
+    def always_on_power_w(self) -> dict[str, float]:
+        """Power of the lasers (sized at `sizing_bits`) and the WDM routers' ring locks, whether or not the
+        unit is set always-on: what `photonic_idle` = 0 adds to the static power."""
+        p = self.p
+        b = self.sizing_bits()
+        laser = 0.0 if b is None else self.R * self.C * self.laser_power(b)
+        return {"laser": laser, "ring_locks": sum(self.n_encoders()) * p["routers_per_modulator"] * p["router_power"]}
+
+    def detector_power(self, rx_bits: int) -> float:
+        """One photodetector's power while the laser is sized for `rx_bits` (photonics/detector.py)."""
+        rx = linkbudget.rx_power_for_bits(rx_bits, self.p, self.f)
+        return detector.detector_power_w(self.p, 0.0 if rx is None else rx)
 
     # ---- counts ------------------------------------------------------------------------------------
     def n_encoders(self) -> tuple[int, int]:
         op1 = self.H * self.L * self.R * self.C
-        op2 = self.W * self.L * self.C * (1 if self._flag("operand_broadcast") else self.R)
+        per_tile = not self._flag("operand_broadcast") or self._flag("head_packing")
+        op2 = self.W * self.L * self.C * (self.R if per_tile else 1)
         return op1, op2
 
     def n_adcs(self) -> int:
@@ -149,10 +196,11 @@ class DDotUnit(ConvertingUnit):
         n_enc = sum(self.n_encoders())
         n_adc = self.n_adcs()
         p = self.p
+        router = n_enc * p["routers_per_modulator"] * p["router_power"]
         return {
             "dac": n_enc * self.dac_energy(b) * self.f,
-            "modulator": n_enc * self.tx_energy() * self.f,
-            "detector": self.H * self.W * self.R * self.C * p["detectors_per_node"] * p["pd_power"]
+            "modulator": n_enc * p["modulator_energy"] * self.f + router,
+            "detector": self.H * self.W * self.R * self.C * p["detectors_per_node"] * self.detector_power(b)
             + n_adc * p["tia_power"],
             "adc": n_adc * self.adc_energy(b) * self.f,
             "compute": n_adc * p["adder_power"],
@@ -164,34 +212,40 @@ class DDotUnit(ConvertingUnit):
         return self.H * self.W * self.L * self.R * self.C * self.f
 
     def mapping(self, g: Gemm) -> dict[str, float]:
-        """Tiling of one GEMM: tile counts, cycles, analog accumulation length and utilisation.
+        """Tiling of one GEMM in the orientation with fewer cycles (LT's on a tie), for probes.
 
         Weight GEMMs keep LT's orientation (the weight must differ per tile, so it cannot be the broadcast
-        operand). Both operands of a dynamic GEMM are activations, so either may be broadcast: take the
-        orientation with fewer cycles (LT's on a tie) — a one-query decode attention then puts the keys on
-        the height, spread over all tiles, and the query on one column."""
-        n1, d, n2 = oriented(g)
-        m = self._tiling(g, n1, d, n2)
+        operand). Both operands of a dynamic GEMM are activations, so either may be broadcast — a one-query
+        decode attention then puts the keys on the height, spread over all tiles, and the query on one
+        column. The cost model offers both orientations as variants (`op_variants`)."""
+        m = self._oriented_tiling(g, swap=False)
         if not g.weight_operand:
-            swapped = self._tiling(g, n2, d, n1)
+            swapped = self._oriented_tiling(g, swap=True)
             if swapped["cycles"] < m["cycles"]:
                 return swapped
         return m
 
-    def _tiling(self, g: Gemm, n1: int, d: int, n2: int) -> dict[str, float]:
+    def _oriented_tiling(self, g: Gemm, swap: bool, packed: bool = False) -> dict[str, float]:
+        n1, d, n2 = oriented(g)
+        if swap and not g.weight_operand:
+            n1, n2 = n2, n1
+        return self._tiling(g, n1, d, n2, packed)
+
+    def _tiling(self, g: Gemm, n1: int, d: int, n2: int, packed: bool = False) -> dict[str, float]:
         i1, i2, i_d = ceil_div(n1, self.H), ceil_div(n2, self.W), ceil_div(d, self.L)
         c_sum = self.C if self._flag("adc_share") else 1
         t_eff = max(1, min(self.T, ceil_div(d, c_sum * self.L)))
         convs = ceil_div(ceil_div(i_d, t_eff), c_sum)
-        if self._flag("operand_broadcast"):  # all tiles see the same operand 2: one batch item at a time
+        shared = self._flag("operand_broadcast") and not packed
+        if shared:  # all tiles see the same operand 2: one batch item at a time
             passes = g.batch * ceil_div(i1, self.R)
-        else:
+        else:  # each tile encodes its own operand 2: batch items (heads) packed across the tiles
             passes = ceil_div(i1 * g.batch, self.R)
         cycles = passes * i2 * ceil_div(i_d, self.C)
         util = g.macs / (cycles * self.R * self.C * self.H * self.W * self.L)
         return {"n1": n1, "d": d, "n2": n2, "i1": i1, "i2": i2, "i_d": i_d, "t_eff": t_eff,
                 "convs_per_output": convs, "n_analog": min(d, self.L * t_eff * c_sum), "cycles": cycles, "row_passes": passes,
-                "utilisation": util}
+                "utilisation": util, "shared_operand2": shared}
 
     # ---- the cost model ----------------------------------------------------------------------------
     def reference_memory(self) -> Placement:
@@ -204,42 +258,74 @@ class DDotUnit(ConvertingUnit):
         return Placement(dram, dram, dram, None)
 
     def op_cost(self, op: Op, dtype: str) -> CostBreakdown | None:
+        """The cost in the fewest-cycles orientation per GEMM, unpacked (the first variant)."""
         v = self.op_variants(op, dtype)
         return v[0].cost if v else None
+
+    def realizations(self, op: Op) -> tuple[tuple[str, tuple[bool, ...], bool], ...]:
+        """(name suffix, swap per GEMM, packed) of each distinct way the unit can run `op`. First the
+        fewest-cycles orientation of every GEMM (`mapping`); then, for an op with a dynamic GEMM, LT's
+        orientation throughout ("-lt") and the swapped one throughout ("-swap") where they differ from it —
+        swapping operands 1 and 2 makes the other activation the broadcast operand: a one-query decode then
+        takes fewer cycles but re-encodes the short operand on every pass (more DAC/modulator energy). Where
+        the tiles have their own operand-2 encoders (`head_packing`) and broadcast, each again with the batch
+        items (heads) packed across the tiles ("-packed")."""
+        fast = tuple(not g.weight_operand and self.mapping(g)["n1"] != oriented(g)[0] for g in op.gemms)
+        ways = {fast: ""}
+        if any(not g.weight_operand for g in op.gemms):
+            for swap, suffix in ((False, "-lt"), (True, "-swap")):
+                ways.setdefault(tuple(swap and not g.weight_operand for g in op.gemms), suffix)
+        out = [(suffix, swaps, False) for swaps, suffix in ways.items()]
+        if self._flag("operand_broadcast") and self._flag("head_packing") and any(g.batch > 1 for g in op.gemms):
+            out += [(suffix + "-packed", swaps, True) for suffix, swaps, _ in out]
+        return tuple(out)
 
     def op_variants(self, op: Op, dtype: str) -> tuple[Variant, ...]:
         if op.kind not in GEMM_KINDS or not op.gemms:
             return ()
         p = self.p
-        pl = self.placement or self.reference_memory()
         b = precision.operand_bits(self.precision_bits, dtype)
         if not converters.converter_supports(b, self.f, p["dac_ref_bits"], p["dac_ref_rate"]):
             return ()
+        out = []
+        for suffix, swaps, packed in self.realizations(op):
+            v = self._variant(op, dtype, b, swaps, packed)
+            if v is not None:
+                out.append(Variant(f"analog-{b:g}b{suffix}", *v))
+        return tuple(out)
+
+    def _variant(self, op: Op, dtype: str, b: float, swaps: tuple[bool, ...], packed: bool):
+        """(cost, formats, link demand) of `op` in one orientation/packing, or None when it cannot run."""
+        p = self.p
+        pl = self.placement or self.reference_memory()
         wb = b / p["word_bits"]  # words per element
         e = dict.fromkeys(("compute", "dac", "adc", "modulator", "laser", "detector", "memory", "transfer"), 0.0)
         cycles = 0
         reads = Access()
         adc_max = 0
-        for g in op.gemms:
-            m = self.mapping(g)
+        size_bits = self.sizing_bits() if self.always_on else None
+        for g, swap in zip(op.gemms, swaps):
+            m = self._oriented_tiling(g, swap, packed)
             b_adc = precision.adc_bits_required(b, m["n_analog"], p["adc_bits_per_doubling"])
             if not converters.converter_supports(b_adc, self.f, p["adc_ref_bits"], p["adc_ref_rate"]):
-                return ()
+                return None
             laser = self.laser_power(b_adc)
-            if laser is None:
-                return ()
+            if laser is None or (size_bits is not None and b_adc > size_bits):
+                return None
             adc_max = max(adc_max, int(math.ceil(b_adc)))
             n1, d, n2, i1, i2, i_d = m["n1"], m["d"], m["n2"], m["i1"], m["i2"], m["i_d"]
             bt = g.batch
             enc1 = n1 * d * i2 * bt
             # operand 2 is re-encoded once per pass over the row tiles (shared by all tiles if broadcast)
-            enc2 = n2 * d * (m["row_passes"] if self._flag("operand_broadcast") else i1 * bt)
+            enc2 = n2 * d * (m["row_passes"] if m["shared_operand2"] else i1 * bt)
             adc_events = n1 * n2 * m["convs_per_output"] * bt
             cycles += m["cycles"]
-            e["laser"] += laser / self.f * i1 * i2 * i_d * bt
+            if not self.always_on:  # gated: the laser burns only on active core-cycles, sized for this read
+                e["laser"] += laser / self.f * i1 * i2 * i_d * bt
+            pd = self.detector_power(size_bits if size_bits is not None else b_adc)
             e["dac"] += (enc1 + enc2) * self.dac_energy(b)
             e["modulator"] += (enc1 + enc2) * self.tx_energy()
-            e["detector"] += (n1 * n2 * i_d * bt * p["detectors_per_node"] * p["pd_power"]
+            e["detector"] += (n1 * n2 * i_d * bt * p["detectors_per_node"] * pd
                               + adc_events * p["tia_power"]) / self.f
             e["adc"] += adc_events * self.adc_energy(b_adc)
             e["compute"] += adc_events * p["adder_power"] / self.f
@@ -268,8 +354,7 @@ class DDotUnit(ConvertingUnit):
         busy = dict(reads.link_busy_s)
         for k, v in spill_out.link_busy_s.items():
             busy[k] = busy.get(k, 0.0) + v
-        return (Variant(f"analog-{b}b", CostBreakdown(latency, e), self.formats(dtype, adc_max),
-                        link_demand(busy, latency)),)
+        return CostBreakdown(latency, e), self.formats(dtype, adc_max), link_demand(busy, latency)
 
     def _weight_stream(self, n1: int, d: int, batch: int, bits: float, dtype: str, path: MemoryPath) -> Access:
         """Weights stream in chunks of R·H rows (one row tile per tile), each a whole number of SRAM cycles
@@ -284,3 +369,14 @@ class DDotUnit(ConvertingUnit):
         per_chunk = math.ceil(chunk_bytes / bw * p["sram_clock"] - 1e-9) / p["sram_clock"]
         t = ceil_div(n1, self.R * self.H) * per_chunk * batch + (path.link.latency_s if path.link else 0.0)
         return Access(t, a.memory_j, a.transfer_j, a.link_busy_s)
+
+
+# Lightening-Transformer's accounting, where it differs from the library's corrected defaults: no comb
+# conversion loss (LT gives its micro-comb area only, no power), laser and router power charged only on
+# active cycles, a flat 1.1 mW per photodetector (its LT_PD) — for reproducing LT's figures, never for a system.
+LT_ACCOUNTING = {"comb_efficiency": 1.0, "photonic_idle": float(idle.GATED), "pd_power_law": float(detector.PD_FLAT)}
+
+
+def lt_accounting(unit: DDotUnit) -> DDotUnit:
+    """A copy of `unit` under LT's accounting (LT_ACCOUNTING; its YAML carries LT's `pd_power`)."""
+    return type(unit)(unit.name, {**unit.p, **LT_ACCOUNTING})

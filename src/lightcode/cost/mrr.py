@@ -4,8 +4,8 @@ Each core: `wavelengths` inputs, one per WDM channel (MRR modulators), broadcast
 rings weight each channel (through/drop into a balanced detector gives signed weights) and the detector
 sums the channels — so inputs per core = wavelengths, outputs = rows. Inputs are intensities (≥ 0):
 signed activations need `sign_passes` = 2 (LT's MRR baseline, photonic_sims.md §1.5 full_range_support).
-Physics: a ring holds its weight only while its heater holds the resonance (`ring_hold_power`, charged
-while the op runs); reprogramming waits for the thermal settle (`ring_program_time`) and costs one DAC
+Physics: a ring holds its weight only while its heater holds the resonance (`ring_hold_power`: the ring
+lock, on while the unit is powered — or, gated, while the op runs); reprogramming waits for the thermal settle (`ring_program_time`) and costs one DAC
 write per weight. The heater power during the settle is already in `static` (hold power × op latency, and
 the latency includes every round's settle), so it is not charged again per cell.
 """
@@ -40,6 +40,9 @@ class MRRBankUnit(WeightStationaryUnit):
     def core_loss_db(self) -> float:
         p = self.p
         return p["mux_loss"] + p["ring_drop_loss"] + (self.core_inputs() - 1) * p["ring_through_loss"]
+
+    # the weight rings are thermally locked to the comb lines: with the unit always on they stay locked
+    cells_are_ring_locks = True
 
     def hold_power_per_cell(self) -> float:
         return self.p["ring_hold_power"]

@@ -14,9 +14,12 @@ drops the loading for a compiler that pins an op whose weights fit `weight_capac
 Dynamic×dynamic GEMMs (attention) need a reprogram per use of each operand: not realizable (None).
 
 Per-event energies: input DAC + modulator per encoded element (re-encoded for every output tile),
-detector + TIA + ADC per output sample (once per input tile), laser per active core-cycle (link budget),
-device hold power × op latency on active cores (`static`: on because this op's weights are held),
-reprogramming = programming DAC conversions + per-cell program energy, memory = weight fetch + activations.
+detector (photonics/detector.py) + TIA + ADC per output sample (once per input tile), device hold power ×
+op latency on active cores (`static`: on because this op's weights are held), reprogramming = programming
+DAC conversions + per-cell program energy, memory = weight fetch + activations. Lasers (link budget, with
+the comb's conversion efficiency) and ring locks (input-modulator locks; MRR weight rings): always on while
+the unit is powered — the unit's static power, over the makespan — or gated to active cycles
+(`photonic_idle`, photonics/idle.py).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from lightcode.core.opgraph import Op
 from lightcode.cost.families import ParamSpec
 from lightcode.cost.operands import Access, MemoryPath, Placement, link_demand, stored_bytes
 from lightcode.cost.photonic_common import CONVERTER_PARAMS, GEMM_KINDS, ConvertingUnit, ceil_div
-from lightcode.photonics import converters, linkbudget, precision
+from lightcode.photonics import converters, detector, idle, linkbudget, precision
 
 _P = ParamSpec
 COMMON_PARAMS = (
@@ -42,18 +45,25 @@ COMMON_PARAMS = (
     _P("modulator_energy", "J", "input modulator energy per symbol"),
     _P("modulator_hold_power", "W", "input modulator bias/lock power, each, while the op runs", positive=False),
     _P("modulator_loss", "dB", "input modulator insertion loss", positive=False),
-    _P("pd_power", "W", "photodetector bias power, each", positive=False),
+    _P("pd_power_law", "1", "0: flat pd_power per detector (LT); 1: bias × (photocurrent + dark current)",
+       positive=False, integer=True),
+    _P("pd_power", "W", "flat photodetector power, each (pd_power_law 0)", positive=False, required=False),
+    _P("pd_bias", "V", "photodetector reverse bias (pd_power_law 1)", required=False),
+    _P("pd_dark_current", "A", "photodetector dark current (pd_power_law 1)", required=False),
     _P("detectors_per_output", "1", "photodetectors per output (2 = balanced)", integer=True),
     _P("tia_power", "W", "TIA power, one per output"),
     _P("precision_law", "1", "0: P_rx = sensitivity·2^bits (LT); 1: shot/thermal/RIN SNR", positive=False,
        integer=True),
     _P("pd_sensitivity", "W", "photodetector sensitivity (LT law)", required=False),
-    _P("pd_responsivity", "A/W", "photodetector responsivity (SNR law)", required=False),
+    _P("pd_responsivity", "A/W", "photodetector responsivity (SNR law; pd_power_law 1)", required=False),
     _P("receiver_temperature", "K", "receiver noise temperature (SNR law)", required=False),
     _P("receiver_load", "ohm", "receiver load / transimpedance (SNR law)", required=False),
     _P("receiver_bandwidth_ratio", "1", "receiver noise bandwidth / symbol rate (SNR law)", required=False),
     _P("laser_rin", "dB/Hz", "laser relative intensity noise (SNR law)", positive=False, required=False),
     _P("wall_plug_efficiency", "1", "laser electrical→optical efficiency"),
+    _P("comb_efficiency", "1", "comb source conversion efficiency: used comb-line power / pump power (1: one line)"),
+    _P("photonic_idle", "1", "0: laser and ring locks always on while powered; 1: gated to active cycles",
+       positive=False, integer=True),
     _P("laser_coupling_loss", "dB", "laser-to-chip coupling loss", positive=False),
     _P("splitter_loss", "dB", "loss per 1:2 splitter stage", positive=False),
     _P("system_penalty", "dB", "organisation-dependent power penalty (crosstalk, extinction)", positive=False),
@@ -71,7 +81,10 @@ class WeightStationaryUnit(ConvertingUnit):
         self.f = self.p["clock"]
         self.cores = self._int("cores")
         self.slots = 1  # the cores are ganged on one op's weight tiles
-        self.static_power_w = 0.0  # devices are powered only while an op holds weights (see op_cost)
+        self.always_on = idle.always_on(self.p)
+        # always on (photonics/idle.py): lasers and ring locks over the makespan; gated: nothing idles, the
+        # devices are powered only while an op runs (see _cost)
+        self.static_power_w = sum(self.always_on_power_w().values()) if self.always_on else 0.0
         cells = self.cores * self.core_inputs() * self.core_outputs()
         self.weight_capacity_bytes = cells / self._int("cells_per_weight") * self.precision_bits / 8
 
@@ -94,6 +107,10 @@ class WeightStationaryUnit(ConvertingUnit):
     def hold_power_per_cell(self) -> float:
         raise NotImplementedError
 
+    # weight cells that are microrings locked to the WDM lines (their heaters stay on with the unit, not
+    # only while an op holds a weight); False: the hold exists only while a weight is held (MZI phases)
+    cells_are_ring_locks = False
+
     def program_time_s(self) -> float:
         raise NotImplementedError
 
@@ -110,11 +127,40 @@ class WeightStationaryUnit(ConvertingUnit):
         return p["laser_coupling_loss"] + p["modulator_loss"] + tree + self.core_loss_db() + p["system_penalty"]
 
     def laser_power(self, adc_bits: int) -> float | None:
+        """Electrical laser power per core sized for `adc_bits` at each detector, or None."""
         rx = linkbudget.rx_power_for_bits(adc_bits, self.p, self.f)
         if rx is None:
             return None
         return linkbudget.laser_electrical_power_w(rx, self.path_loss_db(), self.laser_fanout(),
-                                                   self.p["wall_plug_efficiency"])
+                                                   self.p["wall_plug_efficiency"], self.p["comb_efficiency"])
+
+    def sizing_bits(self) -> int | None:
+        """Bits an always-on laser is sized for: the widest read (operands at `bits`, a full core_inputs
+        analog sum), capped at the widest the ADC and the link can reach; None: nothing can run."""
+        p = self.p
+        b = precision.adc_bits_required(self.precision_bits, self.core_inputs(), p["adc_bits_per_doubling"])
+        for bb in range(b, 0, -1):
+            if converters.converter_supports(bb, self.f, p["adc_ref_bits"], p["adc_ref_rate"]) and \
+                    linkbudget.rx_power_for_bits(bb, p, self.f) is not None:
+                return bb
+        return None
+
+    def lock_power_per_core(self) -> float:
+        """Ring locks of one core: input modulators' bias/lock, plus the weight cells when they are rings."""
+        cells = self.cells_per_core() * self.hold_power_per_cell() if self.cells_are_ring_locks else 0.0
+        return self.core_inputs() * self.p["modulator_hold_power"] + cells
+
+    def always_on_power_w(self) -> dict[str, float]:
+        """Power of every core's laser (sized at `sizing_bits`) and ring locks: what `photonic_idle` = 0 puts
+        in the static power."""
+        b = self.sizing_bits()
+        laser = 0.0 if b is None else self.cores * self.laser_power(b)
+        return {"laser": laser, "ring_locks": self.cores * self.lock_power_per_core()}
+
+    def detector_power(self, rx_bits: int) -> float:
+        """One photodetector's power while the laser is sized for `rx_bits` (photonics/detector.py)."""
+        rx = linkbudget.rx_power_for_bits(rx_bits, self.p, self.f)
+        return detector.detector_power_w(self.p, 0.0 if rx is None else rx)
 
     # ---- the cost model -------------------------------------------------------------------------
     def reference_memory(self) -> Placement:
@@ -156,6 +202,7 @@ class WeightStationaryUnit(ConvertingUnit):
                            "reprogramming"), 0.0)
         busy_s = 0.0
         active_cores = 0
+        size_bits = self.sizing_bits() if self.always_on else None
         for g in op.gemms:
             tk, tn = ceil_div(g.k, kin), ceil_div(g.n, kout)
             tiles = tk * tn * g.batch
@@ -164,7 +211,7 @@ class WeightStationaryUnit(ConvertingUnit):
                 return None
             adc_max = max(adc_max, int(math.ceil(b_adc)))
             laser = self.laser_power(b_adc)
-            if laser is None:
+            if laser is None or (size_bits is not None and b_adc > size_bits):
                 return None
             rounds = ceil_div(tiles, self.cores)
             stream_cycles = g.m * passes
@@ -176,8 +223,10 @@ class WeightStationaryUnit(ConvertingUnit):
             e["dac"] += encodes * self.dac_energy(b)
             e["modulator"] += encodes * p["modulator_energy"]
             e["adc"] += samples * self.adc_energy(b_adc)
-            e["detector"] += samples * (p["tia_power"] + p["detectors_per_output"] * p["pd_power"]) / self.f
-            e["laser"] += laser * tiles * stream_cycles / self.f
+            pd = self.detector_power(size_bits if size_bits is not None else b_adc)
+            e["detector"] += samples * (p["tia_power"] + p["detectors_per_output"] * pd) / self.f
+            if not self.always_on:  # gated: the laser burns only while vectors stream, sized for this read
+                e["laser"] += laser * tiles * stream_cycles / self.f
             if not resident:
                 cells = g.k * g.n * g.batch * self._int("cells_per_weight")
                 e["reprogramming"] += g.k * g.n * g.batch * self.dac_energy(b) + cells * self.program_energy_per_cell()
@@ -196,6 +245,9 @@ class WeightStationaryUnit(ConvertingUnit):
         busy = dict(reads.link_busy_s)
         for k, v in spill_out.link_busy_s.items():
             busy[k] = busy.get(k, 0.0) + v
-        hold_w = active_cores * (self.cells_per_core() * self.hold_power_per_cell() + kin * p["modulator_hold_power"])
-        e["static"] = hold_w * latency
+        # held because this op runs: its weight cells (unless they are ring locks that stay on with the unit)
+        # and, gated, the locks too
+        cells = 0.0 if (self.always_on and self.cells_are_ring_locks) else self.cells_per_core() * self.hold_power_per_cell()
+        locks = 0.0 if self.always_on else kin * p["modulator_hold_power"]
+        e["static"] = active_cores * (cells + locks) * latency
         return CostBreakdown(latency, e), adc_max, busy

@@ -4,7 +4,11 @@ Chain (photonic_sims.md §1.6, after CrossLight/LT, and §3.5 after Al-Qadasi et
   received power per detector P_rx  (from the precision law below)
   × 10^(path loss dB / 10)          (every device on the longest laser→detector path)
   × fan-out                         (detectors fed by one laser)
-  / wall-plug efficiency            = electrical laser power, charged for every active core-cycle.
+  / comb conversion efficiency      (WDM families: the share of the source's light that lands in the used
+                                     comb lines — a Kerr microcomb's pump-to-comb efficiency, ~1 % for bright
+                                     solitons to > 50 %; 1 for a single-wavelength source)
+  / wall-plug efficiency            = electrical laser power (charged per active core-cycle, or over the
+                                     makespan when the unit's lasers stay on: photonics/idle.py).
 
 Two precision laws, selected per unit (`precision_law` parameter):
   LT_HEURISTIC (0): P_rx = sensitivity · 2^bits — LT's rule, each bit doubles the power; no noise physics.
@@ -82,6 +86,8 @@ def rx_power_for_bits(bits: float, p: "dict | object", clock_hz: float) -> float
                                  p["receiver_load"], p["laser_rin"])
 
 
-def laser_electrical_power_w(p_rx_w: float, path_loss_db: float, fanout: float, wall_plug: float) -> float:
-    """Electrical power of the laser that delivers p_rx_w to each of `fanout` detectors."""
-    return p_rx_w * db_to_ratio(path_loss_db) * fanout / wall_plug
+def laser_electrical_power_w(p_rx_w: float, path_loss_db: float, fanout: float, wall_plug: float,
+                             comb_efficiency: float = 1.0) -> float:
+    """Electrical power of the laser that delivers p_rx_w to each of `fanout` detectors: the pump's wall-plug
+    efficiency times, for a comb-fed (WDM) unit, the comb's conversion efficiency (1: one line, no comb)."""
+    return p_rx_w * db_to_ratio(path_loss_db) * fanout / (wall_plug * comb_efficiency)

@@ -265,7 +265,9 @@ class ChainSolver:
                     if p.status not in ("OPTIMAL", "FEASIBLE"):
                         break
                     tie = self._run(bm, "span", dyn_ub=p.objective)
-                    if tie.status in ("OPTIMAL", "FEASIBLE"):
+                    # the tie-break may only shorten p (p itself meets dyn_ub): a longer answer (HiGHS once
+                    # returned one as optimal) would loop on the same deadline until the cap
+                    if tie.status in ("OPTIMAL", "FEASIBLE") and tie.span <= p.span:
                         p = replace(tie, status=p.status, objective=p.objective, bound=p.bound)
                     pts.append(p)
                     ub = p.span - 1
