@@ -180,6 +180,8 @@ def split_options(system, host: str, acc: str, op: Op, dtype: str, host_admitted
         streams = {k: q * av.cost.latency_s for k, q in av.link_demand.items()}
         moved = {link_name(host, acc): move_in.latency_s, link_name(acc, host): move_out.latency_s}
         acc_ld = {k: min(1.0, v / busy) for k, v in _merge(streams, moved).items() if v > 0} if busy > 0 else {}
+        if set(acc_ld) & set(hv.link_demand):  # the solvers take one hold per link and op: not modelled
+            continue
         parts = (Part(host, 1 - f, hv.name, hv.cost, CostBreakdown(0.0, {}), t_host, dict(hv.link_demand), hv.formats),
                  Part(acc, f, av.name, av.cost, moves, busy, acc_ld, av.formats))
         energy = _merge(hv.cost.energy_j, av.cost.energy_j, moves.energy_j)
