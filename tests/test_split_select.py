@@ -62,7 +62,6 @@ def optimal_makespan(sg: StackedGraph, choice) -> float:
     """Least makespan of a fixed assignment: every precedence-feasible order of its tasks (ops and timed
     transfers), each placed as early as its inputs, a free core on every unit it holds (non-insertion) and
     room on the links it streams over (insertion into their profiles) allow, with branch and bound."""
-    n = sg.n_ops
     reals = sg.chosen(choice)
     units = [r.unit for r in reals]
     dur, holds, preds = [], [], []  # holds: [(resource, seconds, [(link, share)])]
