@@ -40,11 +40,18 @@ SOLVER_PARAMS: dict = {"search_branching": "PORTFOLIO_SEARCH"}  # enum values by
 # pure assignment problem: CP-SAT's default search proves those at once, where the portfolio above (best on
 # scheduling, e.g. 0.3 s vs 4 s for Llama-2-7B EDP fronts) stalled for 20 s on an 11-op random instance.
 ASSIGNMENT_PARAMS: dict = {}
+# A block with split realizations (several units held by one option): the LP relaxation of the portfolio's
+# default linearization misses the two units' shared load, and proofs stall (Llama-2-7B decode B=64 attention
+# block, eighths: 46 s portfolio, 31 s pseudo-cost, 13 s default, time-out with core-based search); at
+# linearization level 2 the same proof takes 0.5 s, single worker (docs/splitting.md).
+SPLIT_PARAMS: dict = {"linearization_level": 2}
 
 
-def _params(minimise: str, static_coef: int, span_ub: int | None) -> dict:
+def _params(minimise: str, static_coef: int, span_ub: int | None, has_split: bool = False) -> dict:
     schedule_free = span_ub is None and (minimise == "dyn" or (minimise == "energy" and static_coef == 0))
-    return ASSIGNMENT_PARAMS if schedule_free else SOLVER_PARAMS
+    if schedule_free:
+        return ASSIGNMENT_PARAMS
+    return SPLIT_PARAMS if has_split else SOLVER_PARAMS
 
 
 @functools.lru_cache(maxsize=1)
@@ -236,6 +243,7 @@ class BlockModel:
         self._work = None  # the model solved: a copy of m plus one solve's bounds and objective
         ops = block.ops
         self.feasible = True
+        self.has_split = False
         self._lock = threading.Lock()  # one solve at a time: shared models (block_model) reuse self._work
         self._solved: dict[tuple, BlockSolution] = {}  # proven results per solve's arguments (see solve)
 
@@ -244,6 +252,7 @@ class BlockModel:
             self.feasible = False
             return
         opts, edge_list, edge_pairs, horizon = prep
+        self.has_split = any(o[5] for i in ops for o in opts[i])
         self.edge_pos = {k: p for p, (k, *_rest) in enumerate(edge_list)}
         self.horizon = H = max(1, horizon)
 
@@ -410,7 +419,7 @@ class BlockModel:
         deterministic, so a repeat would return the same — if given the time it took (a shorter limit solves
         again, so a time limit is honoured as before); time-limited ones (FEASIBLE, UNKNOWN) are not kept."""
         key = (minimise, span_ub, energy_ub, dyn_ub, workers,
-               tuple(sorted(_params(minimise, self.static_coef, span_ub).items())))
+               tuple(sorted(_params(minimise, self.static_coef, span_ub, self.has_split).items())))
         with self._lock:
             sol = self._solved.get(key)
             if sol is None or time_limit_s < sol.wall_s:
@@ -448,7 +457,7 @@ class BlockModel:
         # CP-SAT would catch Ctrl-C itself, stop the search and return FEASIBLE (and leave SIGINT at its
         # default, so the next Ctrl-C kills the process without a word): leave SIGINT to Python instead
         solver.parameters.catch_sigint_signal = False
-        for k, v in _params(minimise, self.static_coef, span_ub).items():
+        for k, v in _params(minimise, self.static_coef, span_ub, self.has_split).items():
             setattr(solver.parameters, k, getattr(cp_model, v) if isinstance(v, str) else v)
         t0 = time.perf_counter()
         st = solver.solve(model)

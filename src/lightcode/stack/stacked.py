@@ -18,7 +18,7 @@ from lightcode.core.cost import ZERO, CostBreakdown
 from lightcode.core.devices import SystemModel, unit_variants
 from lightcode.core.formats import Formats
 from lightcode.core.opgraph import Op, OpGraph
-from lightcode.cost.split import Part, split_options, splittable
+from lightcode.cost.split import SPLIT_FRACTIONS, Part, split_options, splittable
 from lightcode.errors import BadInputError
 from lightcode.stack.precision import DEFAULT_POLICY, apply_policy
 
@@ -68,7 +68,7 @@ class StackedGraph:
     """Per-op realizations and per-edge transfer costs of `graph` on `system`. Immutable after build."""
 
     def __init__(self, graph: OpGraph, system: SystemModel, *, dtype: str | None = None,
-                 precision: str = DEFAULT_POLICY, split: bool = False):
+                 precision: str = DEFAULT_POLICY, split: bool = False, split_fractions=SPLIT_FRACTIONS):
         self.graph = graph
         self.split = split
         self.system = system
@@ -104,7 +104,8 @@ class StackedGraph:
         self.precision, self.precision_floor, self.sig_realizations = apply_policy(self, precision)
         if split:  # split realizations from the variants the policy admits (cost/split.py)
             first = {sid: i for i, sid in reversed(list(enumerate(self.op_sig)))}
-            self.sig_realizations = [reals + _splits(system, self.units[0], graph.ops[first[sid]], self.dtype, reals)
+            self.sig_realizations = [reals + _splits(system, self.units[0], graph.ops[first[sid]], self.dtype, reals,
+                                                     split_fractions)
                                      for sid, reals in enumerate(self.sig_realizations)]
         self.realizations: tuple[tuple[Realization, ...], ...] = tuple(self.sig_realizations[s] for s in self.op_sig)
         # per op: the index in the parent's realizations of each of ours (None: identity; a view made by
@@ -217,7 +218,8 @@ class StackedGraph:
         return len(self.sig_realizations)
 
 
-def _splits(system: SystemModel, host: str, op: Op, dtype: str, reals: tuple[Realization, ...]) -> tuple:
+def _splits(system: SystemModel, host: str, op: Op, dtype: str, reals: tuple[Realization, ...],
+            fractions=SPLIT_FRACTIONS) -> tuple:
     """Split realizations of `op` between the host and each accelerator that runs it whole."""
     if not splittable(op):
         return ()
@@ -230,7 +232,7 @@ def _splits(system: SystemModel, host: str, op: Op, dtype: str, reals: tuple[Rea
     for acc, names in admitted.items():
         if acc == host:
             continue
-        for sp in split_options(system, host, acc, op, dtype, admitted[host], names):
+        for sp in split_options(system, host, acc, op, dtype, admitted[host], names, fractions):
             out.append(Realization(host, sp.cost, sp.name, sp.formats, {}, sp.parts))
     return tuple(out)
 
