@@ -84,7 +84,7 @@ def table(rows: list[dict]) -> str:
 
 
 ASSUMPTIONS = (
-    "Llama-2-7B, fp16 graph, parity precision policy; latency optimum of the exact selection without and with "
+    "Llama-2-7B, fp16 graph, parity precision policy; the objective's optimum of the exact selection without and with "
     "split realizations (the photonic unit's share f ∈ {1/8 … 7/8} of a GEMM's output columns or heads, both "
     "halves at once, each at its own unit's cost model and memory traffic, moves by the transfer law); all-GPU "
     "= every op on the host in its fastest admitted variant; latency and energy simulated; solve s = wall time "
