@@ -39,6 +39,7 @@ def compile(  # noqa: A001 (the DESIGN §1 name)
     solver: str = "cpsat",
     precision: str = "parity",
     heuristics: bool = True,
+    split: bool = False,
     overrides: dict | None = None,
     out_dir: str | None = None,
 ):
@@ -58,6 +59,7 @@ def compile(  # noqa: A001 (the DESIGN §1 name)
     precision: "parity" (default: every unit, the GPU baseline included, offered only formats at least as
         wide as the system's precision floor) or "native" (each unit at its own formats, as papers do).
     heuristics: also evaluate the greedy and path-search baselines.
+    split: also offer each GEMM split between the GPU and a photonic unit, both at once (cost/split.py).
     overrides: {"unit.param": value} applied to the system's units.
     out_dir: also write report.json, traces and figures there.
     Returns a CompileResult (latency_s, energy_j, breakdown, to_frame(), plot_timeline(), write_trace()).
@@ -68,7 +70,8 @@ def compile(  # noqa: A001 (the DESIGN §1 name)
                        context=context, batch=batch, dtype=dtype, latency_budget_s=latency_budget_s,
                        energy_budget_j=energy_budget_j, time_limit_s=time_limit_s, corner=corner,
                        corner_range=corner_range,
-                       solver=solver, precision=precision, heuristics=heuristics, overrides=overrides or {}, out_dir=out_dir)
+                       solver=solver, precision=precision, heuristics=heuristics, split=split, overrides=overrides or {},
+                       out_dir=out_dir)
 
 
 def list_systems() -> list[str]:

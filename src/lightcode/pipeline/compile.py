@@ -84,8 +84,8 @@ def run_compile(model, request: CompileRequest | None = None, *, system: str | S
     # captured graph and loaded system come from caches (the same objects for the same inputs): reusable
     shared = not isinstance(model, OpGraph) and system_obj is None
     with stage("building the stacked graph"):
-        st = (stacked_graph(g, sysm, request.precision) if shared
-              else StackedGraph(g, sysm, precision=request.precision))
+        st = (stacked_graph(g, sysm, request.precision, request.split) if shared
+              else StackedGraph(g, sysm, precision=request.precision, split=request.split))
     t_build = time.perf_counter() - t0
 
     base = constraints or Constraints()

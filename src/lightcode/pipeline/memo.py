@@ -17,25 +17,26 @@ from typing import Any, Callable
 from lightcode.stack.stacked import StackedGraph
 
 MAX_ENTRIES = 8
-_ENTRIES: OrderedDict[tuple[int, int, str], dict[str, Any]] = OrderedDict()
+_ENTRIES: OrderedDict[tuple[int, int, str, bool], dict[str, Any]] = OrderedDict()
 _LOCK = threading.Lock()
 
 
-def _find(graph, system, precision: str) -> dict[str, Any] | None:
-    e = _ENTRIES.get((id(graph), id(system), precision))  # ids stay valid: an entry keeps both objects alive
+def _find(graph, system, precision: str, split: bool) -> dict[str, Any] | None:
+    e = _ENTRIES.get((id(graph), id(system), precision, split))  # ids stay valid: an entry keeps both objects alive
     return e if e is not None and e["graph"] is graph and e["system"] is system else None
 
 
-def stacked_graph(graph, system, precision: str) -> StackedGraph:
-    """StackedGraph(graph, system, precision), the same object for the same cached graph, system and policy."""
+def stacked_graph(graph, system, precision: str, split: bool = False) -> StackedGraph:
+    """StackedGraph(graph, system, precision, split), the same object for the same cached graph, system,
+    policy and split option."""
     with _LOCK:
-        e = _find(graph, system, precision)
+        e = _find(graph, system, precision, split)
         if e is not None:
-            _ENTRIES.move_to_end((id(graph), id(system), precision))
+            _ENTRIES.move_to_end((id(graph), id(system), precision, split))
             return e["stacked"]
-    st = StackedGraph(graph, system, precision=precision)
+    st = StackedGraph(graph, system, precision=precision, split=split)
     with _LOCK:
-        _ENTRIES[(id(graph), id(system), precision)] = {"graph": graph, "system": system, "stacked": st, "results": {}}
+        _ENTRIES[(id(graph), id(system), precision, split)] = {"graph": graph, "system": system, "stacked": st, "results": {}}
         while len(_ENTRIES) > MAX_ENTRIES:
             _ENTRIES.popitem(last=False)
     return st
@@ -44,7 +45,7 @@ def stacked_graph(graph, system, precision: str) -> StackedGraph:
 def reuse(stacked: StackedGraph, key: tuple, make: Callable[[], Any]) -> Any:
     """make(), once per (stacked graph handed out by stacked_graph, key); key names every other input."""
     with _LOCK:
-        e = _find(stacked.graph, stacked.system, stacked.precision)
+        e = _find(stacked.graph, stacked.system, stacked.precision, stacked.split)
         if e is None or e["stacked"] is not stacked:  # not ours: no reuse
             e = None
         elif key in e["results"]:

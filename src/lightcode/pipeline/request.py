@@ -74,6 +74,9 @@ class CompileRequest:
                           "--precision", axis="precisions", default="parity")
     heuristics: bool = _opt("also evaluate the greedy and path-search baselines", "--heuristics/--no-heuristics",
                             default=True)
+    split: bool = _opt("also offer each GEMM split between the GPU and a photonic unit, both running at once "
+                       "(eighths of its output columns / heads; cost/split.py)", "--split/--no-split", axis="splits",
+                       default=False)
     area_budget_m2: Optional[float] = _opt(
         "area budget of the photonic units a mapping may use, mm² (the GPU die not counted); units that do "
         "not fit are left out, the best fitting set kept", "--area-budget", cli_scale=1e-6)
@@ -117,7 +120,8 @@ class CompileRequest:
 FIELDS = tuple(fields(CompileRequest))
 FIELD_NAMES = tuple(f.name for f in FIELDS)
 # Fields added after sweeps began to be stored: at these values they stay out of a point's key.
-KEY_DEFAULTS: dict[str, Any] = {"heuristics": True, "solver": "cpsat", "area_budget_m2": None, "corner_range": None}  # precision: no default kept out:
+KEY_DEFAULTS: dict[str, Any] = {"heuristics": True, "solver": "cpsat", "area_budget_m2": None, "corner_range": None,
+                                "split": False}  # precision: no default kept out:
 # results before it existed were computed under today's "native", so they must not match a parity point
 
 
@@ -187,6 +191,8 @@ def _validate(r: CompileRequest) -> None:
     _choice("precision policy", r.precision, PRECISION_POLICIES)
     if not isinstance(r.heuristics, bool):
         raise BadInputError(f"heuristics must be true or false, got {r.heuristics!r}")
+    if not isinstance(r.split, bool):
+        raise BadInputError(f"split must be true or false, got {r.split!r}")
     if not isinstance(r.overrides, Mapping):
         raise BadInputError("overrides must be a mapping {'unit.param': value}")
     # lengths against the phase and the model's position limit: frontend.capture (it knows the model)

@@ -167,7 +167,10 @@ class CompileResult:
             r = reals[choice[i]] if choice else next(x for x in reals if x.unit == a.units[i])
             out.append({"name": op.name, "kind": op.kind, "unit": r.unit, "variant": r.variant,
                         "formats": None if r.formats is None else r.formats.to_dict(),
-                        "fractions": {r.unit: 1.0}})  # share of the op's output per unit: whole ops today
+                        "fractions": r.fractions})  # share of the op's output per unit (1.0: a whole op)
+            if r.parts:  # a split op (cost/split.py): each unit's part, its variant and how long it held the unit
+                out[-1]["parts"] = [{"unit": p.unit, "fraction": str(p.fraction), "variant": p.variant,
+                                     "busy_s": p.busy_s} for p in r.parts]
         return out
 
     def to_json(self) -> str:

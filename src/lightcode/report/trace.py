@@ -46,9 +46,19 @@ def _intervals(stacked: StackedGraph, sim: SimResult) -> list[tuple[int, int, fl
     power over the whole makespan. They sum to `sim.energy_j`."""
     sched, units, host = sim.schedule, sim.units, stacked.host
     out: list[tuple[int, int, float, str]] = []
+    used = set(units)
     for i, u in enumerate(units):
         ev = sched.events[sched.op_event[i]]
-        out.append((ns(ev.start_s), ns(ev.end_s), stacked.realizations[i][sim.choice[i]].cost.total_energy_j, u))
+        r = stacked.realizations[i][sim.choice[i]]
+        if not r.parts:
+            out.append((ns(ev.start_s), ns(ev.end_s), r.cost.total_energy_j, u))
+            continue
+        # a split op: each part's energy over its hold on its unit, its moves on the link from the host
+        for part, (pu, _c, end_s) in zip(r.parts, ev.parts):
+            used.add(pu)
+            out.append((ns(ev.start_s), ns(end_s), part.cost.total_energy_j, pu))
+            if part.moves.total_energy_j:
+                out.append((ns(ev.start_s), ns(end_s), part.moves.total_energy_j, link_name(r.unit, pu)))
     for k, e in enumerate(stacked.edges):
         su = host if e.src is None else units[e.src]
         du = host if e.dst is None else units[e.dst]
@@ -63,7 +73,7 @@ def _intervals(stacked: StackedGraph, sim: SimResult) -> list[tuple[int, int, fl
             t = ns(sched.op_end(e.src)) if e.src is not None else 0
             out.append((t, t, ej, link_name(su, du)))
     end = ns(sim.latency_s)
-    for u in sorted(set(units), key=stacked.units.index):
+    for u in sorted(used, key=stacked.units.index):
         out.append((0, end, stacked.unit(u).static_power_w * sim.latency_s, u))
     return out
 
@@ -136,6 +146,22 @@ def trace_events(stacked: StackedGraph, sim: SimResult, *, name: str = "") -> di
         s, e = ns(ev.start_s), ns(ev.end_s)
         pp, tt = where(ev)
         placed[p] = (pp, tt, s, e)
+        if ev.kind == "op" and ev.parts:  # a split op: one slice per part, on its unit's track
+            op = ops[ev.index]
+            real = stacked.realizations[ev.index][sim.choice[ev.index]]
+            for n_part, (part, (pu, core, end_s)) in enumerate(zip(real.parts, ev.parts)):
+                pe = ns(end_s)
+                if n_part == 0:
+                    placed[p] = (pid[pu], core, s, pe)  # flows bind to the host part (edges read the host)
+                events.append({"ph": "X", "name": f"{op.name} (f={part.fraction})", "cat": op.kind, "pid": pid[pu],
+                               "tid": core, "ts": _us(s), "dur": _us(pe - s),
+                               "args": {"module": op.module, "layer": op.layer, "kind": op.kind,
+                                        "flops": op.flops * float(part.fraction), "fraction": float(part.fraction),
+                                        "variant": part.variant, "latency_s": part.busy_s,
+                                        "energy_total_J": part.cost.total_energy_j + part.moves.total_energy_j,
+                                        "energy_J": _energy_args(part.cost.energy_j),
+                                        "moves_J": part.moves.total_energy_j}})
+            continue
         if ev.kind == "op":
             op = ops[ev.index]
             real = stacked.realizations[ev.index][sim.choice[ev.index]]

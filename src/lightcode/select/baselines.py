@@ -37,7 +37,7 @@ def all_electronic(stacked: StackedGraph, objective: Objective | str = Objective
     power = stacked.unit(host).static_power_w
     choice = []
     for i, reals in enumerate(stacked.realizations):
-        on_host = [(metric(r.cost, power), j) for j, r in enumerate(reals) if r.unit == host]
+        on_host = [(metric(r.cost, power), j) for j, r in enumerate(reals) if r.unit == host and not r.parts]
         if not on_host:
             raise BadInputError(f"op {stacked.graph.ops[i].name!r} cannot run on the host unit {host!r}")
         choice.append(min(on_host)[1])

@@ -4,7 +4,9 @@ Model (all data on the integer grid of `Grid`):
 - per op: one bool per realization (AddExactlyOne; a unit may offer several variants of an op), a start,
   and one optional fixed-size interval per realization on its unit; a unit with 1 slot is a NoOverlap, with
   k slots a Cumulative of capacity k; "op i is on unit u" is the realization bool, or for several variants
-  on u a bool equal to their sum;
+  on u a bool equal to their sum; a split realization (cost/split.py) has one optional interval per unit
+  it holds, all from the op's start with the realization's bool, each with its link shares, and the op
+  lasts its longest hold; "on u" reads its host (where the output is assembled, what edges see);
 - per edge and pair of distinct units (a, b): a bool "this edge crosses a→b" (≥ x_src,a + x_dst,b − 1; the
   objective never gains from setting it needlessly) carrying the transfer energy and, when the transfer takes
   time, an optional interval on the directed link a->b (NoOverlap) between the producer's end and the
@@ -38,11 +40,18 @@ SOLVER_PARAMS: dict = {"search_branching": "PORTFOLIO_SEARCH"}  # enum values by
 # pure assignment problem: CP-SAT's default search proves those at once, where the portfolio above (best on
 # scheduling, e.g. 0.3 s vs 4 s for Llama-2-7B EDP fronts) stalled for 20 s on an 11-op random instance.
 ASSIGNMENT_PARAMS: dict = {}
+# A block with split realizations (several units held by one option): the LP relaxation of the portfolio's
+# default linearization misses the two units' shared load, and proofs stall (Llama-2-7B decode B=64 attention
+# block, eighths: 46 s portfolio, 31 s pseudo-cost, 13 s default, time-out with core-based search); at
+# linearization level 2 the same proof takes 0.5 s, single worker (docs/splitting.md).
+SPLIT_PARAMS: dict = {"linearization_level": 2}
 
 
-def _params(minimise: str, static_coef: int, span_ub: int | None) -> dict:
+def _params(minimise: str, static_coef: int, span_ub: int | None, has_split: bool = False) -> dict:
     schedule_free = span_ub is None and (minimise == "dyn" or (minimise == "energy" and static_coef == 0))
-    return ASSIGNMENT_PARAMS if schedule_free else SOLVER_PARAMS
+    if schedule_free:
+        return ASSIGNMENT_PARAMS
+    return SPLIT_PARAMS if has_split else SOLVER_PARAMS
 
 
 @functools.lru_cache(maxsize=1)
@@ -80,6 +89,30 @@ class Grid:
         return int(round(power_w * self.time_s / self.energy_j))
 
 
+def _demands(link_demand) -> tuple:
+    return tuple(sorted((link, link_share(d)) for link, d in link_demand.items()))
+
+
+def _holds(grid: Grid, r) -> tuple:
+    return () if not r.parts else tuple((u, grid.t(t), _demands(ld)) for u, t, ld in r.holds)
+
+
+def _option(grid: Grid, j: int, r) -> tuple:
+    """One realization as a prepare() option. A split op lasts at least its longest rounded hold, so that its
+    holds end by its end on the grid too."""
+    d = grid.t(r.cost.latency_s)
+    holds = _holds(grid, r)
+    if holds:
+        d = max([d] + [t for _u, t, _ld in holds])
+    return (j, r.unit, d, grid.e(r.cost.total_energy_j), _demands(r.link_demand), holds)
+
+
+def op_holds(opt: tuple) -> tuple:
+    """The (unit, duration, link demands) an option of prepare() holds, whole or split."""
+    j, u, d, en, ld, holds = opt
+    return holds or ((u, d, ld),)
+
+
 def block_edges(stacked: StackedGraph, block: Block, entry_unit: str | None = None) -> list[tuple]:
     """Edges touching a block in a canonical order: (edge, src op | None, dst op | None, fixed src unit,
     fixed dst unit). Identical blocks list corresponding edges at the same positions."""
@@ -105,13 +138,14 @@ def block_edges(stacked: StackedGraph, block: Block, entry_unit: str | None = No
 def prepare(stacked: StackedGraph, block: Block, grid: Grid, allowed: frozenset[str], entry_unit: str | None,
             exit_unit: str | None) -> tuple | None:
     """The block's data on the grid: (options per op, edge list, crossing pairs, horizon); None: infeasible."""
-    # options per op: (realization index, unit, duration, energy, link demands ((link, share), ...))
+    # options per op: (realization index, unit, duration, energy, link demands ((link, share), ...), holds)
+    # holds: () for a whole op (it holds its unit and link shares for its duration), else per unit of a split
+    # realization (unit, duration, link demands), each from the op's start; the op lasts the longest hold
     opts: dict[int, list[tuple]] = {}
     horizon = 0
     for i in block.ops:
-        o = [(j, r.unit, grid.t(r.cost.latency_s), grid.e(r.cost.total_energy_j),
-              tuple(sorted((link, link_share(d)) for link, d in r.link_demand.items())))
-             for j, r in enumerate(stacked.realizations[i]) if r.unit in allowed]
+        o = [_option(grid, j, r) for j, r in enumerate(stacked.realizations[i])
+             if all(u in allowed for u in r.units_used)]
         if i == block.exit and exit_unit is not None:
             o = [x for x in o if x[1] == exit_unit]
         if not o:
@@ -209,6 +243,7 @@ class BlockModel:
         self._work = None  # the model solved: a copy of m plus one solve's bounds and objective
         ops = block.ops
         self.feasible = True
+        self.has_split = False
         self._lock = threading.Lock()  # one solve at a time: shared models (block_model) reuse self._work
         self._solved: dict[tuple, BlockSolution] = {}  # proven results per solve's arguments (see solve)
 
@@ -217,6 +252,7 @@ class BlockModel:
             self.feasible = False
             return
         opts, edge_list, edge_pairs, horizon = prep
+        self.has_split = any(o[5] for i in ops for o in opts[i])
         self.edge_pos = {k: p for p, (k, *_rest) in enumerate(edge_list)}
         self.horizon = H = max(1, horizon)
 
@@ -238,15 +274,16 @@ class BlockModel:
             xs, on = {}, {}
             self.unit_of[i] = {j: u for j, u, *_ in opts[i]}
             if len(opts[i]) == 1:
-                j, u, d, en, ld = opts[i][0]
+                j, u, d, en, ld, _h = opts[i][0]
                 xs[j] = on[u] = m.new_constant(1)
                 self.end[i] = s + d
-                if d > 0:
-                    iv = m.new_fixed_size_interval_var(s, d, f"iv{i}")
-                    unit_intervals.setdefault(u, []).append(iv)
-                    unit_load.setdefault(u, []).append(d)
-                    for link, q in ld:
-                        link_demands.setdefault(link, []).append((iv, q))
+                for n_h, (hu, hd, hld) in enumerate(op_holds(opts[i][0])):
+                    if hd > 0:
+                        iv = m.new_fixed_size_interval_var(s, hd, f"iv{i}_{n_h}")
+                        unit_intervals.setdefault(hu, []).append(iv)
+                        unit_load.setdefault(hu, []).append(hd)
+                        for link, q in hld:
+                            link_demands.setdefault(link, []).append((iv, q))
                 dyn_terms.append(en)
             else:
                 n_on = {}
@@ -254,18 +291,20 @@ class BlockModel:
                     n_on[u] = n_on.get(u, 0) + 1
                 dur_expr = []
                 by_unit: dict[str, list] = {}
-                for j, u, d, en, ld in opts[i]:
+                for opt in opts[i]:
+                    j, u, d, en, ld, _h = opt
                     tag = f"{i}_{u}" if n_on[u] == 1 else f"{i}_{u}_{j}"
                     b = m.new_bool_var(f"x{tag}")
                     self.choice_vars.append(b)
                     xs[j] = b
                     by_unit.setdefault(u, []).append(b)
-                    if d > 0:
-                        iv = m.new_optional_fixed_size_interval_var(s, d, b, f"iv{tag}")
-                        unit_intervals.setdefault(u, []).append(iv)
-                        unit_load.setdefault(u, []).append(d * b)
-                        for link, q in ld:
-                            link_demands.setdefault(link, []).append((iv, q))
+                    for n_h, (hu, hd, hld) in enumerate(op_holds(opt)):
+                        if hd > 0:  # a split realization holds each of its units from the op's start
+                            iv = m.new_optional_fixed_size_interval_var(s, hd, b, f"iv{tag}_{n_h}")
+                            unit_intervals.setdefault(hu, []).append(iv)
+                            unit_load.setdefault(hu, []).append(hd * b)
+                            for link, q in hld:
+                                link_demands.setdefault(link, []).append((iv, q))
                     dur_expr.append(d * b)
                     dyn_terms.append(en * b)
                 m.add_exactly_one(list(xs.values()))
@@ -279,10 +318,12 @@ class BlockModel:
             self.x[i] = xs
             self.on[i] = on
             wb = stacked.graph.ops[i].weight_bytes
-            if weight_capacity and wb:
-                for u, b in on.items():
-                    if u in weight_capacity:
-                        self.weight_terms.setdefault(u, []).append(wb * b)
+            if weight_capacity and wb:  # a split realization keeps its fraction of the weights on each unit
+                reals = stacked.realizations[i]
+                for j, b in xs.items():
+                    for u, share in reals[j].fractions.items():
+                        if u in weight_capacity:
+                            self.weight_terms.setdefault(u, []).append(int(round(wb * share)) * b)
         for u, caps in (weight_capacity or {}).items():
             if u in self.weight_terms:
                 m.add(sum(self.weight_terms[u]) <= int(caps))
@@ -378,7 +419,7 @@ class BlockModel:
         deterministic, so a repeat would return the same — if given the time it took (a shorter limit solves
         again, so a time limit is honoured as before); time-limited ones (FEASIBLE, UNKNOWN) are not kept."""
         key = (minimise, span_ub, energy_ub, dyn_ub, workers,
-               tuple(sorted(_params(minimise, self.static_coef, span_ub).items())))
+               tuple(sorted(_params(minimise, self.static_coef, span_ub, self.has_split).items())))
         with self._lock:
             sol = self._solved.get(key)
             if sol is None or time_limit_s < sol.wall_s:
@@ -416,7 +457,7 @@ class BlockModel:
         # CP-SAT would catch Ctrl-C itself, stop the search and return FEASIBLE (and leave SIGINT at its
         # default, so the next Ctrl-C kills the process without a word): leave SIGINT to Python instead
         solver.parameters.catch_sigint_signal = False
-        for k, v in _params(minimise, self.static_coef, span_ub).items():
+        for k, v in _params(minimise, self.static_coef, span_ub, self.has_split).items():
             setattr(solver.parameters, k, getattr(cp_model, v) if isinstance(v, str) else v)
         t0 = time.perf_counter()
         st = solver.solve(model)

@@ -70,7 +70,7 @@ def restrict_precision(stacked: StackedGraph, constraints: Constraints) -> Stack
         return stacked
     ops = stacked.graph.ops
     need = [constraints.min_precision_bits.get(op.kind, 0) for op in ops]
-    view = stacked.restricted(lambda i, r: stacked.unit(r.unit).precision_bits >= need[i])
+    view = stacked.restricted(lambda i, r: all(stacked.unit(u).precision_bits >= need[i] for u in r.units_used))
     for i, op in enumerate(ops):
         if not view.realizations[i]:
             raise InfeasibleError(f"no unit delivers {need[i]} bits for op {op.name!r} ({op.kind}); "
@@ -416,7 +416,7 @@ def _solve_chain(cs: ChainSolver, objective: Objective, t0: float, time_limit_s:
 
     def finish(choice, starts, tstarts, span, dyn, obj_value, bound, pareto=()):
         units = stacked.units_of(choice)
-        used = set(units)
+        used = {u for r in stacked.chosen(choice) for u in r.units_used}  # a split op uses all its parts' units
         lat = span * g.time_s
         energy = dyn * g.energy_j + sum(stacked.unit(u).static_power_w for u in used) * lat
         status = Status.OPTIMAL if cs.proven else Status.FEASIBLE

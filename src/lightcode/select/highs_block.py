@@ -36,6 +36,10 @@ allowed realization plus every transfer), the big-M of every disjunction. An op'
   on exactly its demand (Σ_h f_ha = q_a = Σ_b f_ab, q_a = Σ q·x, 0 when absent), the source gives at most C.
   Users active at one time lie on no common flow path, so their demands sum to at most C; conversely every
   feasible schedule has such a flow. Skipped when all potential demands on the link sum to at most C;
+- a split realization (cost/split.py) holds several units (and their link shares) from the op's start, each
+  for its own time: "busy on u", its duration on u and its length and demand as a link user are sums over
+  the (realization, hold) pairs on u or the link (a realization names each unit and link once), while
+  precedence and span read the op's whole duration;
 - weight capacity per unit: Σ weight_bytes·x ≤ capacity; side budgets Σ coef·x ≤ bound (cpsat.py scales
   them); a forbidden assignment (forbid) is a no-good Σ_{its x} x ≤ n − 1; the exit op's realizations are
   pinned by prepare().
@@ -62,7 +66,7 @@ import warnings
 from collections import defaultdict
 
 from lightcode.core.selection import Status
-from lightcode.select.blockmodel import prepare
+from lightcode.select.blockmodel import op_holds, prepare
 from lightcode.select.blocks import Block
 from lightcode.select.blocksolution import BlockSolution
 from lightcode.sim.schedule import LINK_CAPACITY, link_name
@@ -111,7 +115,9 @@ def highs_block(stacked: StackedGraph, block: Block, grid, allowed: frozenset[st
     if prep is None:
         return None
     slots = {u: max(1, int(stacked.unit(u).slots)) for u in allowed}
-    weights = {i: stacked.graph.ops[i].weight_bytes for i in block.ops}
+    # weight bytes each realization keeps per unit (a split one its fraction on each, as in blockmodel.py)
+    weights = {i: {j: {u: int(round(stacked.graph.ops[i].weight_bytes * f)) for u, f in r.fractions.items()}
+                   for j, r in enumerate(stacked.realizations[i])} for i in block.ops}
     return HighsBlock(block.ops, prep, slots, static_coef, weight_capacity, weights, side)
 
 
@@ -152,11 +158,14 @@ class HighsBlock:
     to a copy of the constraint arrays)."""
 
     def __init__(self, ops: tuple[int, ...], prep: tuple, slots: dict[str, int], static_coef: int,
-                 weight_capacity: dict[str, float] | None, weights: dict[int, float], side: list | None = None):
+                 weight_capacity: dict[str, float] | None, weights: dict[int, dict], side: list | None = None):
         opts, edge_list, edge_pairs, horizon = prep
         self.ops = ops
         # per op: realization index -> (unit, duration, energy, link demands ((link, share), ...))
-        self.real = {i: {j: (u, d, en, ld) for j, u, d, en, ld in opts[i]} for i in ops}
+        self.real = {i: {j: (u, d, en, ld) for j, u, d, en, ld, _h in opts[i]} for i in ops}
+        # per op: realization index -> the (unit, duration, link demands) it holds from the op's start (one
+        # for a whole op: its unit for its duration; one per part for a split one, cost/split.py)
+        self.holds = {i: {o[0]: op_holds(o) for o in opts[i]} for i in ops}
         self.static_coef = static_coef
         self.edge_pos = {k: p for p, (k, *_rest) in enumerate(edge_list)}
         self.internal = [(src, dst) for _k, src, dst, _fa, _fb in edge_list if src is not None and dst is not None]
@@ -226,7 +235,8 @@ class HighsBlock:
 
         # weight capacity, side budgets
         for u, cap in (weight_capacity or {}).items():
-            terms = [(self.on[i][u], weights[i]) for i in ops if weights[i] and u in self.on[i]]
+            terms = [(self.x[i][j], weights[i][j].get(u, 0)) for i in ops for j in self.x[i]
+                     if weights[i][j].get(u, 0)]
             if terms:
                 r.row(terms, hi=float(int(cap)))
         for coefs, bound in side or ():
@@ -239,7 +249,7 @@ class HighsBlock:
         self.conflicts: dict[str, list[tuple[int, int]]] = {}
         dmax = max((d for i in ops for _u, d, _e, _l in self.real[i].values()), default=0)
         M = H + dmax
-        for u in sorted({u for i in ops for u, d, _e, _l in self.real[i].values() if d > 0}):
+        for u in sorted({u for i in ops for hs in self.holds[i].values() for u, d, _l in hs if d > 0}):
             cand = [i for i in ops if self._busy(i, u)]
             r.row([(self.span, slots[u])] + [t for i in cand for t in self._busy(i, u, -1, dur=True)], 0)
             conf = [(i, j) for n, i in enumerate(cand) for j in cand[n + 1:] if not ordered(i, j)]
@@ -280,7 +290,7 @@ class HighsBlock:
             by_link[link_name(t[3], t[4])].append(n)
         op_users: dict[str, list[int]] = defaultdict(list)
         for i in ops:
-            for link in sorted({lk for _u, d, _e, ld in self.real[i].values() if d > 0 for lk, _q in ld}):
+            for link in sorted({lk for hs in self.holds[i].values() for _u, d, ld in hs if d > 0 for lk, _q in ld}):
                 op_users[link].append(i)
         self.link_conflicts: list[tuple[int, int]] = []
         self.flow_links: dict[str, list[tuple]] = {}  # link -> users (("tr", n) | ("op", i)), for _exact
@@ -329,7 +339,7 @@ class HighsBlock:
                 r.row([(f, 1), (o, -C)], hi=0)  # flow only along a chosen order
                 # o_ab = 1 ⇒ start_b ≥ start_a + dur_a (a transfer's duration is a constant: in the bound)
                 lat = self.transfers[a[1]][5] if a[0] == "tr" else 0
-                dur = [] if a[0] == "tr" else self._dur_terms(a[1], -1)
+                dur = [] if a[0] == "tr" else self._link_dur_terms(a[1], link, -1)
                 r.row([(self._start(b), 1), (self._start(a), -1), (o, -M)] + dur, lat - M)
                 if ("flow", link, b, a) in self.order:
                     r.row([(o, 1), (self.order[("flow", link, b, a)], 1)], hi=1)
@@ -345,7 +355,7 @@ class HighsBlock:
         if w[0] == "tr":
             return [(self.transfers[w[1]][6], LINK_CAPACITY)]
         i = w[1]
-        return [(self.x[i][j], q) for j, (_u, d, _e, ld) in self.real[i].items() if d > 0
+        return [(self.x[i][j], q) for j, hs in self.holds[i].items() for _u, d, ld in hs if d > 0
                 for lk, q in ld if lk == link]
 
     def _start(self, w: tuple) -> int:
@@ -374,8 +384,13 @@ class HighsBlock:
 
     def _busy(self, i: int, u: str, sign: int = 1, dur: bool = False) -> list[tuple[int, float]]:
         """Terms of "op i runs on u with a positive duration" (its realizations' x), or of its duration there."""
-        return [(self.x[i][j], sign * (d if dur else 1)) for j, (uu, d, _e, _l) in self.real[i].items()
-                if uu == u and d > 0]
+        return [(self.x[i][j], sign * (d if dur else 1)) for j, hs in self.holds[i].items()
+                for uu, d, _l in hs if uu == u and d > 0]
+
+    def _link_dur_terms(self, i: int, link: str, sign: int) -> list[tuple[int, float]]:
+        """Terms of how long op i holds `link` (the hold that streams over it; a hold names a link once)."""
+        return [(self.x[i][j], sign * d) for j, hs in self.holds[i].items() for _u, d, ld in hs
+                if d and any(lk == link for lk, _q in ld)]
 
     def _dur_terms(self, i: int, sign: int) -> list[tuple[int, float]]:
         return [(self.x[i][j], sign * d) for j, (_u, d, _e, _l) in self.real[i].items() if d]
@@ -516,9 +531,10 @@ class HighsBlock:
                 arcs.append((("tr", n), ("op", dst), lat))
             else:
                 sink.append((("tr", n), lat))
+        held = {i: {u: d for u, d, _l in self.holds[i][choice[i]] if d > 0} for i in self.ops}
         for u, conf in self.conflicts.items():
             for i, j in conf:
-                if chosen[i] != u or chosen[j] != u or not dur[i] or not dur[j]:
+                if u not in held[i] or u not in held[j]:
                     continue
                 if (i, u) in self.slot:  # k slots: only ops on the same slot are ordered
                     si = max(range(len(self.slot[(i, u)])), key=lambda c: xv[self.slot[(i, u)][c]])
@@ -526,7 +542,7 @@ class HighsBlock:
                     if si != sj:
                         continue
                 first = on(self.order[("op", i, j)])
-                arcs.append((("op", i), ("op", j), dur[i]) if first else (("op", j), ("op", i), dur[j]))
+                arcs.append((("op", i), ("op", j), held[i][u]) if first else (("op", j), ("op", i), held[j][u]))
         for p, q in self.link_conflicts:
             if p in live and q in live:
                 lp, lq = self.transfers[p][5], self.transfers[q][5]
@@ -541,10 +557,10 @@ class HighsBlock:
                     if w[1] in live:
                         present.append((w, self.transfers[w[1]][5], LINK_CAPACITY))
                 else:
-                    i = w[1]
-                    q = sum(v for lk, v in self.real[i][choice[i]][3] if lk == link) if dur[i] else 0
-                    if q:
-                        present.append((w, dur[i], q))
+                    for _u, d, ld in self.holds[w[1]][choice[w[1]]]:
+                        q = sum(v for lk, v in ld if lk == link) if d else 0
+                        if q:
+                            present.append((w, d, q))
             load[link] = present
             for a, da, _qa in present:
                 for b, _db, _qb in present:

@@ -8,6 +8,10 @@ link is a resource of LINK_CAPACITY integer shares (a transfer takes all of them
 the earliest time from their lower bound at which the link has room for their whole duration (insertion
 into the link's profile), as in the solver's Cumulative.
 
+A split op (cost/split.py) holds every unit of its realization's parts from its start, each for its part's
+time with its part's link shares, and ends with its longest part: it starts when all its cores are free and
+its links have room (the solver's intervals); its Event lists the parts.
+
 Priority: the solver's start times when the Assignment carries them, else the op's topological index.
 Among the tasks whose inputs are all done, the one of smallest priority goes next and starts as early as its
 inputs and a free core/link allow (serial schedule generation). Replaying a feasible solver schedule in its
@@ -21,12 +25,10 @@ import heapq
 from dataclasses import dataclass
 
 from lightcode.core.selection import Assignment
+from lightcode.cost.split import link_name
 from lightcode.stack.stacked import StackedGraph
 
-
-def link_name(src_unit: str, dst_unit: str) -> str:
-    return f"{src_unit}->{dst_unit}"
-
+__all__ = ["LINK_CAPACITY", "Event", "Schedule", "link_name", "link_share", "schedule"]
 
 # A link's bandwidth in integer shares (solver and simulator alike): a transfer takes all of it, an op that
 # streams over the link (a realization's link_demand) its share, rounded to 1/LINK_CAPACITY.
@@ -46,6 +48,8 @@ class Event:
     start_s: float
     end_s: float
     cause: int  # task id of the task that bound this start (-1: started at time 0)
+    # a split op: per part (unit, core, end) — each part holds its unit from start_s to its end
+    parts: tuple[tuple[str, int, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -69,11 +73,14 @@ def schedule(stacked: StackedGraph, assignment: Assignment) -> Schedule:
         raise ValueError(f"assignment has {len(units)} units and {len(assignment.choice)} choices for {n} ops")
     reals = stacked.chosen(assignment.choice)
 
-    # tasks: 0..n-1 are ops; n.. are transfers (edges whose endpoint units differ and take time)
+    # tasks: 0..n-1 are ops; n.. are transfers (edges whose endpoint units differ and take time). A task holds
+    # resources from its start: task_holds[t] = [(resource, seconds, [(link, share), ...])] — one for a whole
+    # op (its unit) or a transfer (its link), one per part for a split op
     task_kind: list[str] = ["op"] * n
     task_index: list[int] = list(range(n))
     task_dur: list[float] = []
     task_res: list[str] = []
+    task_holds: list[list[tuple[str, float, list[tuple[str, int]]]]] = []
     for i in range(n):
         r = reals[i]
         if r.unit != units[i]:
@@ -81,11 +88,10 @@ def schedule(stacked: StackedGraph, assignment: Assignment) -> Schedule:
                              f"unit {r.unit!r}, the assignment says {units[i]!r}")
         task_dur.append(r.cost.latency_s)
         task_res.append(units[i])
-    # link shares held by ops while they run (integer shares, as in the solver); links named here are shared
-    task_links: list[list[tuple[str, int]]] = [
-        [(link, link_share(d)) for link, d in sorted(r.link_demand.items())] if r.cost.latency_s > 0 else []
-        for r in reals]
-    shared = {link for ls in task_links for link, _ in ls}
+        # link shares held by ops while they run (integer shares, as in the solver); links named here are shared
+        task_holds.append([(u, t, [(link, link_share(d)) for link, d in sorted(ld.items())] if t > 0 else [])
+                           for u, t, ld in r.holds])
+    shared = {link for hs in task_holds for _u, _t, ls in hs for link, _ in ls}
     preds: list[list[int]] = [[] for _ in range(n)]
     succs: list[list[int]] = [[] for _ in range(n)]
     transfer_task: dict[int, int] = {}
@@ -101,7 +107,7 @@ def schedule(stacked: StackedGraph, assignment: Assignment) -> Schedule:
             task_index.append(k)
             task_dur.append(lat)
             task_res.append(link_name(su, du))
-            task_links.append([(task_res[t], LINK_CAPACITY)] if task_res[t] in shared else [])
+            task_holds.append([(task_res[t], lat, [(task_res[t], LINK_CAPACITY)] if task_res[t] in shared else [])])
             preds.append([])
             succs.append([])
             if e.src is not None:
@@ -146,29 +152,37 @@ def schedule(stacked: StackedGraph, assignment: Assignment) -> Schedule:
     pos = [0] * n_tasks
     while heap:
         _, t = heapq.heappop(heap)
-        res = task_res[t]
-        cores = free.get(res)
-        if cores is None:
-            cores = free[res] = [0.0] * slots.get(res, 1)
-        c = 0 if len(cores) == 1 else min(range(len(cores)), key=lambda j: (cores[j], j))
         rt = ready_time[t]
-        need = task_links[t]
-        if not need:
-            s = max(rt, cores[c])
-            cause = ready_cause[t] if rt >= cores[c] else last_task_on.get((res, c), -1)
-        else:  # on shared links: a transfer only by the link's profile, an op by its core and the profile
-            lb = rt if res in shared else max(rt, cores[c])
-            cause = ready_cause[t] if rt >= lb else last_task_on.get((res, c), -1)
-            s, blocker = _earliest_room(profile, need, lb, task_dur[t])
+        s, cause = rt, ready_cause[t]
+        picked = []  # (resource, core or None, seconds)
+        for res, dur, _need in task_holds[t]:
+            if res in shared:  # a transfer on a shared link: only the link's profile binds it
+                picked.append((res, None, dur))
+                continue
+            cores = free.get(res)
+            if cores is None:
+                cores = free[res] = [0.0] * slots.get(res, 1)
+            c = 0 if len(cores) == 1 else min(range(len(cores)), key=lambda j: (cores[j], j))
+            picked.append((res, c, dur))
+            if cores[c] > s:
+                s, cause = cores[c], last_task_on.get((res, c), -1)
+        need = [(link, q, dur) for _res, dur, ls in task_holds[t] for link, q in ls]
+        if need:  # on shared links: the earliest start from the cores' bound at which every link has room
+            s2, blocker = _earliest_room(profile, need, s)
             if blocker >= 0:
-                cause = blocker
-            for link, q in need:
-                profile[link].append((s, s + task_dur[t], q, t))
+                s, cause = s2, blocker
+            for link, q, dur in need:
+                profile[link].append((s, s + dur, q, t))
         end_t = end[t] = s + task_dur[t]
-        cores[c] = end_t
-        last_task_on[(res, c)] = t
+        parts = []
+        for res, c, dur in picked:
+            if c is not None:
+                free[res][c] = s + dur
+                last_task_on[(res, c)] = t
+            parts.append((res, -1 if c is None else c, s + dur))
         pos[t] = len(order)
-        order.append((t, c, s, cause))
+        order.append((t, parts[0][1] if parts[0][1] >= 0 else 0, s, cause,
+                      tuple(parts) if len(task_holds[t]) > 1 else ()))
         for v in succs[t]:
             if end_t >= ready_time[v]:
                 ready_time[v] = end_t
@@ -179,24 +193,23 @@ def schedule(stacked: StackedGraph, assignment: Assignment) -> Schedule:
     if len(order) != n_tasks:
         raise ValueError("the op graph has a cycle")
     # `cause` was recorded as a task id; store the event position instead
-    events = [Event(task_kind[t], task_index[t], task_res[t], c, s, end[t], pos[cause] if cause >= 0 else -1)
-              for t, c, s, cause in order]
+    events = [Event(task_kind[t], task_index[t], task_res[t], c, s, end[t], pos[cause] if cause >= 0 else -1,
+                    parts) for t, c, s, cause, parts in order]
     makespan = max((ev.end_s for ev in events), default=0.0)
     return Schedule(tuple(events), tuple(pos[i] for i in range(n)),
                     {k: pos[t] for k, t in transfer_task.items()}, makespan)
 
 
-def _earliest_room(profile: dict, need: list[tuple[str, int]], lb: float, dur: float) -> tuple[float, int]:
-    """The earliest start ≥ lb at which every link in `need` has room for its share over [start, start+dur),
-    and the task whose end made the room (-1: lb itself)."""
+def _earliest_room(profile: dict, need: list[tuple[str, int, float]], lb: float) -> tuple[float, int]:
+    """The earliest start ≥ lb at which every link in `need` (link, share, seconds held from the start) has
+    room for its share over [start, start + seconds), and the task whose end made the room (-1: lb itself)."""
     cands = {lb: -1}
-    for link, _ in need:
-        for _s, e, _q, task in profile[link]:
+    for link, _q, _d in need:
+        for _s, e, _q2, task in profile[link]:
             if e > lb and e not in cands:
                 cands[e] = task
     for start in sorted(cands):
-        end = start + dur
-        if all(_room(profile[link], start, end, q) for link, q in need):
+        if all(_room(profile[link], start, start + d, q) for link, q, d in need):
             return start, cands[start]
     raise AssertionError("unreachable: after the last end every link is free")
 

@@ -54,14 +54,16 @@ def account_energy(stacked: StackedGraph, choice: tuple[int, ...] | list[int], m
     reals = stacked.chosen(choice)
     units = [r.unit for r in reals]
     for r in reals:
-        u = r.unit
-        ej = r.cost.energy_j
-        acc = by_unit[u]
-        for c in ENERGY_COMPONENTS:  # fixed order: identical floats run to run
-            v = ej.get(c, 0.0)
-            comp[c] += v
-            acc += v
-        by_unit[u] = acc
+        # a split op: each part's compute to its unit, its moves to the links (cost/split.py: they sum to r.cost)
+        shares = ((r.unit, r.cost.energy_j),) if not r.parts else tuple(
+            x for p in r.parts for x in ((p.unit, p.cost.energy_j), ("links", p.moves.energy_j)))
+        for u, ej in shares:
+            acc = by_unit[u]
+            for c in ENERGY_COMPONENTS:  # fixed order: identical floats run to run
+                v = ej.get(c, 0.0)
+                comp[c] += v
+                acc += v
+            by_unit[u] = acc
     host, links = stacked.host, by_unit["links"]
     for k, e in enumerate(stacked.edges):
         su = host if e.src is None else units[e.src]  # = stacked.edge_unit(e, units, "src"), inlined
@@ -73,7 +75,7 @@ def account_energy(stacked: StackedGraph, choice: tuple[int, ...] | list[int], m
                 comp[c] += v
                 links += v
     by_unit["links"] = links
-    for u in sorted(set(units), key=stacked.units.index):
+    for u in sorted({u for r in reals for u in r.units_used}, key=stacked.units.index):
         static = stacked.unit(u).static_power_w * makespan_s
         comp["static"] += static
         by_unit[u] += static
@@ -89,19 +91,26 @@ def simulate(stacked: StackedGraph, assignment: Assignment) -> SimResult:
     for c in ENERGY_COMPONENTS:
         total += comp[c]
 
-    ops_by_unit = {u: 0 for u in stacked.units}
-    flops_by_unit = {u: 0.0 for u in stacked.units}
+    reals = stacked.chosen(assignment.choice)
+    ops_by_unit = {u: 0 for u in stacked.units}  # an op counts on its host unit (a split op's too)
+    flops_by_unit = {u: 0.0 for u in stacked.units}  # a split op's FLOPs by its fractions
     for i, u in enumerate(units):
         ops_by_unit[u] += 1
-        flops_by_unit[u] += float(stacked.graph.ops[i].flops)
+        for fu, f in reals[i].fractions.items():
+            flops_by_unit[fu] += float(stacked.graph.ops[i].flops) * f
 
     busy: dict[str, float] = {}
-    reals = stacked.chosen(assignment.choice)
     for ev in sched.events:
-        busy[ev.resource] = busy.get(ev.resource, 0.0) + (ev.end_s - ev.start_s)
-        if ev.kind == "op":  # ops streaming over a link hold their share of it (link_demand)
-            for link, d in reals[ev.index].link_demand.items():
-                busy[link] = busy.get(link, 0.0) + (ev.end_s - ev.start_s) * link_share(d) / LINK_CAPACITY
+        if ev.kind != "op":
+            busy[ev.resource] = busy.get(ev.resource, 0.0) + (ev.end_s - ev.start_s)
+            continue
+        # each hold of the op on its unit, and the link shares it streams with (link_demand)
+        r = reals[ev.index]
+        for u, t, ld in r.holds:
+            t = t if r.parts else ev.end_s - ev.start_s
+            busy[u] = busy.get(u, 0.0) + t
+            for link, d in ld.items():
+                busy[link] = busy.get(link, 0.0) + t * link_share(d) / LINK_CAPACITY
     util = {}
     for res in sorted(busy, key=lambda r: (r not in stacked.units, r)):
         cap = stacked.unit(res).slots if res in stacked.units else 1

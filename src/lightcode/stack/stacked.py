@@ -18,6 +18,7 @@ from lightcode.core.cost import ZERO, CostBreakdown
 from lightcode.core.devices import SystemModel, unit_variants
 from lightcode.core.formats import Formats
 from lightcode.core.opgraph import Op, OpGraph
+from lightcode.cost.split import SPLIT_FRACTIONS, Part, split_options, splittable
 from lightcode.errors import BadInputError
 from lightcode.stack.precision import DEFAULT_POLICY, apply_policy
 
@@ -29,6 +30,25 @@ class Realization:
     variant: str = ""  # the unit's name for this way of running the op ("fp16", "w4a16", ...)
     formats: Formats | None = None
     link_demand: Mapping[str, float] = field(default_factory=dict)
+    # a split realization (cost/split.py): each unit's part, host first; `unit` is the host, where the output
+    # is assembled (what edges read); empty for a whole op
+    parts: tuple[Part, ...] = ()
+
+    @property
+    def holds(self) -> tuple[tuple[str, float, Mapping[str, float]], ...]:
+        """(unit, seconds held from the op's start, link shares over that time) per unit the op occupies."""
+        if not self.parts:
+            return ((self.unit, self.cost.latency_s, self.link_demand),)
+        return tuple((p.unit, p.busy_s, p.link_demand) for p in self.parts)
+
+    @property
+    def units_used(self) -> tuple[str, ...]:
+        return (self.unit,) if not self.parts else tuple(p.unit for p in self.parts)
+
+    @property
+    def fractions(self) -> dict[str, float]:
+        """Share of the op's output per unit (1.0 for a whole op)."""
+        return {self.unit: 1.0} if not self.parts else {p.unit: float(p.fraction) for p in self.parts}
 
 
 @dataclass(frozen=True)
@@ -48,8 +68,9 @@ class StackedGraph:
     """Per-op realizations and per-edge transfer costs of `graph` on `system`. Immutable after build."""
 
     def __init__(self, graph: OpGraph, system: SystemModel, *, dtype: str | None = None,
-                 precision: str = DEFAULT_POLICY):
+                 precision: str = DEFAULT_POLICY, split: bool = False, split_fractions=SPLIT_FRACTIONS):
         self.graph = graph
+        self.split = split
         self.system = system
         self.dtype = dtype or graph.dtype
         self.units: tuple[str, ...] = tuple(system.units)
@@ -81,6 +102,11 @@ class StackedGraph:
         # precision policy (stack/precision.py): parity by default, the same weight/activation floor for every unit
         # index per op (several variants per unit), then the request's default, "parity"
         self.precision, self.precision_floor, self.sig_realizations = apply_policy(self, precision)
+        if split:  # split realizations from the variants the policy admits (cost/split.py)
+            first = {sid: i for i, sid in reversed(list(enumerate(self.op_sig)))}
+            self.sig_realizations = [reals + _splits(system, self.units[0], graph.ops[first[sid]], self.dtype, reals,
+                                                     split_fractions)
+                                     for sid, reals in enumerate(self.sig_realizations)]
         self.realizations: tuple[tuple[Realization, ...], ...] = tuple(self.sig_realizations[s] for s in self.op_sig)
         # per op: the index in the parent's realizations of each of ours (None: identity; a view made by
         # `restricted` keeps fewer and maps its choices back with `to_base`)
@@ -192,6 +218,25 @@ class StackedGraph:
         return len(self.sig_realizations)
 
 
+def _splits(system: SystemModel, host: str, op: Op, dtype: str, reals: tuple[Realization, ...],
+            fractions=SPLIT_FRACTIONS) -> tuple:
+    """Split realizations of `op` between the host and each accelerator that runs it whole."""
+    if not splittable(op):
+        return ()
+    admitted: dict[str, set[str]] = {}
+    for r in reals:
+        admitted.setdefault(r.unit, set()).add(r.variant)
+    if host not in admitted:
+        return ()
+    out = []
+    for acc, names in admitted.items():
+        if acc == host:
+            continue
+        for sp in split_options(system, host, acc, op, dtype, admitted[host], names, fractions):
+            out.append(Realization(host, sp.cost, sp.name, sp.formats, {}, sp.parts))
+    return tuple(out)
+
+
 def build_stacked(graph: OpGraph, system: SystemModel, *, dtype: str | None = None,
-                  precision: str = DEFAULT_POLICY) -> StackedGraph:
-    return StackedGraph(graph, system, dtype=dtype, precision=precision)
+                  precision: str = DEFAULT_POLICY, split: bool = False) -> StackedGraph:
+    return StackedGraph(graph, system, dtype=dtype, precision=precision, split=split)
