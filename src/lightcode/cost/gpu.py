@@ -13,7 +13,8 @@ Power states (W), each a cited parameter (gpu_power.py names them):
              P_dyn = tdp − idle_power − BW · hbm_energy (what the cores may draw while HBM runs flat out),
              u = achieved / achievable FLOP rate ∈ [0, 1], a_k the floor of the kernel's class:
              `active_power_fraction_attention` for attention, `active_power_fraction` for GEMMs and the
-             vector kinds (norm, element-wise), so a compute-bound GEMM lands at TDP.
+             vector kinds (norm, element-wise); a compute-bound GEMM lands at TDP less the HBM power it
+             leaves unused.
   waiting    P_wait: what the GPU draws while another unit computes, by the system's `gpu_wait_state`
              (clocked_idle = P_idle, deep_idle = P_deep, busy_poll = a spinning kernel, P_idle + a·P_dyn).
 The simulator charges `static_power_w` = P_wait over the whole makespan (sim/simulate.py); each op adds what
