@@ -265,7 +265,9 @@ class ChainSolver:
                     if p.status not in ("OPTIMAL", "FEASIBLE"):
                         break
                     tie = self._run(bm, "span", dyn_ub=p.objective)
-                    if tie.status in ("OPTIMAL", "FEASIBLE"):
+                    # a MIP backend may stop its tie-break within its gap at a slower point: keep the faster
+                    # (else the deadline rises again and the front cycles until the point cap)
+                    if tie.status in ("OPTIMAL", "FEASIBLE") and tie.span <= p.span:
                         p = replace(tie, status=p.status, objective=p.objective, bound=p.bound)
                     pts.append(p)
                     ub = p.span - 1
