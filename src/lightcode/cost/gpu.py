@@ -98,8 +98,6 @@ class GpuUnit:
         self.dyn_power_w = p["tdp"] - p["idle_power"] - p["hbm_bandwidth"] * p["hbm_energy"]
         if self.dyn_power_w <= 0:
             raise ValueError(f"{name}: tdp must exceed idle_power + hbm_bandwidth·hbm_energy")
-        if p["deep_idle_power"] > p["idle_power"]:
-            raise ValueError(f"{name}: deep_idle_power must not exceed idle_power (clocked idle)")
         for k, v in p.items():
             if (k.startswith(("compute_eff", "memory_eff", "active_power_fraction"))
                     or k in ("causal_fraction", "w4a16_compute_efficiency")) and v > 1:
