@@ -142,7 +142,7 @@ def _fixtures(tmp: Path) -> None:
     (tmp / "bad.yaml").write_text("units: [unclosed\n")
     gpu = (UNITS_DIR / "h100-sxm.yaml").read_text()
     (tmp / "eff.yaml").write_text(gpu.replace("compute_eff_matmul: {value: 0.693", "compute_eff_matmul: {value: 1.5"))
-    (tmp / "idle.yaml").write_text(gpu.replace("idle_power: {value: 70 W", "idle_power: {value: 900 W"))
+    (tmp / "idle.yaml").write_text(gpu.replace("  idle_power: {value: 108 W", "  idle_power: {value: 900 W"))
     (tmp / "sys-missing-unit.yaml").write_text("name: s\ndescription: x\nunits: [no-such-unit]\n")
 
 

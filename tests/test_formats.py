@@ -61,7 +61,7 @@ def test_peak_rate_by_format_on_a_compute_bound_gemm():
     h100 = load_unit("h100-sxm")
     v = _by_name(h100, BIG)
     p = h100.p
-    launch = p["launch_overhead"]
+    launch = h100.launch_s
     t16, t8 = v["fp16"].cost.latency_s - launch, v["fp8"].cost.latency_s - launch
     assert t16 / t8 == pytest.approx(p["peak_flops_fp8"] / p["peak_flops_fp16"], rel=1e-9)  # 2x on Hopper
     t4 = v["w4a16"].cost.latency_s - launch
@@ -71,7 +71,7 @@ def test_peak_rate_by_format_on_a_compute_bound_gemm():
 def test_w4a16_is_memory_bound_faster_and_pays_its_dequantisation_share():
     h100 = load_unit("h100-sxm")
     v = _by_name(h100, GEMV)
-    launch = h100.p["launch_overhead"]
+    launch = h100.launch_s
     speedup = (v["fp16"].cost.latency_s - launch) / (v["w4a16"].cost.latency_s - launch)
     ratio = sum(h100.traffic(GEMV, "fp16", "fp16").values()) / sum(h100.traffic(GEMV, "fp16", "w4a16").values())
     assert speedup == pytest.approx(ratio, rel=1e-9) and 3.8 < speedup < 4  # bytes bound: 3.87x (scales cost)

@@ -18,14 +18,16 @@ VIDUR_A100_MS = V.MATMUL_MS
 OPS = V.OPS
 
 
+# Vidur profiles eager PyTorch kernels, and the n_fused launch law is the eager regime's: these fixtures run
+# eager (the graphs regime and the power states are tests/test_gpu_power.py's)
 @pytest.fixture(scope="module")
 def a100():
-    return load_unit("a100-sxm-80gb")
+    return load_unit("a100-sxm-80gb").operated(regime="eager")
 
 
 @pytest.fixture(scope="module")
 def h100():
-    return load_unit("h100-sxm")
+    return load_unit("h100-sxm").operated(regime="eager")
 
 
 @pytest.mark.parametrize("tokens", sorted(VIDUR_A100_MS))

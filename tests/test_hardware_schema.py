@@ -346,5 +346,5 @@ def test_load_unit_returns_unit_model():
     from lightcode.core.devices import UnitModel
 
     u = load_unit("a100-sxm-80gb")
-    assert isinstance(u, UnitModel) and u.kind == "gpu" and u.static_power_w == 60.0
+    assert isinstance(u, UnitModel) and u.kind == "gpu" and u.static_power_w == read_unit("a100-sxm-80gb").si()["idle_power"]
     assert load_unit("a100-sxm-80gb") is u

@@ -1,12 +1,26 @@
-"""GPU family: roofline with per-kind fitted efficiencies, per-kernel launch overhead, utilisation power.
+"""GPU family: roofline with per-kind fitted efficiencies, launch overhead by execution regime, power by state.
 
   t_kernel = max(FLOPs_done / (peak(dtype) · eff_c(kind)), bytes / (BW · eff_m(kind)))
-  latency  = t_kernel + n_fused · launch_overhead          (n_fused = eager kernels the op stands for)
-  compute energy = P_dyn · (a + (1 − a) · u) · t_kernel    u = achieved / achievable FLOP rate ∈ [0, 1]
-  memory energy  = bytes · hbm_energy
-with P_dyn = tdp − idle_power − BW · hbm_energy (what the cores may draw while HBM runs flat out), so a
-compute-bound kernel lands at TDP and a memory-bound one at idle + a·P_dyn + traffic power. Idle power
-is `static_power_w`, charged by the simulator over the makespan, never here (see hardware/api.py).
+  latency  = t_kernel + kernels · launch          eager:  kernels = n_fused (the eager kernels the op stands
+                                                          for), launch = launch_overhead
+                                                  graphs: kernels = 1 (the op's element-wise chain fused into
+                                                          one kernel, replayed from a CUDA graph), launch =
+                                                          graph_launch_overhead
+Power states (W), each a cited parameter (gpu_power.py names them):
+  idle       P_idle = idle_power          P0 with a CUDA context, no kernel running ("clocked idle")
+  deep idle  P_deep = deep_idle_power     no context / long gaps: the lowest measured idle
+  kernel     P_idle + P_dyn · (a_k + (1 − a_k) · u) + bytes/t · hbm_energy
+             P_dyn = tdp − idle_power − BW · hbm_energy (what the cores may draw while HBM runs flat out),
+             u = achieved / achievable FLOP rate ∈ [0, 1], a_k the floor of the kernel's class:
+             `active_power_fraction_attention` for attention, `active_power_fraction` for GEMMs and the
+             vector kinds (norm, element-wise); a compute-bound GEMM lands at TDP less the HBM power it
+             leaves unused.
+  waiting    P_wait: what the GPU draws while another unit computes, by the system's `gpu_wait_state`
+             (clocked_idle = P_idle, deep_idle = P_deep, busy_poll = a spinning kernel, P_idle + a·P_dyn).
+The simulator charges `static_power_w` = P_wait over the whole makespan (sim/simulate.py); each op adds what
+its kernel draws above P_wait while it runs, and P_idle − P_wait over its launch gaps (the GPU stays clocked
+between the kernels of a stream), so the GPU's energy is P_wait over the time it waits, P_idle over its
+launch gaps and kernel power over its kernels, whatever the wait state.
 
 FLOPs_done: op.flops, except causal prefill attention (Sq = Skv > 1), where a flash kernel skips the
 masked tiles and does `causal_fraction` of the full-matrix FLOPs that op.flops counts (ir/opgraph.py).
@@ -33,6 +47,7 @@ from lightcode.core.devices import Variant
 from lightcode.core.formats import Formats, NumberFormat, dtype_formats
 from lightcode.core.opgraph import DTYPE_BYTES, Op
 from lightcode.cost.families import ParamSpec, register_family
+from lightcode.cost.gpu_power import REGIMES, WAIT_STATES, wait_power
 
 PARAMS: tuple[ParamSpec, ...] = (
     ParamSpec("peak_flops_fp16", "FLOP/s", "dense FP16/BF16 tensor-core peak"),
@@ -49,9 +64,12 @@ PARAMS: tuple[ParamSpec, ...] = (
     ParamSpec("hbm_capacity", "B", "HBM capacity"),
     ParamSpec("hbm_energy", "J/B", "energy per HBM byte read or written"),
     ParamSpec("tdp", "W", "board power limit"),
-    ParamSpec("idle_power", "W", "idle power (static_power_w)"),
-    ParamSpec("active_power_fraction", "1", "share of the dynamic power budget a running kernel draws at zero FLOP utilisation"),
-    ParamSpec("launch_overhead", "s", "fixed cost per kernel"),
+    ParamSpec("idle_power", "W", "clocked idle: P0 with a CUDA context, no kernel running (launch gaps; the default wait state)"),
+    ParamSpec("deep_idle_power", "W", "deep idle: no context or long gaps (the `deep_idle` wait state)"),
+    ParamSpec("active_power_fraction", "1", "share of the dynamic power budget a GEMM or vector kernel draws at zero FLOP utilisation"),
+    ParamSpec("active_power_fraction_attention", "1", "share of the dynamic power budget an attention kernel draws at zero FLOP utilisation"),
+    ParamSpec("launch_overhead", "s", "cost per kernel launched eagerly (execution_regime: eager)"),
+    ParamSpec("graph_launch_overhead", "s", "cost per kernel replayed from a CUDA graph (execution_regime: graphs)"),
     ParamSpec("compute_eff_matmul", "1", "achievable fraction of tensor peak, GEMMs"),
     ParamSpec("memory_eff_matmul", "1", "achievable fraction of HBM bandwidth, GEMMs"),
     ParamSpec("compute_eff_attention", "1", "achievable fraction of tensor peak, fused attention"),
@@ -71,24 +89,43 @@ class GpuUnit:
     slots = 1  # one kernel at a time (no concurrent streams modelled)
     weight_capacity_bytes = None
 
-    def __init__(self, name: str, params: Mapping[str, float]) -> None:
+    def __init__(self, name: str, params: Mapping[str, float], wait_state: str = "clocked_idle",
+                 regime: str = "graphs") -> None:
         self.name = name
         self.p = dict(params)
         p = self.p
-        self.static_power_w = p["idle_power"]
         self.precision_bits = int(p["precision_bits"])
         self.dyn_power_w = p["tdp"] - p["idle_power"] - p["hbm_bandwidth"] * p["hbm_energy"]
         if self.dyn_power_w <= 0:
             raise ValueError(f"{name}: tdp must exceed idle_power + hbm_bandwidth·hbm_energy")
         for k, v in p.items():
-            if (k.startswith(("compute_eff", "memory_eff")) or k in ("active_power_fraction", "causal_fraction",
-                                                                       "w4a16_compute_efficiency")) and v > 1:
+            if (k.startswith(("compute_eff", "memory_eff", "active_power_fraction"))
+                    or k in ("causal_fraction", "w4a16_compute_efficiency")) and v > 1:
                 raise ValueError(f"{name}: {k} must be <= 1, got {v}")
+        if wait_state not in WAIT_STATES:
+            raise ValueError(f"{name}: unknown gpu_wait_state {wait_state!r} (known: {', '.join(WAIT_STATES)})")
+        if regime not in REGIMES:
+            raise ValueError(f"{name}: unknown execution_regime {regime!r} (known: {', '.join(REGIMES)})")
+        self.wait_state, self.regime = wait_state, regime
+        self.static_power_w = wait_power(p, wait_state)  # charged over the makespan by the simulator
         if p.get("w4a16_dequant_energy_share", 0.0) >= 1:
             raise ValueError(f"{name}: w4a16_dequant_energy_share must be < 1")
         w4 = ("w4a16_group_size", "w4a16_compute_efficiency", "w4a16_dequant_energy_share")
         if any(k in p for k in w4) and not all(k in p for k in w4):
             raise ValueError(f"{name}: a w4a16 variant needs all of {', '.join(w4)}")
+
+    def operated(self, wait_state: str | None = None, regime: str | None = None) -> "GpuUnit":
+        """This GPU in another power state while waiting and/or execution regime (the system's choice)."""
+        return GpuUnit(self.name, self.p, wait_state or self.wait_state, regime or self.regime)
+
+    @property
+    def launch_s(self) -> float:
+        """Overhead per kernel in this regime."""
+        return self.p["launch_overhead" if self.regime == "eager" else "graph_launch_overhead"]
+
+    def kernels(self, op: Op) -> int:
+        """Kernels the op launches: its eager ATen kernels, or one fused kernel under CUDA graphs."""
+        return op.n_fused if self.regime == "eager" else 1
 
     # --- pieces ------------------------------------------------------------------------------------
     def _tensor_peak(self, dtype: str) -> float:
@@ -168,14 +205,15 @@ class GpuUnit:
         t_m = nbytes / (p["hbm_bandwidth"] * p[f"memory_eff_{op.kind}"]) if op.kind in ("matmul", "attention") \
             else self.roofline(op, dtype)[1]
         t_k = max(t_c, t_m)
-        latency = t_k + op.n_fused * p["launch_overhead"]
+        t_launch = self.kernels(op) * self.launch_s
         u = t_c / t_k if t_k > 0 else 0.0  # achieved / achievable compute rate
-        a = p["active_power_fraction"]
-        e_compute = self.dyn_power_w * (a + (1.0 - a) * u) * t_k
+        a = p["active_power_fraction_attention" if op.kind == "attention" else "active_power_fraction"]
+        above_wait = p["idle_power"] - self.static_power_w  # < 0 only when waiting busy-polls
+        e_compute = (self.dyn_power_w * (a + (1.0 - a) * u) + above_wait) * t_k + max(0.0, above_wait) * t_launch
         e_memory = nbytes * p["hbm_energy"]
         # dequantisation: a measured share s of the kernel's energy, i.e. s/(1-s) on top of the rest
         e_compute += dequant_share / (1.0 - dequant_share) * (e_compute + e_memory)
-        return CostBreakdown(latency, {"compute": e_compute, "memory": e_memory})
+        return CostBreakdown(t_k + t_launch, {"compute": max(0.0, e_compute), "memory": e_memory})
 
     def op_cost(self, op: Op, dtype: str) -> CostBreakdown | None:
         t_c, _, _ = self.roofline(op, dtype)

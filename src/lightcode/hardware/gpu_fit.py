@@ -3,7 +3,8 @@ medians (benchmarks/fit_gpu.py prints the values that go into a100-sxm-80gb.yaml
 lengths only and checks the held-out long ones).
 
 Model (cost/gpu.py): t = max(F / (peak·eff_c), bytes / (BW·eff_m)) + launch_overhead, with peaks,
-bandwidth and launch overhead from the A100 YAML (datasheet/sourced, not fitted). Least squares on
+bandwidth and launch overhead from the A100 YAML (datasheet/sourced, not fitted). Vidur profiles PyTorch
+kernels one by one, so the fit runs the eager regime (launch_overhead per kernel; cost/gpu_power.py). Least squares on
 measured/predicted - 1, the relative error of the predicted throughput (the quantity an efficiency scales).
 """
 
@@ -23,7 +24,7 @@ UNIT = "a100-sxm-80gb"
 def unit_with(**override: float) -> GpuUnit:
     params = read_unit(UNIT).si()
     params.update(override)
-    return GpuUnit(UNIT, params)
+    return GpuUnit(UNIT, params, regime="eager")
 
 
 def fit_matmul(tokens: tuple[int, ...] = V.TOKENS) -> tuple[float, float, float]:

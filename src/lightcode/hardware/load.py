@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from lightcode.core.cost import ZERO, CostBreakdown
 from lightcode.core.devices import UnitModel
+from lightcode.cost.gpu_power import DEFAULT_REGIME, DEFAULT_WAIT_STATE, REGIMES, WAIT_STATES
 from lightcode.cost.operands import Link, MemoryPath, Placement
 from lightcode.cost.transfer import CrossingParams, LinkParams, MemoryParams, transfer_cost
 from lightcode.errors import ConfigError
@@ -235,6 +236,24 @@ class SystemSpec:
     crossing_memories: tuple[str, str] | None  # (host_memory, buffer_memory)
     memory_owner: Mapping[str, str] = field(default_factory=dict)  # memory -> the unit that owns it
     placement: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # class -> (memory, stored)
+    # how the GPU units operate (cost/gpu_power.py): name -> {"value", "source", "stated"}
+    gpu_operation: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+def _gpu_operation(where: str, f: SystemFile) -> dict[str, dict[str, Any]]:
+    """The system's GPU wait state and execution regime, checked against the known names."""
+    out = {}
+    for fld, known, default in (("gpu_wait_state", WAIT_STATES, DEFAULT_WAIT_STATE),
+                                ("execution_regime", REGIMES, DEFAULT_REGIME)):
+        st = getattr(f, fld)
+        if st is None:
+            out[fld] = {"value": default, "source": "default (cost/gpu_power.py): not stated in the system file",
+                        "stated": False}
+            continue
+        if st.value not in known:
+            raise ConfigError(f"{where}: {fld}.value: unknown {fld} {st.value!r} (known: {', '.join(known)})")
+        out[fld] = {"value": st.value, "source": st.source, "stated": True}
+    return out
 
 
 def read_system(name_or_path: str | Path, corner: str | None = None) -> SystemSpec:
@@ -307,7 +326,7 @@ def _read_system_cached(path: Path, _mtime_ns: int, corner: str | None) -> Syste
         raise ConfigError(f"{where}: crossing: required when the system has a photonic unit")
     placement = _read_placement(where, f, memories, owner, names, seen, crossing_memories)
     return SystemSpec(f.name, f.description, corner, path, tuple(units), memories, tuple(links), crossing,
-                      crossing_memories, owner, placement)
+                      crossing_memories, owner, placement, _gpu_operation(where, f))
 
 
 def _read_placement(where, f, memories, owner, names, links, crossing_memories) -> dict[str, tuple[str, str]]:
@@ -372,6 +391,14 @@ class System:
                 return ZERO
         return transfer_cost(kind(src_unit), kind(dst_unit), nbytes, link, self.crossing)
 
+    @property
+    def gpu_operation(self) -> dict[str, dict[str, Any]]:
+        """The GPU wait state and execution regime (value, source, whether the file states it), with the
+        power each GPU unit draws while waiting: the compile output's assumptions."""
+        out = {k: dict(v) for k, v in self.spec.gpu_operation.items()}
+        out["gpu_wait_power_w"] = {n: u.static_power_w for n, u in self.units.items() if hasattr(u, "operated")}
+        return out
+
     def __repr__(self) -> str:
         return f"System({self.name!r}, corner={self.corner!r}, units={list(self.units)})"
 
@@ -391,7 +418,10 @@ def _load_system_cached(path: Path, mtime_ns: int, corner: str | None) -> System
         frozenset(ab): LinkParams(p["bandwidth"].value, p["latency"].value, p["energy"].value) for ab, p in spec.links
     }
     host = spec.units[0].name
+    op = spec.gpu_operation
     for name, u in list(units.items()):
+        if hasattr(u, "operated"):  # GPUs: the system's wait state and execution regime
+            units[name] = u.operated(op["gpu_wait_state"]["value"], op["execution_regime"]["value"])
         if name != host and spec.placement and hasattr(u, "placed"):
             units[name] = u.placed(_placement(spec, name, memories, links))
     crossing = None

@@ -51,6 +51,20 @@ class Param(_Strict):
         return v.strip()
 
 
+class Stated(_Strict):
+    """A named choice of the system (not a number), with where it comes from."""
+
+    value: str
+    source: str
+
+    @field_validator("source")
+    @classmethod
+    def _source_nonempty(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("source must not be empty: cite why this choice is the realistic one")
+        return v.strip()
+
+
 class UnitFile(_Strict):
     name: str = Field(pattern=NAME_PATTERN)
     family: str
@@ -108,6 +122,9 @@ class SystemFile(_Strict):
     links: list[LinkFile] = Field(default_factory=list)
     crossing: CrossingFile | None = None
     placement: PlacementFile | None = None
+    # how the GPU host behaves (cost/gpu_power.py); absent: the defaults there, printed as defaults
+    gpu_wait_state: Stated | None = None
+    execution_regime: Stated | None = None
 
 
 # ParamSpecs of the system-level blocks (the unit-level ones come from each family).

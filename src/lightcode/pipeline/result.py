@@ -122,6 +122,9 @@ class CompileResult:
             out["corners"] = self.corners
         out["precision"] = {"policy": self.stacked.precision, "floor": self.stacked.precision_floor.to_dict()}
         out["baseline"]["precision"] = self.stacked.precision
+        gpu_op = self.gpu_operation()
+        if gpu_op:  # the GPU's stated power state while waiting and its execution regime (cost/gpu_power.py)
+            out["gpu_operation"] = gpu_op
         if self.baseline_dtype is not None:
             b = self.baseline_dtype
             out["baseline_dtype"] = {"name": b.name, "latency_s": b.sim.latency_s, "energy_j": b.sim.energy_j,
@@ -154,6 +157,22 @@ class CompileResult:
             out["warnings"] = list(self.warnings)
         out["provenance"] = self.provenance()
         return out
+
+    def gpu_operation(self) -> dict[str, Any]:
+        """The system's GPU wait state and execution regime with their sources ({} without a GPU)."""
+        op = getattr(self.stacked.system, "gpu_operation", None)
+        return dict(op) if op and op.get("gpu_wait_power_w") else {}
+
+    def gpu_operation_line(self) -> str:
+        """One line for the assumptions: wait state (power while waiting) and regime, 'default' if unstated."""
+        op = self.gpu_operation()
+        if not op:
+            return ""
+        w, r = op["gpu_wait_state"], op["execution_regime"]
+        watts = ", ".join(f"{u} {p:.0f} W" for u, p in op["gpu_wait_power_w"].items())
+        tag = lambda x: "" if x["stated"] else " (default, not stated by the system)"  # noqa: E731
+        return (f"GPU waiting on another unit: {w['value']}{tag(w)} ({watts}); execution regime: "
+                f"{r['value']}{tag(r)}")
 
     def ops_json(self, mapping: "Mapping | None" = None) -> list[dict[str, Any]]:
         """Per op of a mapping (default: the chosen one): its unit, the unit's variant, its formats and the
@@ -493,6 +512,7 @@ class CompileResult:
             "objective": (self.requested_objective or "none: all-electronic, latency- and energy-optimal side by side"),
             "solver time limit": f"{self.time_limit_s:g} s per objective" if self.time_limit_s else "-",
             "energy law": "Σ op costs + Σ transfers between units + static power of each used unit × makespan",
+            **({"GPU operation": self.gpu_operation_line()} if self.gpu_operation() else {}),
             "latency": "makespan of the list schedule (units concurrent; a GPU runs one kernel at a time)",
         }
         listed = sorted(set(files.values()) | {"report.html"})

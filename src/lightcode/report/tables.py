@@ -100,6 +100,8 @@ def print_compile_result(res, console: Console | None = None) -> None:
     row("gap", lambda m: f"{m.assignment.gap:.2%}" if m.assignment.gap is not None else "-")
     row("solve time", lambda m: si(m.assignment.solve_time_s, "s"))
     console.print(t)
+    if res.gpu_operation():
+        console.print(f"assumed: {res.gpu_operation_line()}")
     b16 = getattr(res, "baseline_dtype", None)
     if b16 is not None and b16 is not res.baseline:  # the fair baseline above; the graph's own dtype for reference
         console.print(f"all-electronic at {res.graph.dtype} (native precision, for reference): "

@@ -265,8 +265,8 @@ class ChainSolver:
                     if p.status not in ("OPTIMAL", "FEASIBLE"):
                         break
                     tie = self._run(bm, "span", dyn_ub=p.objective)
-                    # the tie-break may only shorten p (p itself meets dyn_ub): a longer answer (HiGHS once
-                    # returned one as optimal) would loop on the same deadline until the cap
+                    # a MIP backend may stop its tie-break within its gap at a slower point: keep the faster
+                    # (else the deadline rises again and the front cycles until the point cap)
                     if tie.status in ("OPTIMAL", "FEASIBLE") and tie.span <= p.span:
                         p = replace(tie, status=p.status, objective=p.objective, bound=p.bound)
                     pts.append(p)
