@@ -5,8 +5,10 @@
     load_system("path/to/my-system.yaml", corner="aggressive")
     read_unit(...) / read_system(...)         -> validated specs with every value, unit and source
 
-Loaded units and systems are cached (the compiler asks for the same system many times); the cache key
-includes the file's modification time, so editing a YAML in a notebook takes effect.
+Names resolve through the user's LIGHTCODE_HARDWARE_PATH, then the library (search_path.py). A system may
+inherit from a base system (`base:`, inherit.py). Loaded units and systems are cached (the compiler asks for
+the same system many times); the cache key includes the modification times of the file and of its bases, so
+editing a YAML in a notebook takes effect.
 """
 
 from __future__ import annotations
@@ -35,19 +37,26 @@ from lightcode.hardware.schema import (
     convert_params,
     format_validation_error,
 )
+from lightcode.hardware.search_path import LIBRARY, index, is_named_dir
 
-LIBRARY = Path(__file__).parent / "library"
 UNITS_DIR = LIBRARY / "units"
 SYSTEMS_DIR = LIBRARY / "systems"
 
 
 # --- files ---------------------------------------------------------------------------------------
 def list_units() -> list[str]:
-    return sorted(p.stem for p in UNITS_DIR.glob("*.yaml"))
+    """Unit names: the library's and those of LIGHTCODE_HARDWARE_PATH."""
+    return sorted(index("unit"))
 
 
 def list_systems() -> list[str]:
-    return sorted(p.stem for p in SYSTEMS_DIR.glob("*.yaml"))
+    """System names: the library's and those of LIGHTCODE_HARDWARE_PATH."""
+    return sorted(index("system"))
+
+
+def find(name: str, kind: str) -> Path | None:
+    """The file a unit or system name resolves to (None: no such name)."""
+    return index(kind).get(name)
 
 
 def _is_path(name_or_path: str | Path) -> bool:
@@ -63,12 +72,16 @@ def _resolve(name_or_path: str | Path, kind: str, base: Path | None = None) -> P
         if not p.is_file():
             raise ConfigError(f"{p}: no such {kind} file")
         return p.resolve()
-    directory, known = (UNITS_DIR, list_units()) if kind == "unit" else (SYSTEMS_DIR, list_systems())
-    p = directory / f"{name_or_path}.yaml"
-    if not p.is_file():
+    found = index(kind)
+    p = found.get(str(name_or_path))
+    if p is None:
+        from lightcode.hardware.search_path import ENV, KIND_DIRS
+
+        known = sorted(found)
         close = difflib.get_close_matches(str(name_or_path), known, n=3)
         hint = (f"; did you mean {', '.join(close)}?" if close else "") + f"; known: {', '.join(known) or '(none)'}"
-        raise ConfigError(f"{name_or_path}: unknown {kind} (no file {p}){hint}")
+        raise ConfigError(f"{name_or_path}: unknown {kind} (no {KIND_DIRS[kind]}/{name_or_path}.yaml in the "
+                          f"library or {ENV}){hint}")
     return p
 
 
@@ -175,9 +188,15 @@ def _read_unit_cached(path: Path, _mtime_ns: int, corner: str) -> UnitSpec:
         f = UnitFile.model_validate(_read_yaml(path))
     except ValidationError as e:
         raise ConfigError(format_validation_error(where, e)) from None
-    if path.parent == UNITS_DIR and f.name != path.stem:
+    if is_named_dir(path.parent, "unit") and f.name != path.stem:
         raise ConfigError(f"{where}: name: {f.name!r} must equal the file name {path.stem!r}")
     fam = get_family(f.family, where)
+    if corner != "baseline" and corner not in f.corners:  # defined, but maybe not what the user meant
+        from lightcode.core.warn import warn_once
+
+        have = ", ".join(["baseline", *f.corners])
+        warn_once(f"unit {f.name} ({path}) defines no {corner!r} corner: its baseline values are used at that "
+                  f"corner (it defines: {have})")
     for c, block in f.corners.items():  # validate every corner, not only the one asked for
         convert_params(where, fam.params, f.params, block, c)
     params = convert_params(where, fam.params, f.params, f.corners.get(corner), corner)
@@ -234,17 +253,52 @@ class SystemSpec:
 def read_system(name_or_path: str | Path, corner: str | None = None) -> SystemSpec:
     """Parse and validate a system file and every unit it names (at the system's or the given corner)."""
     path = _resolve(name_or_path, "system")
-    return _read_system_cached(path, _mtime(path), corner)
+    return _read_system_cached(path, _version(path), corner)
+
+
+def _version(path: Path) -> tuple[int, ...]:
+    """Modification times of a system file and its bases (the cache key: editing a base takes effect)."""
+    return tuple(_mtime(p) for p in _base_chain(path, _mtime(path)))
+
+
+@functools.lru_cache(maxsize=128)
+def _base_chain(path: Path, _mtime_ns: int) -> tuple[Path, ...]:
+    return system_document(path)[1]
+
+
+def system_document(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], tuple[Path, ...]]:
+    """A system file's document with its `base:` chain merged in (inherit.py), and the files it came from
+    (itself first). Unit paths of a base are made absolute (they are relative to the base's directory)."""
+    from lightcode.hardware.inherit import merge_system
+
+    data = _read_yaml(path)
+    if "base" not in data:
+        return data, (path,)
+    ref = data["base"]
+    if not isinstance(ref, str) or not ref.strip():
+        raise ConfigError(f"{path}: base: expected a system name or a path to a system file, got {ref!r}")
+    try:
+        bpath = _resolve(ref, "system", base=path.parent) if _is_path(ref) else _resolve(ref, "system")
+    except ConfigError as e:
+        raise ConfigError(f"{path}: base: {e}") from None
+    if bpath in (path, *_seen):
+        chain = " -> ".join(str(p) for p in (*_seen, path, bpath))
+        raise ConfigError(f"{path}: base: inheritance cycle ({chain}); a system cannot be its own base")
+    bdoc, bchain = system_document(bpath, (*_seen, path))
+    if isinstance(bdoc.get("units"), list):
+        bdoc = {**bdoc, "units": [str((bpath.parent / u).resolve()) if isinstance(u, str) and _is_path(u)
+                                  and not Path(u).is_absolute() else u for u in bdoc["units"]]}
+    return merge_system(bdoc, data), (path, *bchain)
 
 
 @functools.lru_cache(maxsize=64)
-def _read_system_cached(path: Path, _mtime_ns: int, corner: str | None) -> SystemSpec:
+def _read_system_cached(path: Path, _version_ns: tuple[int, ...], corner: str | None) -> SystemSpec:
     where = str(path)
     try:
-        f = SystemFile.model_validate(_read_yaml(path))
+        f = SystemFile.model_validate(system_document(path)[0])
     except ValidationError as e:
         raise ConfigError(format_validation_error(where, e)) from None
-    if path.parent == SYSTEMS_DIR and f.name != path.stem:
+    if is_named_dir(path.parent, "system") and f.name != path.stem:
         raise ConfigError(f"{where}: name: {f.name!r} must equal the file name {path.stem!r}")
     corner = corner or f.corner
     _check_corner(corner, where)
@@ -254,8 +308,11 @@ def _read_system_cached(path: Path, _mtime_ns: int, corner: str | None) -> Syste
         try:
             units.append(read_unit(u, corner, base=path.parent))
         except ConfigError as e:
-            if not _is_path(u) and not (UNITS_DIR / f"{u}.yaml").is_file():
-                raise ConfigError(f"{where}: units[{i}]: unit {u!r} does not exist ({UNITS_DIR / (u + '.yaml')} missing)") from None
+            if not _is_path(u) and find(u, "unit") is None:
+                from lightcode.hardware.search_path import ENV
+
+                raise ConfigError(f"{where}: units[{i}]: unit {u!r} does not exist ({UNITS_DIR / (u + '.yaml')} "
+                                  f"missing, and no units/{u}.yaml in {ENV})") from None
             raise ConfigError(f"{where}: units[{i}]: {e}") from None
     names = [u.name for u in units]
     if len(set(names)) != len(names):
@@ -376,12 +433,12 @@ class System:
 def load_system(name_or_path: str | Path, corner: str | None = None) -> System:
     """A ready System (cached per file version and corner). corner=None: the file's `corner` field."""
     path = _resolve(name_or_path, "system")
-    return _load_system_cached(path, _mtime(path), corner)
+    return _load_system_cached(path, _version(path), corner)
 
 
 @functools.lru_cache(maxsize=64)
-def _load_system_cached(path: Path, mtime_ns: int, corner: str | None) -> System:
-    spec = _read_system_cached(path, mtime_ns, corner)
+def _load_system_cached(path: Path, version_ns: tuple[int, ...], corner: str | None) -> System:
+    spec = _read_system_cached(path, version_ns, corner)
     units = {u.name: _build_unit_cached(u.path, _mtime(u.path), spec.corner) for u in spec.units}
     memories = {k: _memory(v) for k, v in spec.memories.items()}
     links = {
@@ -426,5 +483,5 @@ def _placement(spec: SystemSpec, unit: str, memories: dict[str, MemoryParams], l
 
 
 def clear_caches() -> None:
-    for f in (_read_unit_cached, _build_unit_cached, _read_system_cached, _load_system_cached):
+    for f in (_read_unit_cached, _build_unit_cached, _read_system_cached, _load_system_cached, _base_chain):
         f.cache_clear()
