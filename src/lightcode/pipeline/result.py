@@ -127,6 +127,7 @@ class CompileResult:
             out["baseline_dtype"] = {"name": b.name, "latency_s": b.sim.latency_s, "energy_j": b.sim.energy_j,
                                      "dtype": self.graph.dtype}
         out["ops"] = self.ops_json()
+        out["why_not_chosen"] = self.why_not_chosen()
         from lightcode.pipeline.area import compile_json_blocks
 
         blocks = compile_json_blocks(self)  # the system's area, the area the mapping uses, the physical floors
@@ -154,6 +155,12 @@ class CompileResult:
             out["warnings"] = list(self.warnings)
         out["provenance"] = self.provenance()
         return out
+
+    def why_not_chosen(self) -> dict[str, Any]:
+        """Per op kind, each unit's best realizations against the chosen mapping's (report/why_not.py)."""
+        from lightcode.report.why_not import NOTE, why_not_chosen
+
+        return {"note": NOTE, "kinds": why_not_chosen(self.stacked, self.chosen.sim.choice, self.objective)}
 
     def ops_json(self, mapping: "Mapping | None" = None) -> list[dict[str, Any]]:
         """Per op of a mapping (default: the chosen one): its unit, the unit's variant, its formats and the

@@ -129,6 +129,14 @@ def print_compile_result(res, console: Console | None = None) -> None:
                 h.add_row(obj, name, si(r["latency_s"], "s"), si(r["energy_j"], "J"),
                           f"{loss:+.2%}" if loss is not None else "-")
         console.print(h)
+    from lightcode.report.why_not import why_not_lines
+
+    why = js["why_not_chosen"]
+    lines = why_not_lines(why["kinds"])
+    if lines:
+        console.print(f"why not chosen ({why['note']}):")
+        for line in lines:
+            console.print(f"  {line}", highlight=False)
     # warnings are printed once, by the CLI, on stderr (`warning: …`)
     tm = res.timing_s
     console.print("time: " + ", ".join(f"{k} {si(v, 's', 3)}" for k, v in tm.items()))
