@@ -9,6 +9,8 @@ from typing import Optional
 
 import typer
 
+from lightcode.core.si import si
+
 hw = typer.Typer(name="hardware", help="List, show, validate and cost hardware units and systems.", no_args_is_help=True)
 
 
@@ -96,7 +98,7 @@ def _floor_lines(check) -> list[str]:
     if not check["physically_checked"]:
         line = f"physical floor: {check['status']} ({check['reason']})"
         if "bits_payable_at_shot_floor" in check:
-            line += (f"; its {check['mac_energy_j'] * 1e12:.3g} pJ/MAC pays for at most "
+            line += (f"; its {si(check['mac_energy_j'], 'J')}/MAC pays for at most "
                      f"{check['bits_payable_at_shot_floor']:.2f} bits per detected product at the shot-noise floor")
         return [line]
     out = []
@@ -104,14 +106,14 @@ def _floor_lines(check) -> list[str]:
     if o is None:
         out.append(f"optical: {check.get('note', 'no detection reaches these bits')}")
     else:
-        out.append(f"optical: {o['per_conversion_j'] * 1e15:.4g} fJ per conversion ({o['samples_per_conversion']:g} "
-                   f"sample(s) of {o['per_sample_j'] * 1e15:.4g} fJ) for {o['bits']:g} bits = "
-                   f"{o['x_above_floor']:.3g}× above the shot-noise floor ({o['shot_floor_j'] * 1e15:.4g} fJ)")
+        out.append(f"optical: {si(o['per_conversion_j'], 'J')} per conversion ({o['samples_per_conversion']:g} "
+                   f"sample(s) of {si(o['per_sample_j'], 'J')}) for {o['bits']:g} bits = "
+                   f"{o['x_above_floor']:.3g}× above the shot-noise floor ({si(o['shot_floor_j'], 'J')})")
     for name in ("dac", "adc"):
         c = check[name]
-        out.append(f"{name}: {c['energy_j'] * 1e12:.4g} pJ at {c['bits']:g} bits = {c['x_above_sota']:.3g}× the "
-                   f"state of the art (Walden FoM, {c['sota_j'] * 1e12:.4g} pJ), {c['x_above_thermal']:.3g}× above "
-                   f"the kT/C floor ({c['thermal_floor_j'] * 1e15:.4g} fJ)")
+        out.append(f"{name}: {si(c['energy_j'], 'J')} at {c['bits']:g} bits = {c['x_above_sota']:.3g}× the "
+                   f"state of the art (Walden FoM, {si(c['sota_j'], 'J')}), {c['x_above_thermal']:.3g}× above "
+                   f"the kT/C floor ({si(c['thermal_floor_j'], 'J')})")
     return out
 
 
@@ -388,7 +390,8 @@ def cost_cmd(
     name: str = typer.Argument(..., help="unit name (or a system name: every unit is costed)"),
     gemm: str = typer.Option(..., "--gemm", help="M,K,N: (M×K)·(K×N), the K×N operand a weight"),
     dtype: str = typer.Option("fp16", "--dtype", help="fp16 | bf16 | fp32 | int8"),
-    corner: str = typer.Option("baseline", "--corner", help="conservative | baseline | aggressive"),
+    corner: Optional[str] = typer.Option(None, "--corner", help="conservative | baseline | aggressive (default: a "
+                                         "system's own corner, a unit's baseline)"),
     fmt: Optional[str] = typer.Option(None, "--format", help="the unit's variant to cost: fp16 | bf16 | fp8 | int8 | "
                                       "w4a16 (GPUs, where the YAML gives a peak) or a photonic unit's analog-Nb; "
                                       "default: the graph dtype's (the unit's first variant)"),
@@ -409,10 +412,12 @@ def cost_cmd(
 
     op = gemm_op(m, k, n, dtype)
     if _kind_of(name) == "unit":
+        corner = corner or "baseline"
         units = [load_unit(name, corner)]
         specs = {units[0].name: read_unit(name, corner)}
     else:
         sysm = load_system(name, corner)
+        corner = sysm.corner
         units, specs = list(sysm.units.values()), {u.name: u for u in sysm.spec.units}
     from lightcode.core.devices import unit_variants
 
@@ -443,16 +448,16 @@ def cost_cmd(
     from rich.console import Console
     from rich.table import Table
 
-    t = Table(title=f"GEMM ({m}×{k})·({k}×{n}) {dtype}, corner {corner}, {op.flops:.3g} FLOP", title_justify="left")
+    t = Table(title=f"GEMM ({m}×{k})·({k}×{n}) {dtype}, corner {corner}, {si(op.flops, 'FLOP')}", title_justify="left")
     t.add_column("")
     for u in results:
         t.add_column(u, justify="right")
-    rows = [("format", lambda r: r["format"]), ("latency", lambda r: f"{r['latency_s']:.4g} s"),
-            ("energy", lambda r: f"{r['energy_j']:.4g} J")]
-    rows += [(f"  {k} read", lambda r, k=k: f"{r['bytes_read'][k]:.4g} B" if "bytes_read" in r else "")
+    rows = [("format", lambda r: r["format"]), ("latency", lambda r: si(r["latency_s"], "s")),
+            ("energy", lambda r: si(r["energy_j"], "J"))]
+    rows += [(f"  {k} read", lambda r, k=k: si(r["bytes_read"][k], "B") if "bytes_read" in r else "")
              for k in ("weights", "scales", "activations") if any("bytes_read" in r for r in results.values())]
     comps = sorted({c for r in results.values() if r["supported"] for c, v in r["energy_breakdown_j"].items() if v})
-    rows += [(f"  {c}", lambda r, c=c: f"{r['energy_breakdown_j'][c]:.4g} J") for c in comps]
+    rows += [(f"  {c}", lambda r, c=c: si(r["energy_breakdown_j"][c], "J")) for c in comps]
     area = lambda r: "not modelled" if r["area"]["total_m2"] is None else f"{r['area']['total_m2'] * 1e6:.2f} mm²"  # noqa: E731
     for label, fmt in rows:
         t.add_row(label, *(fmt(r) if r["supported"] else "cannot run" for r in results.values()))
