@@ -26,9 +26,9 @@ def _file_kind(path: Path) -> str:
     data = _read_yaml(path)
     if "family" in data:
         return "unit"
-    if "units" in data:
+    if "units" in data or "base" in data:
         return "system"
-    raise ConfigError(f"{path}: neither a unit file (needs 'family') nor a system file (needs 'units')")
+    raise ConfigError(f"{path}: neither a unit file (needs 'family') nor a system file (needs 'units' or 'base')")
 
 
 def _kind_of(name: str) -> str:
