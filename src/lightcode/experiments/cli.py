@@ -51,6 +51,7 @@ def sweep_run(
     if workers < 0 or workers > 256:
         raise BadInputError(f"--workers must be from 0 to 256, got {workers}")
     s = load_spec(spec)
+    _say_hardware_warnings(s)
     if scheduler is not None:
         check_scheduler(scheduler)
     if out is not None:
@@ -72,6 +73,21 @@ def sweep_run(
     typer.echo(line)
     if out is not None:
         typer.echo(f"wrote {out / 'results.csv'} and figures to {out}")
+
+
+def _say_hardware_warnings(s) -> None:
+    """Read every system at every corner here, so a loader's warning (a corner a unit lacks) is printed once
+    by this process rather than by each worker (worker_init.py silences theirs). A system that does not load
+    is left to its points, which record the error."""
+    from lightcode.errors import ConfigError
+    from lightcode.hardware.load import read_system
+
+    for system in s.systems:
+        for corner in s.corners:
+            try:
+                read_system(system, corner)
+            except ConfigError:
+                continue
 
 
 def _export_and_plot(db: Path, out: Path, spec_hash: Optional[str]) -> list[Path]:
