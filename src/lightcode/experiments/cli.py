@@ -160,8 +160,12 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Re-run a paper's experiments and write claimed-vs-ours side by side (REPRODUCTION.md)."""
         from lightcode.core.outputs import check_out_dir
+        from lightcode.errors import BadInputError
+        from lightcode.experiments.reproduce import PAPERS
         from lightcode.experiments.reproduce import reproduce as run
 
+        if paper not in PAPERS:  # before --out is made: a failed command writes nothing
+            raise BadInputError(f"unknown paper {paper!r} (known: {', '.join(PAPERS)})")
         check_out_dir(out)  # before any work: an unwritable path fails fast
         path = run(paper, out, quick=quick, workers=workers, scheduler=scheduler)
         if as_json:

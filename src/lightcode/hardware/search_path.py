@@ -8,6 +8,7 @@ on every lookup: setting it in a notebook takes effect at once, and sweep worker
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -53,9 +54,16 @@ def is_named_dir(directory: Path, kind: str) -> bool:
 
 
 def index(kind: str) -> dict[str, Path]:
-    """name -> the file it resolves to (the first directory that has it)."""
+    """name -> the file it resolves to (the first directory that has it). Cached on the directories and their
+    modification times (adding or removing a file changes its directory's), so a lookup costs a few stats."""
+    dirs = tuple(kind_dirs(kind))
+    return dict(_index(kind, dirs, tuple(d.stat().st_mtime_ns for d in dirs)))
+
+
+@functools.lru_cache(maxsize=32)
+def _index(kind: str, dirs: tuple[Path, ...], _mtimes: tuple[int, ...]) -> dict[str, Path]:
     found: dict[str, Path] = {}
-    for d in kind_dirs(kind):
+    for d in dirs:
         for p in sorted(d.glob("*.yaml")):
             if p.stem in found:
                 warn_once(f"{kind} {p.stem!r}: {found[p.stem]} is used; it hides {p} (earlier in {ENV} wins)")
