@@ -15,7 +15,9 @@ from lightcode.core.si import si_quantity
 @pytest.fixture(autouse=True)
 def _fresh(monkeypatch):
     from lightcode.core import warn
+    from lightcode.hardware.load import clear_caches
 
+    clear_caches()  # a system cached by an earlier test would not re-read its units (nor warn)
     monkeypatch.delenv("LIGHTCODE_HARDWARE_PATH", raising=False)
     warn.reset()
     yield

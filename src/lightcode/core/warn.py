@@ -15,6 +15,11 @@ class LightcodeWarning(UserWarning):
     """A doubtful input that still has a defined meaning (e.g. a corner a unit file does not define)."""
 
 
+# warn_once already says each message once: Python's per-location registry must not hide one said again after
+# reset() (a user's own filter, added later, still takes precedence)
+warnings.simplefilter("always", LightcodeWarning)
+
+
 def warn_once(message: str) -> None:
     if message in _SEEN:
         return

@@ -177,7 +177,14 @@ def _check_corner(corner: str, where: str) -> None:
 def read_unit(name_or_path: str | Path, corner: str = "baseline", base: Path | None = None) -> UnitSpec:
     """Parse and validate a unit file at `corner` (a corner the file lacks means its baseline)."""
     path = _resolve(name_or_path, "unit", base)
-    return _read_unit_cached(path, _mtime(path), corner)
+    spec = _read_unit_cached(path, _mtime(path), corner)
+    if corner != "baseline" and corner not in spec.corners:  # defined, but maybe not what the user meant
+        from lightcode.core.warn import warn_once
+
+        have = ", ".join(["baseline", *spec.corners])
+        warn_once(f"unit {spec.name} ({path}) defines no {corner!r} corner: its baseline values are used at that "
+                  f"corner (it defines: {have})")
+    return spec
 
 
 @functools.lru_cache(maxsize=256)
@@ -191,12 +198,6 @@ def _read_unit_cached(path: Path, _mtime_ns: int, corner: str) -> UnitSpec:
     if is_named_dir(path.parent, "unit") and f.name != path.stem:
         raise ConfigError(f"{where}: name: {f.name!r} must equal the file name {path.stem!r}")
     fam = get_family(f.family, where)
-    if corner != "baseline" and corner not in f.corners:  # defined, but maybe not what the user meant
-        from lightcode.core.warn import warn_once
-
-        have = ", ".join(["baseline", *f.corners])
-        warn_once(f"unit {f.name} ({path}) defines no {corner!r} corner: its baseline values are used at that "
-                  f"corner (it defines: {have})")
     for c, block in f.corners.items():  # validate every corner, not only the one asked for
         convert_params(where, fam.params, f.params, block, c)
     params = convert_params(where, fam.params, f.params, f.corners.get(corner), corner)
