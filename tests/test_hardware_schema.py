@@ -142,8 +142,10 @@ def test_unknown_unit_name_suggests():
 def test_library_name_must_match_file(tmp_path, monkeypatch):
     import lightcode.hardware.load as L
 
-    monkeypatch.setattr(L, "UNITS_DIR", tmp_path)
-    _write(tmp_path, _unit_doc(), "other.yaml")
+    # a directory searched by name (LIGHTCODE_HARDWARE_PATH, like the library): name = file name
+    (tmp_path / "units").mkdir()
+    monkeypatch.setenv("LIGHTCODE_HARDWARE_PATH", str(tmp_path))
+    _write(tmp_path / "units", _unit_doc(), "other.yaml")
     with pytest.raises(ConfigError, match="must equal the file name"):
         L.read_unit("other")
 

@@ -1,6 +1,6 @@
 """Photonic unit families: golden numbers, LightCode consequences, precision check, utilisation, corners.
 
-Golden sources (all in /work/shared/reference):
+Golden sources (all summarised in docs/references/):
 - LT = Lightening-Transformer simulator (zhuhanqing/Lightening-Transformer, HPCA'24) re-run on CPU,
   photonic_sims.md §1.5 (per-event costs), §1.7b (area/power and per-inference energy/latency),
   §1.7c (4096×4096 linear-layer probe on DOTA-B);

@@ -80,6 +80,9 @@ def main(argv: list[str] | None = None) -> None:
 
     # the CLI only writes files: a non-interactive backend unless the user chose one (the library never sets it)
     os.environ.setdefault("MPLBACKEND", "Agg")
+    from lightcode.core.warn import route_to_stderr
+
+    route_to_stderr()  # a loader's LightcodeWarning is one `warning: …` line, once
 
     try:  # typer ≥ 0.20 vendors click as typer._click; its exceptions are those, not click's
         from typer._click import exceptions as cx

@@ -10,6 +10,8 @@ from typing import Optional
 
 import typer
 
+from lightcode.core.si import si
+
 
 def _fmt(acc: dict) -> str:
     if not acc.get("evaluated"):
@@ -90,7 +92,7 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"reference ({ev.REFERENCE_NAME}): ppl {ref['perplexity']:.4g} "
                    f"[{ref['ci95'][0]:.4g}, {ref['ci95'][1]:.4g}] over {cfg.tokens} held-out tokens")
         for r in out_d["mappings"]:
-            typer.echo(f"  {r['name']:<34} {r['latency_s'] * 1e3:9.3f} ms {r['energy_j']:9.4g} J  {_fmt(r['accuracy'])}")
+            typer.echo(f"  {r['name']:<34} {si(r['latency_s'], 's'):>11} {si(r['energy_j'], 'J'):>11}  {_fmt(r['accuracy'])}")
             pk = r["accuracy"].get("passkey")
             if pk:
                 typer.echo(f"  {'':<34} passkey {pk['mapped']['accuracy']:.0%} (reference {pk['reference']['accuracy']:.0%},"

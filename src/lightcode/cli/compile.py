@@ -62,8 +62,10 @@ def register(app: typer.Typer) -> None:
 
             with stage(f"writing {out}"):
                 written = res.write(out, fmt=fmt, dpi=dpi)
+        from lightcode.core.warn import echo_once
+
         for w in res.warnings:  # a time-out is FEASIBLE with its gap: warn, exit 0
-            typer.echo(f"warning: {w}", err=True)
+            echo_once(w)
         if as_json:
             typer.echo(json.dumps(res.to_json_dict(), sort_keys=True))
         else:

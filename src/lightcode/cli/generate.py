@@ -10,6 +10,7 @@ from typing import Any, Optional
 import typer
 
 from lightcode.cli.compile import request_from_cli, request_parameters
+from lightcode.core.si import si
 from lightcode.experiments.generate import DEFAULT_MAX_KNOTS, DEFAULT_TOLERANCE
 
 _SET_HERE = ("phase", "seq_len", "context", "heuristics")  # generate decides these per phase
@@ -71,17 +72,17 @@ def _print(d: dict) -> None:
 
     t = Table(title=f"{d['model']} on {d['system']}: prompt {d['prompt']}, {d['new_tokens']} new tokens, "
                     f"batch {d['batch']}", title_justify="left")
-    for col in ("mapping", "TTFT ms", "TPOT ms (mean / p50 / p90 / p99)", "tokens/s", "J/request", "J/token",
+    for col in ("mapping", "TTFT", "TPOT (mean / p50 / p90 / p99)", "tokens/s", "energy/request", "energy/token",
                 "mapping changes"):
         t.add_column(col)
 
     def ms(v: Optional[float]) -> str:
-        return "-" if v is None else f"{v * 1e3:.3g}"
+        return si(v, "s", 3)
 
     for name, m in d["mappings"].items():
         t.add_row(name, ms(m["ttft_s"]), " / ".join(ms(m[k]) for k in ("tpot_s", "tpot_p50_s", "tpot_p90_s",
                                                                           "tpot_p99_s")),
-                  f"{m['tokens_per_s']:.4g}", f"{m['energy_per_request_j']:.4g}", f"{m['energy_per_token_j']:.4g}",
+                  si(m["tokens_per_s"], "/s"), si(m["energy_per_request_j"], "J"), si(m["energy_per_token_j"], "J"),
                   str(len(m["mapping_changes"])))
     c = Console()
     c.print(t)

@@ -10,6 +10,7 @@ from typing import Any, Optional
 import typer
 
 from lightcode.cli.compile import request_from_cli, request_parameters
+from lightcode.core.si import si
 
 
 def _opt(name: str, default: Any, annotation: Any, *decls: str, help: str) -> inspect.Parameter:
@@ -105,5 +106,5 @@ def _print(res: dict) -> None:
                   f"{lo.get('ops_moved', '-')} / {hi.get('ops_moved', '-')}",
                   "-" if p["swing"] != p["swing"] else f"{p['swing']:.1%}")
     Console().print(t)
-    Console().print(f"{res['points']} points in {res['wall_s']:.1f} s; {len(res['skipped'])} parameters not varied; "
+    Console().print(f"{res['points']} points in {si(res['wall_s'], 's', 3)}; {len(res['skipped'])} parameters not varied; "
                     f"results in {res['db']}")

@@ -32,6 +32,24 @@ def si(value: float | int | None, unit: str = "", digits: int = 4) -> str:
     return f"{mant:.{digits}g}{' ' if unit_txt else ''}{unit_txt}"
 
 
+# units an SI prefix must not touch: logarithmic ones (a "mdB" means nothing) and powers, where a prefix would
+# be raised too (1 mm² is 1e-6 m², not 1e-3)
+_NO_PREFIX = ("dB", "dBm", "Np")
+
+
+def si_quantity(value: float | int | None, dimension: str, digits: int = 4) -> str:
+    """A value in a declared dimension (a hardware parameter's): prefixed like si() where a prefix means
+    something; dimensionless ("1"), logarithmic (dB, dB/Hz) and squared units are written plainly."""
+    if value is None:
+        return "-"
+    dim = "" if dimension in ("1", "") else dimension.replace("**2", "²").replace("^2", "²")
+    if dim.split("/")[0] in _NO_PREFIX or "²" in dim or "**" in dim or not dim:
+        v = float(value)
+        txt = "0" if v == 0 else f"{v:.{digits}g}"
+        return f"{txt} {dim}" if dim else txt
+    return si(value, dim, digits)
+
+
 def ratio(value: float | None, digits: int = 3) -> str:
     """A dimensionless ratio ("×"), "-" when undefined."""
     if value is None or not math.isfinite(value):

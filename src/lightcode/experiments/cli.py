@@ -12,6 +12,8 @@ from typing import Optional
 import typer
 from typer.core import TyperGroup
 
+from lightcode.core.si import si
+
 
 class _SweepGroup(TyperGroup):
     def parse_args(self, ctx, args):  # type: ignore[no-untyped-def]
@@ -31,12 +33,14 @@ def sweep_run(
     spec: Path = typer.Argument(..., help="sweep spec YAML (see README, 'Sweeps')"),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="address of a running Dask scheduler, e.g. tcp://host:8786"),
     workers: int = typer.Option(2, "--workers", "-w", help="LocalCluster worker processes (1 thread each); 0 = in-process, no Dask"),
-    db: Path = typer.Option(Path("results.sqlite"), "--db", help="SQLite results database (created if missing)"),
+    db: Optional[Path] = typer.Option(None, "--db", help="SQLite results database, created if missing (default: "
+                                      "OUT/results.sqlite with --out, else ./results.sqlite)"),
     out: Optional[Path] = typer.Option(None, "--out", help="also write results.csv and figures into DIR"),
     retry_errors: bool = typer.Option(False, "--retry-errors", help="recompute points recorded as errors"),
     retry_feasible: bool = typer.Option(False, "--retry-feasible",
                                         help="recompute points whose solver hit its time limit (FEASIBLE, not OPTIMAL)"),
     point: Optional[str] = typer.Option(None, "--point", hidden=True, help="module:function point function (testing)"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object (the run's summary and files)"),
 ) -> None:
     """Run SPEC's Cartesian product; finished points already in --db are skipped."""
     from lightcode.core.outputs import check_out_dir, check_out_file
@@ -47,31 +51,55 @@ def sweep_run(
     if workers < 0 or workers > 256:
         raise BadInputError(f"--workers must be from 0 to 256, got {workers}")
     s = load_spec(spec)
+    _say_hardware_warnings(s)
     if scheduler is not None:
         check_scheduler(scheduler)
-    check_out_file(db, "--db")  # before any work: an unwritable path fails fast
     if out is not None:
         check_out_dir(out)
+    db = db if db is not None else (out / "results.sqlite" if out is not None else Path("results.sqlite"))
+    check_out_file(db, "--db")  # before any work: an unwritable path fails fast
     summary = run_sweep(s, db, point_fn=point, scheduler=scheduler, workers=workers, retry_errors=retry_errors,
                         retry_feasible=retry_feasible)
-    typer.echo(
-        f"{s.name} [{summary.spec_hash}]: {summary.total} points, {summary.skipped} already done, "
-        f"{summary.ok} ok, {summary.errors} errors in {summary.wall_s:.1f} s → {db}"
-    )
+    line = (f"{s.name} [{summary.spec_hash}]: {summary.total} points, {summary.skipped} already done, "
+            f"{summary.ok} ok, {summary.errors} errors in {si(summary.wall_s, 's', 3)} → {db}")
+    files = _export_and_plot(db, out, summary.spec_hash) if out is not None else []
+    if as_json:
+        import dataclasses
+        import json
+
+        typer.echo(json.dumps({"spec": s.name, **dataclasses.asdict(summary), "db": str(db),
+                               "files": [str(f) for f in files]}))
+        return
+    typer.echo(line)
     if out is not None:
-        _export_and_plot(db, out, summary.spec_hash)
+        typer.echo(f"wrote {out / 'results.csv'} and figures to {out}")
 
 
-def _export_and_plot(db: Path, out: Path, spec_hash: Optional[str]) -> None:
+def _say_hardware_warnings(s) -> None:
+    """Read every system at every corner here, so a loader's warning (a corner a unit lacks) is printed once
+    by this process rather than by each worker (worker_init.py silences theirs). A system that does not load
+    is left to its points, which record the error."""
+    from lightcode.errors import ConfigError
+    from lightcode.hardware.load import read_system
+
+    for system in s.systems:
+        for corner in s.corners:
+            try:
+                read_system(system, corner)
+            except ConfigError:
+                continue
+
+
+def _export_and_plot(db: Path, out: Path, spec_hash: Optional[str]) -> list[Path]:
     from lightcode.experiments.export import plot_sweep, to_frame, write_table
     from lightcode.experiments.store import open_existing
 
     with open_existing(db) as store:
         df = to_frame(store.rows(spec_hash))
-    write_table(df, "csv", out / "results.csv")
+    files = [write_table(df, "csv", out / "results.csv")]
     if (df["status"] == "ok").any():
-        plot_sweep(df, out)
-    typer.echo(f"wrote {out / 'results.csv'} and figures to {out}")
+        files += list(plot_sweep(df, out) or [])
+    return files
 
 
 @sweep_app.command("export")
@@ -128,9 +156,23 @@ def register(app: typer.Typer) -> None:
         quick: bool = typer.Option(False, "--quick", help="fewer lengths and sweep values (< 2 min on 2 cores)"),
         workers: int = typer.Option(2, "--workers", "-w", help="LocalCluster worker processes; 0 = in-process"),
         scheduler: Optional[str] = typer.Option(None, "--scheduler", help="address of a running Dask scheduler"),
+        as_json: bool = typer.Option(False, "--json", help="print one JSON object (the report, database and files)"),
     ) -> None:
         """Re-run a paper's experiments and write claimed-vs-ours side by side (REPRODUCTION.md)."""
+        from lightcode.core.outputs import check_out_dir
+        from lightcode.errors import BadInputError
+        from lightcode.experiments.reproduce import PAPERS
         from lightcode.experiments.reproduce import reproduce as run
 
+        if paper not in PAPERS:  # before --out is made: a failed command writes nothing
+            raise BadInputError(f"unknown paper {paper!r} (known: {', '.join(PAPERS)})")
+        check_out_dir(out)  # before any work: an unwritable path fails fast
         path = run(paper, out, quick=quick, workers=workers, scheduler=scheduler)
+        if as_json:
+            import json
+
+            files = sorted(str(p) for p in Path(out).rglob("*") if p.is_file())
+            typer.echo(json.dumps({"paper": paper, "quick": quick, "report": str(path),
+                                   "db": str(Path(out) / "reproduce.sqlite"), "files": files}))
+            return
         typer.echo(f"wrote {path}")

@@ -238,7 +238,9 @@ def _progress(enabled: bool, total: int, name: str, skipped: int) -> Iterator[An
 
     cols = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
             TextColumn("{task.fields[status]}"), TimeElapsedColumn(), TimeRemainingColumn())
-    with Progress(*cols, transient=False) as bar:
+    from rich.console import Console
+
+    with Progress(*cols, console=Console(stderr=True), transient=False) as bar:  # stdout is for results (--json)
         task = bar.add_task(name, total=total, status=f"skipped {skipped}" if skipped else "")
 
         def advance(counts: dict[str, int]) -> None:

@@ -1,4 +1,5 @@
-"""`lightcode hardware list | show | validate | cost`: inspect and check the hardware library."""
+"""`lightcode hardware list | show | family | new | validate | cost`: inspect, author and check the hardware
+library (and the user's LIGHTCODE_HARDWARE_PATH, hardware/search_path.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+
+from lightcode.core.si import si
 
 hw = typer.Typer(name="hardware", help="List, show, validate and cost hardware units and systems.", no_args_is_help=True)
 
@@ -23,9 +26,9 @@ def _file_kind(path: Path) -> str:
     data = _read_yaml(path)
     if "family" in data:
         return "unit"
-    if "units" in data:
+    if "units" in data or "base" in data:
         return "system"
-    raise ConfigError(f"{path}: neither a unit file (needs 'family') nor a system file (needs 'units')")
+    raise ConfigError(f"{path}: neither a unit file (needs 'family') nor a system file (needs 'units' or 'base')")
 
 
 def _kind_of(name: str) -> str:
@@ -95,7 +98,7 @@ def _floor_lines(check) -> list[str]:
     if not check["physically_checked"]:
         line = f"physical floor: {check['status']} ({check['reason']})"
         if "bits_payable_at_shot_floor" in check:
-            line += (f"; its {check['mac_energy_j'] * 1e12:.3g} pJ/MAC pays for at most "
+            line += (f"; its {si(check['mac_energy_j'], 'J')}/MAC pays for at most "
                      f"{check['bits_payable_at_shot_floor']:.2f} bits per detected product at the shot-noise floor")
         return [line]
     out = []
@@ -103,14 +106,14 @@ def _floor_lines(check) -> list[str]:
     if o is None:
         out.append(f"optical: {check.get('note', 'no detection reaches these bits')}")
     else:
-        out.append(f"optical: {o['per_conversion_j'] * 1e15:.4g} fJ per conversion ({o['samples_per_conversion']:g} "
-                   f"sample(s) of {o['per_sample_j'] * 1e15:.4g} fJ) for {o['bits']:g} bits = "
-                   f"{o['x_above_floor']:.3g}× above the shot-noise floor ({o['shot_floor_j'] * 1e15:.4g} fJ)")
+        out.append(f"optical: {si(o['per_conversion_j'], 'J')} per conversion ({o['samples_per_conversion']:g} "
+                   f"sample(s) of {si(o['per_sample_j'], 'J')}) for {o['bits']:g} bits = "
+                   f"{o['x_above_floor']:.3g}× above the shot-noise floor ({si(o['shot_floor_j'], 'J')})")
     for name in ("dac", "adc"):
         c = check[name]
-        out.append(f"{name}: {c['energy_j'] * 1e12:.4g} pJ at {c['bits']:g} bits = {c['x_above_sota']:.3g}× the "
-                   f"state of the art (Walden FoM, {c['sota_j'] * 1e12:.4g} pJ), {c['x_above_thermal']:.3g}× above "
-                   f"the kT/C floor ({c['thermal_floor_j'] * 1e15:.4g} fJ)")
+        out.append(f"{name}: {si(c['energy_j'], 'J')} at {c['bits']:g} bits = {c['x_above_sota']:.3g}× the "
+                   f"state of the art (Walden FoM, {si(c['sota_j'], 'J')}), {c['x_above_thermal']:.3g}× above "
+                   f"the kT/C floor ({si(c['thermal_floor_j'], 'J')})")
     return out
 
 
@@ -118,21 +121,25 @@ def _floor_lines(check) -> list[str]:
 def list_cmd(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
     """List the units and systems in the library (with any that fail to load)."""
     from lightcode.errors import ConfigError
-    from lightcode.hardware.load import list_systems, list_units, read_system, read_unit
+    from lightcode.hardware.load import find, list_systems, list_units, read_system, read_unit
+    from lightcode.hardware.search_path import origin
 
     units, systems = [], []
     for n in list_units():
+        where = {"path": str(find(n, "unit")), "origin": origin(find(n, "unit"))}
         try:
             s = read_unit(n)
-            units.append({"name": n, "family": s.family, "kind": s.kind, "corners": ["baseline", *s.corners], "error": None})
+            units.append({"name": n, "family": s.family, "kind": s.kind, "corners": ["baseline", *s.corners],
+                          **where, "error": None})
         except ConfigError as e:
-            units.append({"name": n, "family": None, "kind": None, "corners": [], "error": str(e)})
+            units.append({"name": n, "family": None, "kind": None, "corners": [], **where, "error": str(e)})
     for n in list_systems():
+        where = {"path": str(find(n, "system")), "origin": origin(find(n, "system"))}
         try:
             s = read_system(n)
-            systems.append({"name": n, "units": [u.name for u in s.units], "corner": s.corner, "error": None})
+            systems.append({"name": n, "units": [u.name for u in s.units], "corner": s.corner, **where, "error": None})
         except ConfigError as e:
-            systems.append({"name": n, "units": [], "corner": None, "error": str(e)})
+            systems.append({"name": n, "units": [], "corner": None, **where, "error": str(e)})
     if as_json:
         typer.echo(json.dumps({"units": units, "systems": systems}))
         return
@@ -141,16 +148,19 @@ def list_cmd(as_json: bool = typer.Option(False, "--json", help="print JSON")) -
 
     c = Console()
     t = Table(title="units", title_justify="left")
-    for col in ("name", "family", "kind", "corners", "status"):
+    user = any(r["origin"] != "library" for r in units + systems)  # the column only when it says something
+    for col in ("name", "family", "kind", "corners", *(("from",) if user else ()), "status"):
         t.add_column(col, overflow="fold")
     for u in units:
-        t.add_row(u["name"], u["family"] or "", u["kind"] or "", ", ".join(u["corners"]), "ok" if not u["error"] else f"[red]{_short(u['error'])}")
+        t.add_row(u["name"], u["family"] or "", u["kind"] or "", ", ".join(u["corners"]),
+                  *((u["origin"],) if user else ()), "ok" if not u["error"] else f"[red]{_short(u['error'])}")
     c.print(t)
     t = Table(title="systems", title_justify="left")
-    for col in ("name", "units (host first)", "corner", "status"):
+    for col in ("name", "units (host first)", "corner", *(("from",) if user else ()), "status"):
         t.add_column(col, overflow="fold")
     for s in systems:
-        t.add_row(s["name"], ", ".join(s["units"]), s["corner"] or "", "ok" if not s["error"] else f"[red]{_short(s['error'])}")
+        t.add_row(s["name"], ", ".join(s["units"]), s["corner"] or "", *((s["origin"],) if user else ()),
+                  "ok" if not s["error"] else f"[red]{_short(s['error'])}")
     c.print(t)
 
 
@@ -229,24 +239,138 @@ def show_cmd(
 
 
 @hw.command("validate")
-def validate_cmd(file: Path = typer.Argument(..., help="a unit or system YAML file")) -> None:
-    """Check a unit or system file (exit 2 with `error: FILE: field: …` when it is wrong)."""
+def validate_cmd(file: Path = typer.Argument(..., help="a unit or system YAML file"),
+                 as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
+    """Check a unit or system file at every corner (exit 2 with `error: FILE: field: …` when it is wrong)."""
+    import warnings
+
     from lightcode.errors import ConfigError
     from lightcode.hardware.load import build_unit, load_system, read_system, read_unit
     from lightcode.hardware.schema import CORNERS
 
     if not file.is_file():
         raise ConfigError(f"{file}: no such file")
-    if _file_kind(file) == "unit":
-        s = read_unit(file)
-        for c in ("baseline", *s.corners):  # built, not only parsed: the family's rules run at every corner
-            build_unit(read_unit(file, c))
-        typer.echo(f"ok: unit {s.name} (family {s.family}, {len(s.params)} parameters, corners: baseline{''.join(', ' + c for c in s.corners)})")
+    with warnings.catch_warnings():  # every corner is checked on purpose: a missing one is reported below
+        warnings.simplefilter("ignore")
+        if _file_kind(file) == "unit":
+            s = read_unit(file)
+            for c in ("baseline", *s.corners):  # built, not only parsed: the family's rules run at every corner
+                build_unit(read_unit(file, c))
+            out = {"ok": True, "kind": "unit", "name": s.name, "path": str(s.path.resolve()), "family": s.family,
+                   "parameters": len(s.params), "corners": ["baseline", *s.corners],
+                   "corners_missing": [c for c in CORNERS if c != "baseline" and c not in s.corners]}
+            line = (f"ok: unit {s.name} (family {s.family}, {len(s.params)} parameters, corners: "
+                    f"{', '.join(out['corners'])})")
+        else:
+            sy = read_system(file)
+            for c in CORNERS:  # every unit built at every corner, as compile would
+                load_system(file, corner=c)
+            from lightcode.hardware.load import _base_chain, _mtime
+
+            chain = _base_chain(sy.path, _mtime(sy.path))
+            out = {"ok": True, "kind": "system", "name": sy.name, "path": str(sy.path), "corner": sy.corner,
+                   "units": [u.name for u in sy.units], "bases": [str(p) for p in chain[1:]],
+                   "corners_missing": {u.name: [c for c in CORNERS if c != "baseline" and c not in u.corners]
+                                       for u in sy.units}}
+            based = f"; based on {', '.join(p.stem for p in chain[1:])}" if len(chain) > 1 else ""
+            line = f"ok: system {sy.name} (units: {', '.join(out['units'])}; corner {sy.corner}{based})"
+    if as_json:
+        typer.echo(json.dumps(out))
     else:
-        sy = read_system(file)
-        for c in CORNERS:  # every unit built at every corner, as compile would
-            load_system(file, corner=c)
-        typer.echo(f"ok: system {sy.name} (units: {', '.join(u.name for u in sy.units)}; corner {sy.corner})")
+        typer.echo(line)
+
+
+@hw.command("family")
+def family_cmd(
+    name: Optional[str] = typer.Argument(None, help="family name (none: list the families)"),
+    unit: Optional[str] = typer.Option(None, "--from", help="the unit whose values are shown (default: the "
+                                       "first unit of the family)"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """Every parameter a family takes: meaning, dimension, constraint, and a unit's values at each corner."""
+    from lightcode.hardware.family_doc import family, family_info, family_names, units_of
+
+    if name is None:
+        rows = [{"family": n, "kind": family(n).kind, "units": units_of(n),
+                 "parameters": len(family(n).params)} for n in family_names()]
+        if as_json:
+            typer.echo(json.dumps({"families": rows}))
+            return
+        from rich.console import Console
+        from rich.table import Table
+
+        t = Table(title="families (`lightcode hardware family NAME` for one)", title_justify="left")
+        for col in ("family", "kind", "parameters", "units"):
+            t.add_column(col, overflow="fold")
+        for r in rows:
+            t.add_row(r["family"], r["kind"], str(r["parameters"]), ", ".join(r["units"]))
+        Console().print(t)
+        return
+    info = family_info(name, unit)
+    if as_json:
+        typer.echo(json.dumps(info))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    c = Console()
+    ref = info["reference_unit"]
+    c.print(f"[bold]family {info['family']}[/] ({info['kind']}): {info['doc']}")
+    c.print(f"units: {', '.join(info['units']) or '(none)'}" + (f"; values of {ref}" if ref else ""))
+
+    def cell(v):
+        return "" if v is None else v["si"]
+
+    t = Table(title=f"parameters of {info['family']}", title_justify="left")
+    for col in ("parameter", "meaning", "dimension", "constraint", "conservative", "baseline", "aggressive"):
+        t.add_column(col, overflow="fold")
+    for p in info["params"]:
+        cs = p.get("corners") or {}
+        base = cell(cs.get("baseline"))
+        # a corner the reference file does not define is its baseline ("=")
+        t.add_row(p["name"], p["meaning"], p["dimension"], p["constraint"],
+                  *(("=" if cs.get(k) is None and base else cell(cs.get(k))) if k != "baseline" else base
+                    for k in ("conservative", "baseline", "aggressive")))
+    c.print(t)
+    if info["area_params"]:
+        t = Table(title=f"area parameters of {info['family']} (`area:` block, corner-independent)", title_justify="left")
+        for col in ("parameter", "meaning", "dimension", "constraint", "value"):
+            t.add_column(col, overflow="fold")
+        for p in info["area_params"]:
+            t.add_row(p["name"], p["meaning"], p["dimension"], p["constraint"], cell(p.get("value")))
+        c.print(t)
+    if ref:
+        missing = [k for k in ("conservative", "aggressive") if k not in info["reference_corners"]]
+        if missing:
+            c.print(f"{ref} defines no {' or '.join(missing)} corner: '=' means its baseline value is used there")
+
+
+@hw.command("new")
+def new_cmd(
+    family_name: str = typer.Option(..., "--family", help="the family of the new unit (`lightcode hardware family`)"),
+    name: Optional[str] = typer.Option(None, "--name", help="the unit's name (default: my-<reference unit>)"),
+    unit: Optional[str] = typer.Option(None, "--from", help="the unit whose values start the template "
+                                       "(default: the first unit of the family)"),
+    out: Optional[Path] = typer.Option(None, "--out", help="write the template to this file (default: print it)"),
+) -> None:
+    """A commented unit-file template of a family that validates as it is (then edit values and sources)."""
+    from lightcode.hardware.family_doc import template
+
+    text = template(family_name, name, unit)
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    from lightcode.core.outputs import check_out_file
+    from lightcode.errors import BadInputError
+
+    check_out_file(out, "--out")
+    if out.exists():
+        raise BadInputError(f"--out {out}: exists; give a new file (a template never overwrites a unit)")
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise BadInputError(f"--out {out}: cannot write: {e.strerror}") from None
+    typer.echo(f"wrote {out}; check it with `lightcode hardware validate {out}`", err=True)
 
 
 def _parse_gemm(text: str) -> tuple[int, int, int]:
@@ -266,7 +390,8 @@ def cost_cmd(
     name: str = typer.Argument(..., help="unit name (or a system name: every unit is costed)"),
     gemm: str = typer.Option(..., "--gemm", help="M,K,N: (M×K)·(K×N), the K×N operand a weight"),
     dtype: str = typer.Option("fp16", "--dtype", help="fp16 | bf16 | fp32 | int8"),
-    corner: str = typer.Option("baseline", "--corner", help="conservative | baseline | aggressive"),
+    corner: Optional[str] = typer.Option(None, "--corner", help="conservative | baseline | aggressive (default: a "
+                                         "system's own corner, a unit's baseline)"),
     fmt: Optional[str] = typer.Option(None, "--format", help="the unit's variant to cost: fp16 | bf16 | fp8 | int8 | "
                                       "w4a16 (GPUs, where the YAML gives a peak) or a photonic unit's analog-Nb; "
                                       "default: the graph dtype's (the unit's first variant)"),
@@ -287,10 +412,12 @@ def cost_cmd(
 
     op = gemm_op(m, k, n, dtype)
     if _kind_of(name) == "unit":
+        corner = corner or "baseline"
         units = [load_unit(name, corner)]
         specs = {units[0].name: read_unit(name, corner)}
     else:
         sysm = load_system(name, corner)
+        corner = sysm.corner
         units, specs = list(sysm.units.values()), {u.name: u for u in sysm.spec.units}
     from lightcode.core.devices import unit_variants
 
@@ -321,16 +448,16 @@ def cost_cmd(
     from rich.console import Console
     from rich.table import Table
 
-    t = Table(title=f"GEMM ({m}×{k})·({k}×{n}) {dtype}, corner {corner}, {op.flops:.3g} FLOP", title_justify="left")
+    t = Table(title=f"GEMM ({m}×{k})·({k}×{n}) {dtype}, corner {corner}, {si(op.flops, 'FLOP')}", title_justify="left")
     t.add_column("")
     for u in results:
         t.add_column(u, justify="right")
-    rows = [("format", lambda r: r["format"]), ("latency", lambda r: f"{r['latency_s']:.4g} s"),
-            ("energy", lambda r: f"{r['energy_j']:.4g} J")]
-    rows += [(f"  {k} read", lambda r, k=k: f"{r['bytes_read'][k]:.4g} B" if "bytes_read" in r else "")
+    rows = [("format", lambda r: r["format"]), ("latency", lambda r: si(r["latency_s"], "s")),
+            ("energy", lambda r: si(r["energy_j"], "J"))]
+    rows += [(f"  {k} read", lambda r, k=k: si(r["bytes_read"][k], "B") if "bytes_read" in r else "")
              for k in ("weights", "scales", "activations") if any("bytes_read" in r for r in results.values())]
     comps = sorted({c for r in results.values() if r["supported"] for c, v in r["energy_breakdown_j"].items() if v})
-    rows += [(f"  {c}", lambda r, c=c: f"{r['energy_breakdown_j'][c]:.4g} J") for c in comps]
+    rows += [(f"  {c}", lambda r, c=c: si(r["energy_breakdown_j"][c], "J")) for c in comps]
     area = lambda r: "not modelled" if r["area"]["total_m2"] is None else f"{r['area']['total_m2'] * 1e6:.2f} mm²"  # noqa: E731
     for label, fmt in rows:
         t.add_row(label, *(fmt(r) if r["supported"] else "cannot run" for r in results.values()))

@@ -5,8 +5,10 @@
     load_system("path/to/my-system.yaml", corner="aggressive")
     read_unit(...) / read_system(...)         -> validated specs with every value, unit and source
 
-Loaded units and systems are cached (the compiler asks for the same system many times); the cache key
-includes the file's modification time, so editing a YAML in a notebook takes effect.
+Names resolve through the user's LIGHTCODE_HARDWARE_PATH, then the library (search_path.py). A system may
+inherit from a base system (`base:`, inherit.py). Loaded units and systems are cached (the compiler asks for
+the same system many times); the cache key includes the modification times of the file and of its bases, so
+editing a YAML in a notebook takes effect.
 """
 
 from __future__ import annotations
@@ -36,19 +38,26 @@ from lightcode.hardware.schema import (
     convert_params,
     format_validation_error,
 )
+from lightcode.hardware.search_path import LIBRARY, index, is_named_dir
 
-LIBRARY = Path(__file__).parent / "library"
 UNITS_DIR = LIBRARY / "units"
 SYSTEMS_DIR = LIBRARY / "systems"
 
 
 # --- files ---------------------------------------------------------------------------------------
 def list_units() -> list[str]:
-    return sorted(p.stem for p in UNITS_DIR.glob("*.yaml"))
+    """Unit names: the library's and those of LIGHTCODE_HARDWARE_PATH."""
+    return sorted(index("unit"))
 
 
 def list_systems() -> list[str]:
-    return sorted(p.stem for p in SYSTEMS_DIR.glob("*.yaml"))
+    """System names: the library's and those of LIGHTCODE_HARDWARE_PATH."""
+    return sorted(index("system"))
+
+
+def find(name: str, kind: str) -> Path | None:
+    """The file a unit or system name resolves to (None: no such name)."""
+    return index(kind).get(name)
 
 
 def _is_path(name_or_path: str | Path) -> bool:
@@ -64,12 +73,16 @@ def _resolve(name_or_path: str | Path, kind: str, base: Path | None = None) -> P
         if not p.is_file():
             raise ConfigError(f"{p}: no such {kind} file")
         return p.resolve()
-    directory, known = (UNITS_DIR, list_units()) if kind == "unit" else (SYSTEMS_DIR, list_systems())
-    p = directory / f"{name_or_path}.yaml"
-    if not p.is_file():
+    found = index(kind)
+    p = found.get(str(name_or_path))
+    if p is None:
+        from lightcode.hardware.search_path import ENV, KIND_DIRS
+
+        known = sorted(found)
         close = difflib.get_close_matches(str(name_or_path), known, n=3)
         hint = (f"; did you mean {', '.join(close)}?" if close else "") + f"; known: {', '.join(known) or '(none)'}"
-        raise ConfigError(f"{name_or_path}: unknown {kind} (no file {p}){hint}")
+        raise ConfigError(f"{name_or_path}: unknown {kind} (no {KIND_DIRS[kind]}/{name_or_path}.yaml in the "
+                          f"library or {ENV}){hint}")
     return p
 
 
@@ -90,11 +103,11 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-def read_validated(model: type, path: Path) -> Any:
-    """`path`'s YAML validated against the pydantic `model` (unit, system and floors files); any problem is a
-    ConfigError naming the file and the fields."""
+def read_validated(model: type, path: Path, document: Any = None) -> Any:
+    """`path`'s YAML (or `document`, already read from it) validated against the pydantic `model` (unit,
+    system and floors files); any problem is a ConfigError naming the file and the fields."""
     try:
-        return model.model_validate(_read_yaml(path))
+        return model.model_validate(_read_yaml(path) if document is None else document)
     except ValidationError as e:
         raise ConfigError(format_validation_error(str(path), e)) from None
 
@@ -174,7 +187,14 @@ def _check_corner(corner: str, where: str) -> None:
 def read_unit(name_or_path: str | Path, corner: str = "baseline", base: Path | None = None) -> UnitSpec:
     """Parse and validate a unit file at `corner` (a corner the file lacks means its baseline)."""
     path = _resolve(name_or_path, "unit", base)
-    return _read_unit_cached(path, _mtime(path), corner)
+    spec = _read_unit_cached(path, _mtime(path), corner)
+    if corner != "baseline" and corner not in spec.corners:  # defined, but maybe not what the user meant
+        from lightcode.core.warn import warn_once
+
+        have = ", ".join(["baseline", *spec.corners])
+        warn_once(f"unit {spec.name} ({path}) defines no {corner!r} corner: its baseline values are used at that "
+                  f"corner (it defines: {have})")
+    return spec
 
 
 @functools.lru_cache(maxsize=256)
@@ -182,7 +202,7 @@ def _read_unit_cached(path: Path, _mtime_ns: int, corner: str) -> UnitSpec:
     where = str(path)
     _check_corner(corner, where)
     f = read_validated(UnitFile, path)
-    if path.parent == UNITS_DIR and f.name != path.stem:
+    if is_named_dir(path.parent, "unit") and f.name != path.stem:
         raise ConfigError(f"{where}: name: {f.name!r} must equal the file name {path.stem!r}")
     fam = get_family(f.family, where)
     for c, block in f.corners.items():  # validate every corner, not only the one asked for
@@ -259,14 +279,49 @@ def _gpu_operation(where: str, f: SystemFile) -> dict[str, dict[str, Any]]:
 def read_system(name_or_path: str | Path, corner: str | None = None) -> SystemSpec:
     """Parse and validate a system file and every unit it names (at the system's or the given corner)."""
     path = _resolve(name_or_path, "system")
-    return _read_system_cached(path, _mtime(path), corner)
+    return _read_system_cached(path, _version(path), corner)
+
+
+def _version(path: Path) -> tuple[int, ...]:
+    """Modification times of a system file and its bases (the cache key: editing a base takes effect)."""
+    return tuple(_mtime(p) for p in _base_chain(path, _mtime(path)))
+
+
+@functools.lru_cache(maxsize=128)
+def _base_chain(path: Path, _mtime_ns: int) -> tuple[Path, ...]:
+    return system_document(path)[1]
+
+
+def system_document(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], tuple[Path, ...]]:
+    """A system file's document with its `base:` chain merged in (inherit.py), and the files it came from
+    (itself first). Unit paths of a base are made absolute (they are relative to the base's directory)."""
+    from lightcode.hardware.inherit import merge_system
+
+    data = _read_yaml(path)
+    if "base" not in data:
+        return data, (path,)
+    ref = data["base"]
+    if not isinstance(ref, str) or not ref.strip():
+        raise ConfigError(f"{path}: base: expected a system name or a path to a system file, got {ref!r}")
+    try:
+        bpath = _resolve(ref, "system", base=path.parent) if _is_path(ref) else _resolve(ref, "system")
+    except ConfigError as e:
+        raise ConfigError(f"{path}: base: {e}") from None
+    if bpath in (path, *_seen):
+        chain = " -> ".join(str(p) for p in (*_seen, path, bpath))
+        raise ConfigError(f"{path}: base: inheritance cycle ({chain}); a system cannot be its own base")
+    bdoc, bchain = system_document(bpath, (*_seen, path))
+    if isinstance(bdoc.get("units"), list):
+        bdoc = {**bdoc, "units": [str((bpath.parent / u).resolve()) if isinstance(u, str) and _is_path(u)
+                                  and not Path(u).is_absolute() else u for u in bdoc["units"]]}
+    return merge_system(bdoc, data), (path, *bchain)
 
 
 @functools.lru_cache(maxsize=64)
-def _read_system_cached(path: Path, _mtime_ns: int, corner: str | None) -> SystemSpec:
+def _read_system_cached(path: Path, _version_ns: tuple[int, ...], corner: str | None) -> SystemSpec:
     where = str(path)
-    f = read_validated(SystemFile, path)
-    if path.parent == SYSTEMS_DIR and f.name != path.stem:
+    f = read_validated(SystemFile, path, system_document(path)[0])
+    if is_named_dir(path.parent, "system") and f.name != path.stem:
         raise ConfigError(f"{where}: name: {f.name!r} must equal the file name {path.stem!r}")
     corner = corner or f.corner
     _check_corner(corner, where)
@@ -276,8 +331,11 @@ def _read_system_cached(path: Path, _mtime_ns: int, corner: str | None) -> Syste
         try:
             units.append(read_unit(u, corner, base=path.parent))
         except ConfigError as e:
-            if not _is_path(u) and not (UNITS_DIR / f"{u}.yaml").is_file():
-                raise ConfigError(f"{where}: units[{i}]: unit {u!r} does not exist ({UNITS_DIR / (u + '.yaml')} missing)") from None
+            if not _is_path(u) and find(u, "unit") is None:
+                from lightcode.hardware.search_path import ENV
+
+                raise ConfigError(f"{where}: units[{i}]: unit {u!r} does not exist ({UNITS_DIR / (u + '.yaml')} "
+                                  f"missing, and no units/{u}.yaml in {ENV})") from None
             raise ConfigError(f"{where}: units[{i}]: {e}") from None
     names = [u.name for u in units]
     if len(set(names)) != len(names):
@@ -406,12 +464,12 @@ class System:
 def load_system(name_or_path: str | Path, corner: str | None = None) -> System:
     """A ready System (cached per file version and corner). corner=None: the file's `corner` field."""
     path = _resolve(name_or_path, "system")
-    return _load_system_cached(path, _mtime(path), corner)
+    return _load_system_cached(path, _version(path), corner)
 
 
 @functools.lru_cache(maxsize=64)
-def _load_system_cached(path: Path, mtime_ns: int, corner: str | None) -> System:
-    spec = _read_system_cached(path, mtime_ns, corner)
+def _load_system_cached(path: Path, version_ns: tuple[int, ...], corner: str | None) -> System:
+    spec = _read_system_cached(path, version_ns, corner)
     units = {u.name: _build_unit_cached(u.path, _mtime(u.path), spec.corner) for u in spec.units}
     memories = {k: _memory(v) for k, v in spec.memories.items()}
     links = {
@@ -459,5 +517,5 @@ def _placement(spec: SystemSpec, unit: str, memories: dict[str, MemoryParams], l
 
 
 def clear_caches() -> None:
-    for f in (_read_unit_cached, _build_unit_cached, _read_system_cached, _load_system_cached):
+    for f in (_read_unit_cached, _build_unit_cached, _read_system_cached, _load_system_cached, _base_chain):
         f.cache_clear()

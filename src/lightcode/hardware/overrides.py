@@ -60,7 +60,9 @@ def system_with_overrides(system: str, overrides: Mapping[str, Any], corner: Opt
     if sys_path.is_file():
         return str(sys_path)
     out.mkdir(parents=True, exist_ok=True)
-    sys_doc = yaml.safe_load(spec.path.read_text())
+    from lightcode.hardware.load import system_document
+
+    sys_doc = system_document(spec.path)[0]  # its `base:` chain merged in: the copy lives elsewhere
     units_out = []
     for u_ref, u in zip(sys_doc["units"], spec.units):
         if u.name not in by_unit:  # keep the reference, made absolute (the copy lives elsewhere)

@@ -141,8 +141,7 @@ def _parse_linear(text: str, dimension: str) -> float:
 
 
 def format_si(value: float, dimension: str) -> str:
-    """A compact human string of an SI value in its declared unit, e.g. (4.5e-13, 'J') -> '4.5e-13 J'."""
-    unit = "" if dimension in ("1", "") else f" {dimension}"
-    if value == int(value) and abs(value) < 1e6:
-        return f"{int(value)}{unit}"
-    return f"{value:.6g}{unit}"
+    """A human string of an SI value in its declared unit, e.g. (4.5e-13, 'J') -> '450 fJ' (core/si.py)."""
+    from lightcode.core.si import si_quantity
+
+    return si_quantity(value, dimension, digits=6)

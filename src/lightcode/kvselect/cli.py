@@ -179,12 +179,33 @@ def _print_eval(res: dict) -> None:
                                   indent=1))
 
 
+def _host_gpu(system: Optional[str], gpu: Optional[str]) -> str:
+    """The kvselect GPU key (kvselect/cost.py GPUS) of --system's host, or --gpu as given (default h100)."""
+    from lightcode.errors import BadInputError
+    from lightcode.kvselect.cost import GPUS
+
+    if system is None:
+        return gpu or "h100"
+    if gpu is not None:
+        raise BadInputError("give --system or --gpu, not both (--gpu is the older spelling)")
+    from lightcode.hardware.load import read_system
+
+    host = read_system(system).units[0]
+    by_unit = {u: k for k, u in GPUS.items()}
+    if host.name not in by_unit:
+        raise BadInputError(f"--system {system}: kvselect cost prices a host GPU it knows ({', '.join(GPUS.values())}), "
+                            f"not {host.name!r}; pick a system whose first unit is one of them")
+    return by_unit[host.name]
+
+
 @kv.command("cost")
 def cost_cmd(
     model: str = typer.Argument(..., help="preset name, e.g. qwen2.5-7b or llama3-8b"),
     context: int = typer.Option(..., "--context", help="context tokens"),
     batch: int = typer.Option(1, help="users decoding together"),
-    gpu: str = typer.Option("h100", help="a100 or h100"),
+    system: Optional[str] = typer.Option(None, "--system", help="system preset or YAML path whose host GPU "
+                                         "decodes (an h100 or a100 host; default h100)"),
+    gpu: Optional[str] = typer.Option(None, "--gpu", hidden=True, help="a100 or h100 (older spelling of --system)"),
     corner: str = typer.Option("baseline", help="tfln-mrr corner"),
     block: int = typer.Option(128, help="block size B for signature engines"),
     k: int = typer.Option(32, help="blocks fetched per (user, layer, KV head)"),
@@ -201,6 +222,7 @@ def cost_cmd(
     """Latency and energy of one decode step: full attention, Quest, GPU signature, photonic engines."""
     from lightcode.kvselect import cost as kc
 
+    gpu = _host_gpu(system, gpu)
     sel = kc.Selection(block=block, k=k, resident=resident, parallel_banks=parallel_banks,
                        bank_source=bank_source, offload=offload)
     kc.model_dims(model)

@@ -130,6 +130,7 @@ class CompileResult:
             out["baseline_dtype"] = {"name": b.name, "latency_s": b.sim.latency_s, "energy_j": b.sim.energy_j,
                                      "dtype": self.graph.dtype}
         out["ops"] = self.ops_json()
+        out["why_not_chosen"] = self.why_not_chosen()
         from lightcode.pipeline.area import compile_json_blocks
 
         blocks = compile_json_blocks(self)  # the system's area, the area the mapping uses, the physical floors
@@ -173,6 +174,12 @@ class CompileResult:
         tag = lambda x: "" if x["stated"] else " (default, not stated by the system)"  # noqa: E731
         return (f"GPU waiting on another unit: {w['value']}{tag(w)} ({watts}); execution regime: "
                 f"{r['value']}{tag(r)}")
+
+    def why_not_chosen(self) -> dict[str, Any]:
+        """Per op kind, each unit's best realizations against the chosen mapping's (report/why_not.py)."""
+        from lightcode.report.why_not import NOTE, why_not_chosen
+
+        return {"note": NOTE, "kinds": why_not_chosen(self.stacked, self.chosen.sim.choice, self.objective)}
 
     def ops_json(self, mapping: "Mapping | None" = None) -> list[dict[str, Any]]:
         """Per op of a mapping (default: the chosen one): its unit, the unit's variant, its formats and the

@@ -13,6 +13,8 @@ import threading
 import time
 from contextlib import contextmanager
 
+from lightcode.core.si import si
+
 DELAY_S = 2.0
 
 
@@ -47,7 +49,7 @@ def stage(label: str, *, delay_s: float = DELAY_S, stream=None):
             stream.flush()
             return
         while not done.wait(0.25):
-            stream.write(f"\r{label} … {time.perf_counter() - t0:5.1f} s")
+            stream.write(f"\r{label} … {si(time.perf_counter() - t0, 's', 3)}")
             stream.flush()
 
     th = threading.Thread(target=ticker, daemon=True)
@@ -58,6 +60,6 @@ def stage(label: str, *, delay_s: float = DELAY_S, stream=None):
         done.set()
         th.join()
         if shown.is_set():
-            msg = f"{label}: done in {time.perf_counter() - t0:.1f} s"
+            msg = f"{label}: done in {si(time.perf_counter() - t0, 's', 3)}"
             stream.write(("\r" + msg + " " * 8 + "\n") if tty else f"lightcode: {msg}\n")
             stream.flush()

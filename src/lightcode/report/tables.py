@@ -17,23 +17,23 @@ def print_graph_summary(g: OpGraph, console: Console | None = None) -> None:
     by = g.by_kind()
     shape = f"batch {g.batch}, " + (f"seq {g.seq_len}" if g.phase == "prefill" else f"1 new token, context {g.context}")
     t = Table(title=f"{g.model.name} — {g.phase} ({shape}, {g.dtype})")
-    for col in ("kind", "ops", "GFLOP", "% FLOP", "MB read", "MB written"):
+    for col in ("kind", "ops", "FLOP", "% FLOP", "read", "written"):
         t.add_column(col, justify="left" if col == "kind" else "right")
     for kind in OP_KINDS:
         if kind not in by:
             continue
         r = by[kind]
         pct = 100.0 * r["flops"] / tot["flops"] if tot["flops"] else 0.0
-        t.add_row(kind, str(int(r["count"])), f"{r['flops'] / 1e9:,.3f}", f"{pct:.1f}",
-                  f"{r['bytes_read'] / 1e6:,.1f}", f"{r['bytes_written'] / 1e6:,.1f}")
+        t.add_row(kind, str(int(r["count"])), si(r["flops"], "FLOP"), f"{pct:.1f}",
+                  si(r["bytes_read"], "B"), si(r["bytes_written"], "B"))
     t.add_section()
-    t.add_row("total", str(tot["ops"]), f"{tot['flops'] / 1e9:,.3f}", "100.0",
-              f"{tot['bytes_read'] / 1e6:,.1f}", f"{tot['bytes_written'] / 1e6:,.1f}", style="bold")
+    t.add_row("total", str(tot["ops"]), si(tot["flops"], "FLOP"), "100.0",
+              si(tot["bytes_read"], "B"), si(tot["bytes_written"], "B"), style="bold")
     console.print(t)
-    extra = (f"parameters {g.model.num_parameters / 1e6:,.1f} M ({tot['weight_bytes'] / 1e6:,.1f} MB), "
-             f"matmul {tot['matmul_flops'] / 1e9:,.3f} GFLOP")
+    extra = (f"parameters {si(g.model.num_parameters)} ({si(tot['weight_bytes'], 'B')}), "
+             f"matmul {si(tot['matmul_flops'], 'FLOP')}")
     if g.phase == "decode":
-        extra += f", KV cache read {tot['kv_cache_bytes_read'] / 1e6:,.1f} MB"
+        extra += f", KV cache read {si(tot['kv_cache_bytes_read'], 'B')}"
     console.print(extra)
 
 
@@ -131,6 +131,14 @@ def print_compile_result(res, console: Console | None = None) -> None:
                 h.add_row(obj, name, si(r["latency_s"], "s"), si(r["energy_j"], "J"),
                           f"{loss:+.2%}" if loss is not None else "-")
         console.print(h)
+    from lightcode.report.why_not import why_not_lines
+
+    why = js["why_not_chosen"]
+    lines = why_not_lines(why["kinds"])
+    if lines:
+        console.print(f"why not chosen ({why['note']}):")
+        for line in lines:
+            console.print(f"  {line}", highlight=False)
     # warnings are printed once, by the CLI, on stderr (`warning: …`)
     tm = res.timing_s
     console.print("time: " + ", ".join(f"{k} {si(v, 's', 3)}" for k, v in tm.items()))
