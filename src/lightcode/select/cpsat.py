@@ -387,6 +387,24 @@ def _select(stacked: StackedGraph, objective: Objective, constraints: Constraint
                     budget=budget, backend=backend)
         if _fits(stacked, a, constraints) and all(_fits(stacked, p, constraints) for p in a.pareto):
             return replace(a, solve_time_s=time.perf_counter() - t0)
+    side_dp = None
+    if decompose and constraints.side_budgets:
+        from lightcode.select import side_chain
+
+        if side_chain.applies(objective, constraints):  # the side cost as a DP dimension (select/side_chain.py)
+            def factory(c: Constraints) -> ChainSolver:
+                return ChainSolver(stacked, c, time_limit_s=time_limit_s, workers=workers, budget=budget,
+                                   backend=backend)
+
+            side_dp, int_answer_held = side_chain.select_side_chain(factory, stacked, objective, constraints, t0,
+                                                                    time_limit_s)
+            blocks = split_blocks(stacked)
+            side_dp = side_dp and replace(side_dp, n_blocks=len(blocks), n_distinct_blocks=len({b.signature for b in blocks}),
+                              n_solves=budget.n_solves)
+            if int_answer_held:
+                return side_dp
+            # the integer scale's optimum broke the budget in floats (a budget within rounding of a sum): the
+            # exact monolithic model below forbids it and re-solves; the DP's next best stands if that times out
     cs = ChainSolver(stacked, constraints, time_limit_s=time_limit_s, workers=workers, decompose=decompose,
                      budget=budget, backend=backend)
     forbidden: set[tuple[int, ...]] = set()
@@ -398,6 +416,9 @@ def _select(stacked: StackedGraph, objective: Objective, constraints: Constraint
         # relaxation's optimum, when feasible, is the optimum)
         bad = {p.choice for p in (a, *a.pareto) if not constraints.side_ok(p.choice)}
         if not bad:
+            if side_dp is not None and a.status != Status.OPTIMAL and (
+                    a.objective_value is None or side_dp.objective_value <= a.objective_value):
+                return side_dp
             return a
         if bad & forbidden:
             raise RuntimeError("a forbidden assignment came back from the block model")
