@@ -92,6 +92,12 @@ class SideChain:
                         self.truncated = True
                         cs.proven = False
                     break
+                # the lexicographic tie-break of block_optimum: a span solve leaves transfer bools free, so
+                # its energy is only read from the least-energy schedule at that span
+                tie = (cs._run(bm, "energy", span_ub=sol.span) if primary == "span"
+                       else cs._run(bm, "span", **{f"{primary}_ub": sol.objective}))
+                if tie.has_solution:
+                    sol = replace(tie, status=sol.status, objective=sol.objective, bound=sol.bound)
                 side = self.side_of(b, sol)
                 if sol.objective == pts[-1][0].objective:  # the earlier point is weakly dominated
                     pts.pop()
