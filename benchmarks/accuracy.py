@@ -10,7 +10,14 @@ cores. Model load and the reference pass (cached per evaluator) are timed separa
 from __future__ import annotations
 
 import argparse
+import os
 import time
+
+
+def _load() -> str:
+    """The machine's load beside every figure: on shared cores a wall time means little without it."""
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} cores"
 
 
 def main() -> None:
@@ -38,6 +45,7 @@ def main() -> None:
         for w in range(cfg.windows):
             e.twin.lm(input_ids=e.ids[w : w + 1], use_cache=False)
     t_stock = time.perf_counter() - t
+    print(f"at start: {_load()}")
     print(f"threads: {torch.get_num_threads()}  tokens: {cfg.tokens}  compile {t_compile:.1f} s  "
           f"model load {t_load:.1f} s  reference pass (log-probs cached) {t_ref:.1f} s")
     print(f"baseline: stock forward over the same tokens {t_stock:.1f} s")
@@ -47,7 +55,7 @@ def main() -> None:
         acc = ev.evaluate_accuracy(assignment, r.stacked, config=cfg)
         dt = time.perf_counter() - t
         print(f"{name:<32} {dt:6.1f} s  ({dt / t_stock:.2f}x the stock forward; goal ≤ 60 s)  "
-              f"Δppl {acc['ppl_increase']['value']:+.3g}")
+              f"Δppl {acc['ppl_increase']['value']:+.3g}  [{_load()}]")
 
 
 if __name__ == "__main__":
