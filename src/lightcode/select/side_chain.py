@@ -64,17 +64,20 @@ class SideChain:
             total += min(vals) if vals else 0
         return total
 
-    def front(self, b, U, s, t, primary: str) -> list[tuple[object, int]]:
-        """[(BlockSolution, side)] of the block, side descending and objective ascending."""
-        key = (b.signature, self.row_key(b), U, s, t, primary)
+    def front(self, b, U, s, t, primary: str, cap: int) -> list[tuple[object, int]]:
+        """[(BlockSolution, side)] of the block with side ≤ cap (what the rest of the chain leaves of the
+        budget at best), side descending and objective ascending."""
+        key = (b.signature, self.row_key(b), U, s, t, primary, cap)
         if key in self.fronts:
             return self.fronts[key]
         cs = self.cs
         pts: list[tuple[object, int]] = []
         first = cs.block_optimum(b, U, s, t, primary)
-        if first is not None:
+        floor = self.least_side(b, U, t)
+        if first is not None and floor <= cap:
             pts.append((first, self.side_of(b, first)))
-            floor = self.least_side(b, U, t)
+            if pts[-1][1] > cap:  # the unconstrained optimum cannot be part of a mapping within the budget
+                pts = [(None, cap + 1)]
             while pts[-1][1] > floor:
                 if len(pts) >= MAX_SIDE_POINTS_PER_BLOCK:
                     self.truncated = True
@@ -99,9 +102,10 @@ class SideChain:
                 if tie.has_solution:
                     sol = replace(tie, status=sol.status, objective=sol.objective, bound=sol.bound)
                 side = self.side_of(b, sol)
-                if sol.objective == pts[-1][0].objective:  # the earlier point is weakly dominated
+                if pts[-1][0] is None or sol.objective == pts[-1][0].objective:  # (weakly) dominated
                     pts.pop()
                 pts.append((sol, side))
+        pts = [p for p in pts if p[0] is not None]
         self.fronts[key] = pts
         return pts
 
@@ -125,12 +129,14 @@ def select_side_chain(cs_factory, stacked, objective: Objective, c: Constraints,
     candidates = []  # (objective, side, U, point index, tables, block points)
     for U in sets:
         # least side of the blocks after position k, over their allowed units: the DP's pruning bound
+        least = [sc.least_side(b, U, None) for b in cs.blocks]
         tail = [0] * (len(cs.blocks) + 1)
         for k in range(len(cs.blocks) - 1, -1, -1):
-            tail[k] = tail[k + 1] + sc.least_side(cs.blocks[k], U, None)
+            tail[k] = tail[k + 1] + least[k]
+        caps = {id(b): budget_int - (tail[0] - least[k]) for k, b in enumerate(cs.blocks)}
 
-        def bpts(b, U_, s, t, U=U):
-            return [p for p, _ in sc.front(b, U_, s, t, primary)]
+        def bpts(b, U_, s, t, caps=caps):
+            return [p for p, _ in sc.front(b, U_, s, t, primary, caps[id(b)])]
 
         tables = []
         cur = {None: (np.zeros(1, np.int64), np.zeros(1, np.int64))}
@@ -140,7 +146,7 @@ def select_side_chain(cs_factory, stacked, objective: Objective, c: Constraints,
             for t in cs.states(b.exit, U):
                 ob, sd, bs, bi_, bj = [], [], [], [], []
                 for si, (s, (co, cside)) in enumerate(cur.items()):
-                    for j, (bp, side) in enumerate(sc.front(b, U, s, t, primary)):
+                    for j, (bp, side) in enumerate(sc.front(b, U, s, t, primary, caps[id(b)])):
                         ob.append(co + bp.objective)
                         sd.append(cside + side)
                         bs.append(np.full(len(co), si))
