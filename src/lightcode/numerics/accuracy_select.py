@@ -13,7 +13,7 @@ import time
 from dataclasses import replace
 
 from lightcode.core.selection import Assignment, Constraints, Objective, Status
-from lightcode.errors import BadInputError
+from lightcode.errors import BadInputError, InfeasibleError
 from lightcode.numerics import evaluate as ev
 from lightcode.numerics.sensitivity import ProfileConfig, Profiler, surrogate
 
@@ -47,8 +47,17 @@ def solve_with_side_budget(stacked, objective, side, budget: float, *, time_limi
         ceiling = budget + 1.0
         side = tuple(tuple(c if math.isfinite(c) else ceiling for c in per_op) for per_op in side)
         cons = replace(base, side_costs={SIDE: side}, side_budgets={SIDE: budget})
-        return (select(stacked, objective, cons, time_limit_s=time_limit_s, backend=backend),
-                "exact (side budget in the selection)")
+        try:
+            return (select(stacked, objective, cons, time_limit_s=time_limit_s, backend=backend),
+                    "exact (side budget in the selection)")
+        except InfeasibleError:
+            # no mapping found in time (the budget itself is feasible: every op has a free realization or
+            # check_side refused it): the greedy repair of the unconstrained optimum, FEASIBLE, said so
+            a = select(stacked, objective, base, time_limit_s=time_limit_s, backend=backend)
+            fixed = _repair(stacked, objective, a, side, budget)
+            if predicted(stacked, fixed, side) > budget:
+                raise
+            return fixed, "heuristic repair (the exact selection found no mapping within the time limit)"
     a = select(stacked, objective, base, time_limit_s=time_limit_s)
     fixed = _repair(stacked, objective, a, side, budget)
     # the repair prices ops alone (no transfers, no static power): keep the all-electronic mapping where the

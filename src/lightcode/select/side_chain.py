@@ -97,9 +97,11 @@ class SideChain:
                     break
                 # the lexicographic tie-break of block_optimum: a span solve leaves transfer bools free, so
                 # its energy is only read from the least-energy schedule at that span
+                # (with static power the energy already prices the span: no tie-break needed)
                 tie = (cs._run(bm, "energy", span_ub=sol.span) if primary == "span"
+                       else None if cs.static_coef(U) > 0
                        else cs._run(bm, "span", **{f"{primary}_ub": sol.objective}))
-                if tie.has_solution:
+                if tie is not None and tie.has_solution:
                     sol = replace(tie, status=sol.status, objective=sol.objective, bound=sol.bound)
                 side = self.side_of(b, sol)
                 if pts[-1][0] is None or sol.objective == pts[-1][0].objective:  # (weakly) dominated
