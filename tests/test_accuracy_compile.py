@@ -70,6 +70,7 @@ def test_budget_with_a_proxy_is_flagged_and_unverified(monkeypatch):
     assert rep["assumptions"] and rep["surrogate"]["assumption"].startswith("ASSUMPTION")
     acc = js["accuracy"]["energy"]
     assert acc["evaluated"] is False
+    assert acc["proxy_prediction"]["delta_nll_nats"] == pytest.approx(rep["rounds"][0]["predicted_delta_nll_nats"])
     pred = js["accuracy"]["all-electronic"]["proxy_prediction"]  # flagged prediction, never "measured"
     assert pred["ppl_increase"] == 0.0 and pred["assumption"].startswith("ASSUMPTION")
 

@@ -69,3 +69,22 @@ def test_loop_tightens_until_the_measured_value_holds(stacked, monkeypatch):
     assert all(r["measured_ppl_increase"] > target for r in rounds[:-1])
     assert rounds[-1]["measured_ppl_increase"] <= target
     assert [r["budget_nats"] for r in rounds] == sorted((r["budget_nats"] for r in rounds), reverse=True)
+
+
+def test_no_mapping_in_time_falls_back_to_a_labelled_repair(stacked, monkeypatch):
+    """A side-budget solve that finds nothing within the time limit: the greedy repair, FEASIBLE, named."""
+    import lightcode.select as sel
+    from lightcode.errors import InfeasibleError
+
+    real = sel.select
+
+    def timing_out(st, objective, constraints=None, **kw):
+        if constraints is not None and constraints.side_budgets:
+            raise InfeasibleError("no mapping meeting the constraints was found within the time limit")
+        return real(st, objective, constraints, **kw)
+
+    monkeypatch.setattr(sel, "select", timing_out)
+    side = _side(stacked)
+    a, how = acs.solve_with_side_budget(stacked, "energy", side, 2.5)
+    assert "heuristic repair" in how and a.status.value == "FEASIBLE"
+    assert acs.predicted(stacked, a, side) <= 2.5 and len(a.choice) == stacked.n_ops

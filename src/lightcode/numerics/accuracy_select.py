@@ -103,7 +103,7 @@ def _repair(stacked, objective, a: Assignment, side, budget: float) -> Assignmen
         choice[i] = j
         total -= gain
     units = tuple(stacked.realizations[i][c].unit for i, c in enumerate(choice))
-    return Assignment(units=units, method=f"{a.method}+accuracy-repair", objective=obj, status=Status.FEASIBLE,
+    return Assignment(units=units, choice=tuple(choice), method=f"{a.method}+accuracy-repair", objective=obj, status=Status.FEASIBLE,
                       objective_value=None, bound=a.bound, gap=None,
                       solve_time_s=a.solve_time_s + time.perf_counter() - t0,
                       warnings=a.warnings + ("accuracy budget enforced by a greedy repair, not exactly",))

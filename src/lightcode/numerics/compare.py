@@ -47,7 +47,9 @@ def assignment_from_file(stacked, path: str) -> Assignment:
     for i, u in enumerate(units):
         if stacked.realization(i, u) is None:
             raise BadInputError(f"op {ops[i].name!r} has no realization on unit {u!r}")
-    return Assignment(tuple(units), "file", Objective.ENERGY, Status.FEASIBLE, None, None, None, 0.0)
+    # the first realization on each unit: a file names units only
+    choice = tuple(next(j for j, r in enumerate(stacked.realizations[i]) if r.unit == u) for i, u in enumerate(units))
+    return Assignment(tuple(units), choice, "file", Objective.ENERGY, Status.FEASIBLE, None, None, None, 0.0)
 
 
 def mapping_row(name: str, assignment, sim, stacked, config: ev.EvalConfig) -> dict:

@@ -74,14 +74,14 @@ def mapping_accuracy(mappings: dict, default_stacked, request, side=None, info=N
     out = {}
     for name, m in mappings.items():
         st = m.stacked or default_stacked
-        if known and name in known:
+        model = st.graph.model.name
+        if known and name in known and known[name].get("evaluated"):
             out[name] = known[name]
             continue
-        model = st.graph.model.name
         if ev.has_twin(model):
             out[name] = ev.evaluate_accuracy(m.assignment, st, config=_eval_config(), name=name)
             continue
-        acc = ev.not_evaluated(model)
+        acc = dict(known[name]) if known and name in known else ev.not_evaluated(model)
         if side is not None and st is default_stacked:
             d = predicted(st, m.assignment, side)
             acc["proxy_prediction"] = {"ppl_increase": math.expm1(d), "delta_nll_nats": d,
