@@ -73,6 +73,18 @@ def test_budget_with_a_proxy_is_flagged_and_unverified(monkeypatch):
     assert acc["proxy_prediction"]["delta_nll_nats"] == pytest.approx(rep["rounds"][0]["predicted_delta_nll_nats"])
     pred = js["accuracy"]["all-electronic"]["proxy_prediction"]  # flagged prediction, never "measured"
     assert pred["ppl_increase"] == 0.0 and pred["assumption"].startswith("ASSUMPTION")
+    # the table: a perplexity row per mapping, the loop's line and the assumption
+    import io
+
+    from rich.console import Console
+
+    from lightcode.report.tables import print_compile_result
+
+    buf = io.StringIO()
+    print_compile_result(res, Console(file=buf, width=250))
+    text = buf.getvalue()
+    assert "perplexity change" in text and "not evaluated (proxy predicts" in text
+    assert "not verified (no functional twin)" in text and "ASSUMPTION: a stand-in surrogate" in text
 
 
 def test_budget_loop_json_with_a_twin(monkeypatch):
