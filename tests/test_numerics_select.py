@@ -1,5 +1,10 @@
 """The accuracy budget: the selection respects the surrogate budget, and the loop tightens and re-solves
-until the measured increase holds (real model replaced by a stand-in that over-shoots the surrogate)."""
+until the measured increase holds (real model replaced by a stand-in that over-shoots the surrogate).
+
+On a transformer-like fake of 8 layers (tests/compile_fakes.py, 107 ops, the photonic unit cheaper in
+energy for every matmul): what is tested is the loop and the budget, not the model, and the real graph's
+capture made this file take minutes on a loaded machine. The real model's path is the done-when command
+(`lightcode compile smollm2-135m --seq-len 512 --max-ppl-increase 5%`, tests/test_accuracy_compile.py)."""
 
 import math
 
@@ -10,12 +15,15 @@ from lightcode.numerics import accuracy_select as acs
 
 @pytest.fixture(scope="module")
 def stacked():
-    import lightcode as lc
-    from lightcode.hardware.load import load_system
+    from compile_fakes import layered_instance
     from lightcode.stack.stacked import StackedGraph
 
-    # native formats: the energy optimum puts many ops on the photonic unit, so the budgets below bind
-    return StackedGraph(lc.capture("smollm2-135m", seq_len=64), load_system("h100+ddot-b-4bit"), precision="native")
+    g, system = layered_instance(8, static_ptu=0.0)
+    st = StackedGraph(g, system)
+    # the energy optimum puts every matmul on the photonic unit, so the budgets below bind
+    free, _ = acs.solve_with_side_budget(st, "energy", _side(st), math.inf)
+    assert acs.predicted(st, free, _side(st)) > 10.0
+    return st
 
 
 def _side(st):
@@ -24,7 +32,7 @@ def _side(st):
             for op, reals in zip(st.graph.ops, st.realizations)]
 
 
-@pytest.mark.parametrize("budget", [0.0, 2.5, 30.0])
+@pytest.mark.parametrize("budget", [0.0, 2.5, 10.0])
 def test_budget_is_respected(stacked, budget):
     side = _side(stacked)
     free, _ = acs.solve_with_side_budget(stacked, "energy", side, math.inf)
@@ -61,3 +69,22 @@ def test_loop_tightens_until_the_measured_value_holds(stacked, monkeypatch):
     assert all(r["measured_ppl_increase"] > target for r in rounds[:-1])
     assert rounds[-1]["measured_ppl_increase"] <= target
     assert [r["budget_nats"] for r in rounds] == sorted((r["budget_nats"] for r in rounds), reverse=True)
+
+
+def test_no_mapping_in_time_falls_back_to_a_labelled_repair(stacked, monkeypatch):
+    """A side-budget solve that finds nothing within the time limit: the greedy repair, FEASIBLE, named."""
+    import lightcode.select as sel
+    from lightcode.errors import InfeasibleError
+
+    real = sel.select
+
+    def timing_out(st, objective, constraints=None, **kw):
+        if constraints is not None and constraints.side_budgets:
+            raise InfeasibleError("no mapping meeting the constraints was found within the time limit")
+        return real(st, objective, constraints, **kw)
+
+    monkeypatch.setattr(sel, "select", timing_out)
+    side = _side(stacked)
+    a, how = acs.solve_with_side_budget(stacked, "energy", side, 2.5)
+    assert "heuristic repair" in how and a.status.value == "FEASIBLE"
+    assert acs.predicted(stacked, a, side) <= 2.5 and len(a.choice) == stacked.n_ops

@@ -40,6 +40,9 @@ def compile(  # noqa: A001 (the DESIGN §1 name)
     precision: str = "parity",
     heuristics: bool = True,
     split: bool = False,
+    accuracy: bool = False,
+    max_ppl_increase: float | str | None = None,
+    accuracy_proxy: str | None = None,
     overrides: dict | None = None,
     out_dir: str | None = None,
 ):
@@ -60,6 +63,10 @@ def compile(  # noqa: A001 (the DESIGN §1 name)
         wide as the system's precision floor) or "native" (each unit at its own formats, as papers do).
     heuristics: also evaluate the greedy and path-search baselines.
     split: also offer each GEMM split between the GPU and a photonic unit, both at once (cost/split.py).
+    accuracy: also replay the baseline and each optimum on the model's functional twin (result.accuracy).
+    max_ppl_increase: each optimum under this perplexity increase (0.05 or "5%"), verified on the twin and
+        tightened until it holds (result.accuracy_selection: predicted and measured per round).
+    accuracy_proxy: a model without a twin takes per-op-role sensitivities from this twin (an assumption).
     overrides: {"unit.param": value} applied to the system's units.
     out_dir: also write report.json, traces and figures there.
     Returns a CompileResult (latency_s, energy_j, breakdown, to_frame(), plot_timeline(), write_trace()).
@@ -70,7 +77,8 @@ def compile(  # noqa: A001 (the DESIGN §1 name)
                        context=context, batch=batch, dtype=dtype, latency_budget_s=latency_budget_s,
                        energy_budget_j=energy_budget_j, time_limit_s=time_limit_s, corner=corner,
                        corner_range=corner_range,
-                       solver=solver, precision=precision, heuristics=heuristics, split=split, overrides=overrides or {},
+                       solver=solver, precision=precision, heuristics=heuristics, split=split, accuracy=accuracy,
+                       max_ppl_increase=max_ppl_increase, accuracy_proxy=accuracy_proxy, overrides=overrides or {},
                        out_dir=out_dir)
 
 

@@ -14,6 +14,8 @@ from lightcode.pipeline.request import FIELDS, CompileRequest, field_default
 
 def _annotation(f) -> Any:
     kind = {"int": int, "float": float, "str": str, "bool": bool}
+    if f.metadata.get("cli_text"):  # the request reads the text ("5%")
+        return Optional[str]
     text = str(f.type)
     base = next((t for name, t in kind.items() if name in text), str)
     return Optional[base] if "Optional" in text or field_default(f.name) is None else base

@@ -56,20 +56,25 @@ def _cache_file() -> Path:
 
 class Profiler:
     def __init__(self, model: str = "smollm2-135m", config: ProfileConfig = ProfileConfig()):
-        import torch
-
-        from lightcode.kvselect import realmodel
-
-        self.twin = Twin(model)
         self.model, self.config = model, config
-        ids = realmodel.tokens(config.windows * config.window, model=model, offset=config.offset)
-        self.ids = torch.from_numpy(ids).view(config.windows, config.window)
-        self.layers = list(self.twin.lm.model.layers)
-        self._record()
         self.file = _cache_file()
         self.cache: dict[str, float] = json.loads(self.file.read_text()) if self.file.exists() else {}
         self.evaluations = 0
         self.wall_s = 0.0
+        self._ready = False  # the twin is loaded and its reference recorded on the first uncached delta
+
+    def _load(self):
+        import torch
+
+        from lightcode.kvselect import realmodel
+
+        cfg = self.config
+        self.twin = Twin(self.model)
+        ids = realmodel.tokens(cfg.windows * cfg.window, model=self.model, offset=cfg.offset)
+        self.ids = torch.from_numpy(ids).view(cfg.windows, cfg.window)
+        self.layers = list(self.twin.lm.model.layers)
+        self._record()
+        self._ready = True
 
     def _record(self):
         import torch
@@ -117,6 +122,8 @@ class Profiler:
         key = _key(self.model, self.config, path, num)
         if key in self.cache:
             return self.cache[key]
+        if not self._ready:
+            self._load()
         t0 = time.perf_counter()
         layer = int(path.split(".")[2]) if path.startswith("model.layers.") else None
         with torch.no_grad(), self.twin.mapping({path: num}, seed=self.config.seed):
@@ -127,6 +134,8 @@ class Profiler:
         return d
 
     def save(self):
+        if not self.evaluations:
+            return
         tmp = self.file.with_suffix(".tmp")
         tmp.write_text(json.dumps(self.cache))
         tmp.replace(self.file)

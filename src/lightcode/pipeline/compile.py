@@ -94,12 +94,25 @@ def run_compile(model, request: CompileRequest | None = None, *, system: str | S
                    energy_budget_j=request.energy_budget_j if request.energy_budget_j is not None
                    else base.energy_budget_j)
     objectives = [requested] if requested is not None else [Objective.LATENCY, Objective.ENERGY]
-    t_select = t_sim = 0.0
+    t_select = t_sim = t_acc = 0.0
     optimal: dict[str, Mapping] = {}
+    side = side_info = None
+    selection: dict[str, dict] = {}
+    if request.max_ppl_increase is not None or (request.accuracy and request.accuracy_proxy is not None):
+        from lightcode.pipeline import accuracy as pacc
+
+        t0 = time.perf_counter()
+        with stage("profiling per-op accuracy sensitivities (the surrogate)"):
+            side, side_info = pacc.surrogate_for(st, request)
+        t_acc += time.perf_counter() - t0
     for obj in objectives:
         t0 = time.perf_counter()
-        with stage(f"solving {obj.value}-optimal mapping (time limit {request.time_limit_s:g} s)"):
-            a = select(st, obj, cons, time_limit_s=request.time_limit_s, backend=request.solver)
+        if request.max_ppl_increase is not None:
+            with stage(f"solving {obj.value}-optimal mapping with perplexity +{request.max_ppl_increase:.3g} max"):
+                a, selection[obj.value] = pacc.constrained_optimum(st, obj, cons, request, side, side_info)
+        else:
+            with stage(f"solving {obj.value}-optimal mapping (time limit {request.time_limit_s:g} s)"):
+                a = select(st, obj, cons, time_limit_s=request.time_limit_s, backend=request.solver)
         t_select += time.perf_counter() - t0
         t0 = time.perf_counter()
         optimal[obj.value] = Mapping(f"{obj.value}-optimal", a, simulate(st, a))
@@ -152,8 +165,19 @@ def run_compile(model, request: CompileRequest | None = None, *, system: str | S
         from lightcode.pipeline.corners import corner_rows
 
         res.corners = corner_rows(model, request, system_obj, run_compile)
+    if request.accuracy or request.max_ppl_increase is not None:
+        from lightcode.pipeline import accuracy as pacc
+
+        t0 = time.perf_counter()
+        # the optima measured by the budget loop are not replayed again; --accuracy adds the baseline
+        known = {k: r["accuracy"] for k, r in selection.items()}  # keyed as res.mappings() is
+        maps = res.mappings() if request.accuracy else {k: v for k, v in res.mappings().items() if k in known}
+        with stage("replaying mappings on the functional twin"):
+            accs = pacc.mapping_accuracy(maps, st, request, side, side_info, known)
+        pacc.attach(res, accs, selection)
+        t_acc += time.perf_counter() - t0
     res.timing_s = {"capture": t_capture, "build": t_build, "select": t_select, "simulate": t_sim,
-                    "baselines": t_baselines, "total": time.perf_counter() - t_start}
+                    "baselines": t_baselines, "accuracy": t_acc, "total": time.perf_counter() - t_start}
     if out_dir is not None:
         res.write(out_dir)
         res.timing_s["total"] = time.perf_counter() - t_start

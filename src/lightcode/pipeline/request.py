@@ -35,10 +35,12 @@ Scalar = Union[int, float, str, bool]
 
 
 def _opt(help: str, flag: str | None = None, short: str | None = None, axis: str | None = None,
-         default: Any = None, cli: bool = True, cli_scale: float | None = None) -> Any:
+         default: Any = None, cli: bool = True, cli_scale: float | None = None, cli_text: bool = False) -> Any:
     """A request field with its CLI flag, help text and sweep-axis name (plural key of a list axis).
-    `cli_scale`: the CLI takes the value in a friendlier unit; field (SI) = CLI value × cli_scale."""
-    meta = {"help": help, "flag": flag, "short": short, "axis": axis, "cli": cli, "cli_scale": cli_scale}
+    `cli_scale`: the CLI takes the value in a friendlier unit; field (SI) = CLI value × cli_scale.
+    `cli_text`: the CLI takes text ("5%") that the request's validation turns into the field's value."""
+    meta = {"help": help, "flag": flag, "short": short, "axis": axis, "cli": cli, "cli_scale": cli_scale,
+            "cli_text": cli_text}
     if isinstance(default, dict):
         return field(default_factory=dict, metadata=meta)
     return field(default=default, metadata=meta)
@@ -80,9 +82,21 @@ class CompileRequest:
     area_budget_m2: Optional[float] = _opt(
         "area budget of the photonic units a mapping may use, mm² (the GPU die not counted); units that do "
         "not fit are left out, the best fitting set kept", "--area-budget", cli_scale=1e-6)
+    accuracy: bool = _opt("also replay the all-electronic baseline and each optimum on the model's functional twin "
+                          "(numerics/): perplexity, top-1 agreement and KL beside latency and energy",
+                          "--accuracy/--no-accuracy", default=False)
+    max_ppl_increase: Optional[float] = _opt(
+        "accuracy budget: each optimum under a perplexity increase of at most this fraction (e.g. 5% or 0.05), "
+        "solved with the additive surrogate, verified on the twin and re-solved tighter until it holds",
+        "--max-ppl-increase", cli_text=True)
+    accuracy_proxy: Optional[str] = _opt(
+        "a model without a twin: take per-op-role sensitivities from this twin (smollm2-135m) — an assumption, "
+        "flagged in the output; nothing is measured", "--accuracy-proxy")
     overrides: Mapping[str, Scalar] = _opt("unit parameter overrides {'unit.param': value}", default={}, cli=False)
 
     def __post_init__(self) -> None:
+        if isinstance(self.max_ppl_increase, str):  # "5%" (CLI, sweep spec) -> 0.05
+            object.__setattr__(self, "max_ppl_increase", _fraction("max_ppl_increase", self.max_ppl_increase))
         _validate(self)
         object.__setattr__(self, "overrides", dict(sorted(dict(self.overrides).items())))
 
@@ -121,7 +135,8 @@ FIELDS = tuple(fields(CompileRequest))
 FIELD_NAMES = tuple(f.name for f in FIELDS)
 # Fields added after sweeps began to be stored: at these values they stay out of a point's key.
 KEY_DEFAULTS: dict[str, Any] = {"heuristics": True, "solver": "cpsat", "area_budget_m2": None, "corner_range": None,
-                                "split": False}  # precision: no default kept out:
+                                "split": False, "accuracy": False, "max_ppl_increase": None,
+                                "accuracy_proxy": None}  # precision: no default kept out:
 # results before it existed were computed under today's "native", so they must not match a parity point
 
 
@@ -161,6 +176,14 @@ def _positive_real(name: str, v: Any, *, optional: bool, most: float = math.inf)
         raise BadInputError(f"{name} must be a positive finite number{bound}, got {v!r}")
 
 
+def _fraction(name: str, text: str) -> float:
+    s = text.strip()
+    try:
+        return float(s[:-1]) / 100.0 if s.endswith("%") else float(s)
+    except ValueError:
+        raise BadInputError(f"{name} must be a fraction such as 5% or 0.05, got {text!r}") from None
+
+
 def _choice(name: str, v: Any, allowed: tuple[str, ...], *, optional: bool = False) -> None:
     if v is None and optional:
         return
@@ -193,6 +216,11 @@ def _validate(r: CompileRequest) -> None:
         raise BadInputError(f"heuristics must be true or false, got {r.heuristics!r}")
     if not isinstance(r.split, bool):
         raise BadInputError(f"split must be true or false, got {r.split!r}")
+    if not isinstance(r.accuracy, bool):
+        raise BadInputError(f"accuracy must be true or false, got {r.accuracy!r}")
+    _positive_real("max_ppl_increase", r.max_ppl_increase, optional=True)
+    if r.accuracy_proxy is not None and (not isinstance(r.accuracy_proxy, str) or not r.accuracy_proxy.strip()):
+        raise BadInputError("accuracy_proxy must name a model with a functional twin (e.g. smollm2-135m)")
     if not isinstance(r.overrides, Mapping):
         raise BadInputError("overrides must be a mapping {'unit.param': value}")
     # lengths against the phase and the model's position limit: frontend.capture (it knows the model)

@@ -120,6 +120,10 @@ class CompileResult:
             out["request"] = self.request.to_dict()
         if getattr(self, "corners", None):  # --corners all (pipeline/corners.py)
             out["corners"] = self.corners
+        if getattr(self, "accuracy", None) is not None:  # --accuracy / --max-ppl-increase (pipeline/accuracy.py)
+            out["accuracy"] = self.accuracy
+            out["accuracy_selection"] = {k: {kk: v for kk, v in r.items() if kk != "accuracy"}
+                                         for k, r in self.accuracy_selection.items()}
         out["precision"] = {"policy": self.stacked.precision, "floor": self.stacked.precision_floor.to_dict()}
         out["baseline"]["precision"] = self.stacked.precision
         gpu_op = self.gpu_operation()

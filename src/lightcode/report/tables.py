@@ -99,9 +99,25 @@ def print_compile_result(res, console: Console | None = None) -> None:
     row("solver", lambda m: m.assignment.status.value if m.assignment.method in BACKENDS else m.assignment.method)
     row("gap", lambda m: f"{m.assignment.gap:.2%}" if m.assignment.gap is not None else "-")
     row("solve time", lambda m: si(m.assignment.solve_time_s, "s"))
+    acc = getattr(res, "accuracy", None)
+    if acc is not None:  # --accuracy / --max-ppl-increase: the perplexity change on held-out text, its 95 % CI
+        t.add_section()
+        cell = lambda n: (acc.get(n) or acc.get(n.removesuffix("-optimal")) or {}).get("summary", "-")  # noqa: E731
+        t.add_row("perplexity change", *[cell(n) for n in maps], style="bold")
     console.print(t)
     if res.gpu_operation():
         console.print(f"assumed: {res.gpu_operation_line()}")
+    for obj, rep in (getattr(res, "accuracy_selection", None) or {}).items():
+        rounds = "; ".join(
+            f"round {r['round']}: predicted {r['predicted_ppl_increase']:+.2%}, measured "
+            + (f"{r['measured_ppl_increase']:+.2%}" if r["measured_ppl_increase"] is not None else "not evaluated")
+            for r in rep["rounds"])
+        verdict = {True: "the final one holds", False: "the final one does NOT hold",
+                   None: "not verified (no functional twin)"}[rep["holds"]]
+        console.print(f"{obj}-optimal under perplexity +{rep['target']['max_ppl_increase']:.3g} max: "
+                      f"{rep['n_rounds']} round(s) ({rounds}); {verdict}")
+        if rep["surrogate"].get("assumption"):
+            console.print(rep["surrogate"]["assumption"])
     b16 = getattr(res, "baseline_dtype", None)
     if b16 is not None and b16 is not res.baseline:  # the fair baseline above; the graph's own dtype for reference
         console.print(f"all-electronic at {res.graph.dtype} (native precision, for reference): "

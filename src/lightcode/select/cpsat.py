@@ -63,15 +63,34 @@ def choose_grid(stacked: StackedGraph, blocks: list[Block]) -> Grid:
     return Grid(tau_t, tau_e)
 
 
-def restrict_precision(stacked: StackedGraph, constraints: Constraints) -> StackedGraph:
+def restrict_precision(stacked: StackedGraph, constraints: Constraints, *, side_feasible: bool = False) -> StackedGraph:
     """A view of `stacked` without realizations on units below the minimum precision of the op's kind (its
-    choices map back with view.to_base)."""
-    if not constraints.min_precision_bits:
+    choices map back with view.to_base). `side_feasible`: also without realizations that no choice within a
+    side budget can use (their cost plus every other op's least cost exceeds the budget): an exact
+    reduction, and what keeps a 4-bit unit that no op may use under an accuracy budget out of the model."""
+    need = [constraints.min_precision_bits.get(op.kind, 0) for op in stacked.graph.ops] \
+        if constraints.min_precision_bits else None
+    rest = {}
+    if side_feasible:
+        for name, budget in constraints.side_budgets.items():
+            rows = constraints.side_costs[name]
+            least = [min(row) for row in rows]
+            total = math.fsum(least)
+            # keep borderline ones: the floats decide them later (cpsat._select)
+            rest[name] = (rows, [budget - (total - v) + 1e-12 * max(1.0, abs(budget)) for v in least])
+    if need is None and not rest:
         return stacked
-    ops = stacked.graph.ops
-    need = [constraints.min_precision_bits.get(op.kind, 0) for op in ops]
-    view = stacked.restricted(lambda i, r: all(stacked.unit(u).precision_bits >= need[i] for u in r.units_used))
-    for i, op in enumerate(ops):
+    real_index = {i: {id(r): j for j, r in enumerate(rs)} for i, rs in enumerate(stacked.realizations)} if rest else {}
+
+    def keep(i, r) -> bool:
+        if need is not None and any(stacked.unit(u).precision_bits < need[i] for u in r.units_used):
+            return False
+        return all(rows[i][real_index[i][id(r)]] <= room[i] for rows, room in rest.values())
+
+    view = stacked.restricted(keep)
+    if all(len(a) == len(b) for a, b in zip(view.realizations, stacked.realizations)):
+        return stacked
+    for i, op in enumerate(stacked.graph.ops):
         if not view.realizations[i]:
             raise InfeasibleError(f"no unit delivers {need[i]} bits for op {op.name!r} ({op.kind}); "
                                   f"lower the minimum precision for {op.kind!r}")
@@ -369,7 +388,7 @@ def select_cpsat(stacked: StackedGraph, objective: Objective | str = Objective.E
     objective = Objective.parse(objective)
     constraints = constraints or Constraints()
     check_side(stacked, constraints)
-    view = restrict_precision(stacked, constraints)
+    view = restrict_precision(stacked, constraints, side_feasible=True)
     a = _select(view, objective, _side_on_view(view, constraints), time_limit_s=time_limit_s, workers=workers,
                 decompose=decompose, budget=SolverBudget(time_limit_s, clock), backend=backend)
     if view is stacked:
@@ -389,6 +408,24 @@ def _select(stacked: StackedGraph, objective: Objective, constraints: Constraint
                     budget=budget, backend=backend)
         if _fits(stacked, a, constraints) and all(_fits(stacked, p, constraints) for p in a.pareto):
             return replace(a, solve_time_s=time.perf_counter() - t0)
+    side_dp = None
+    if decompose and constraints.side_budgets:
+        from lightcode.select import side_chain
+
+        if side_chain.applies(objective, constraints):  # the side cost as a DP dimension (select/side_chain.py)
+            def factory(c: Constraints) -> ChainSolver:
+                return ChainSolver(stacked, c, time_limit_s=time_limit_s, workers=workers, budget=budget,
+                                   backend=backend)
+
+            side_dp, int_answer_held = side_chain.select_side_chain(factory, stacked, objective, constraints, t0,
+                                                                    time_limit_s)
+            blocks = split_blocks(stacked)
+            side_dp = side_dp and replace(side_dp, n_blocks=len(blocks), n_distinct_blocks=len({b.signature for b in blocks}),
+                              n_solves=budget.n_solves)
+            if int_answer_held:
+                return side_dp
+            # the integer scale's optimum broke the budget in floats (a budget within rounding of a sum): the
+            # exact monolithic model below forbids it and re-solves; the DP's next best stands if that times out
     cs = ChainSolver(stacked, constraints, time_limit_s=time_limit_s, workers=workers, decompose=decompose,
                      budget=budget, backend=backend)
     forbidden: set[tuple[int, ...]] = set()
@@ -400,6 +437,9 @@ def _select(stacked: StackedGraph, objective: Objective, constraints: Constraint
         # relaxation's optimum, when feasible, is the optimum)
         bad = {p.choice for p in (a, *a.pareto) if not constraints.side_ok(p.choice)}
         if not bad:
+            if side_dp is not None and a.status != Status.OPTIMAL and (
+                    a.objective_value is None or side_dp.objective_value <= a.objective_value):
+                return side_dp
             return a
         if bad & forbidden:
             raise RuntimeError("a forbidden assignment came back from the block model")
