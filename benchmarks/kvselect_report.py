@@ -179,8 +179,8 @@ def quality(out: Path, context: int, block: int, k: int, trials: int, with_ppl: 
 
 
 def passkey_merge(out: Path, parts: list[Path]) -> None:
-    """Merge passkey runs over disjoint trial ranges (`quality --first-trial`, finished or partial) into one
-    table: the ranges must tile 0..n−1 of the same seed's sequence at the same settings."""
+    """Merge passkey runs over disjoint trial ranges (`quality --first-trial`, finished or partial) of the
+    same seed's sequence at the same settings into one table; the trial ranges used are recorded."""
     from lightcode.kvselect import decode as dc
     from lightcode.kvselect.cli import PASSKEY_PAIRS
 
@@ -197,34 +197,41 @@ def passkey_merge(out: Path, parts: list[Path]) -> None:
     settings = {(r["context"], r["block"], r["k"]) for _, r, _ in runs}
     if len(settings) != 1:
         raise SystemExit(f"passkey parts at different settings: {sorted(settings)}")
-    nxt = 0
+    ranges, end = [], 0
     for first, r, _ in runs:
-        if first != nxt:
-            raise SystemExit(f"passkey parts do not tile the trials: expected first trial {nxt}, got {first}")
-        nxt += len(next(iter(r["outcomes"].values())))
+        if first < end:
+            raise SystemExit(f"passkey parts overlap: a part starts at trial {first}, before trial {end}")
+        end = first + len(next(iter(r["outcomes"].values())))
+        ranges.append([first, end - 1])
     engines = tuple(runs[0][1]["outcomes"])
     hits = {e: [x for _, r, _ in runs for x in r["outcomes"][e]] for e in engines}
     fracs = {e: [x for _, r, _ in runs for x in r["kv_fractions"][e]] for e in engines}
     (context, block, k), = settings
     pk = dc.passkey_summary(hits, fracs, PASSKEY_PAIRS, {"context": context, "block": block, "k": k,
-                                                         "dense_layers": 2, "first_trial": 0, "parts": len(runs)})
+                                                         "dense_layers": 2, "seed": runs[0][1].get("seed", 0),
+                                                         "trial_ranges": ranges})
     wall = sum(w for _, _, w in runs)
+    note = f"{max(w for _, _, w in runs):.0f} s ({len(runs)} trial ranges run side by side, {wall:.0f} s summed)"
     (out / "quality.json").write_text(json.dumps({"perplexity": None, "passkey": pk, "wall_s": {"passkey": wall}},
                                                  indent=1))
-    md = quality_md(None, pk, engines, 0.0, wall)
+    md = quality_md(None, pk, engines, 0.0, wall, note)
     (out / "quality.md").write_text(md)
     print(md)
 
 
-def quality_md(ppl: dict | None, pk: dict | None, engines, wall_ppl: float, wall_pk: float) -> str:
+def quality_md(ppl: dict | None, pk: dict | None, engines, wall_ppl: float, wall_pk: float,
+               pk_wall_text: str | None = None) -> str:
     r = ppl or pk
     head = [f"context {r['context']}, B = {r['block']}, k = {r['k']}, layers 0-1 dense"]
     if ppl:
         head.append(f"perplexity over {ppl['scored_tokens']} teacher-forced tokens of lee_background, each decode "
                     f"row selecting per head (ratio CI: paired bootstrap over tokens, one window), wall {wall_ppl:.0f} s")
     if pk:
-        head.append(f"passkey: {pk['trials']} trials, the same for every engine, random depth 10-90 % (Wilson 95 % "
-                    f"CI), wall {wall_pk:.0f} s")
+        rng = ", ".join(f"{a}-{b}" for a, b in pk.get("trial_ranges", []))
+        head.append(f"passkey: {pk['trials']} trials" + (f" (indices {rng} of seed {pk.get('seed', 0)}'s sequence)"
+                                                         if rng else "")
+                    + ", the same for every engine, random depth 10-90 % (Wilson 95 % "
+                    f"CI), wall {pk_wall_text or f'{wall_pk:.0f} s'}")
     lines = ["\n" + "; ".join(head) + "\n"]
     cols = ["engine"] + (["perplexity", "ratio to full [95 % CI]"] if ppl else []) \
         + (["passkey (successes/trials)", "[95 % CI]"] if pk else []) + ["KV fetched (sparse layers)"]
@@ -241,9 +248,13 @@ def quality_md(ppl: dict | None, pk: dict | None, engines, wall_ppl: float, wall
         cells.append(f"{(ppl or pk)['engines'][e]['kv_fraction_fetched_sparse_layers']:.3f}")
         lines.append("| " + " | ".join(cells) + " |")
     if pk:
-        lines += ["\n| passkey comparison | Δ accuracy | exact McNemar p |", "|---|---|---|"]
+        lines += ["\n| passkey comparison (first vs second) | Δ accuracy | discordant trials (only first / only "
+                  "second succeeds) | exact McNemar p |", "|---|---|---|---|"]
         for pair, c in pk["comparisons"].items():
-            lines.append(f"| {pair} | {c['diff']:+.2f} | {c['mcnemar_p']:.3f} |")
+            p = c["mcnemar_p"]
+            d = c.get("discordant")
+            lines.append(f"| {pair} | {c['diff']:+.2f} | {f'{d[0]} / {d[1]}' if d else '—'} | "
+                         f"{f'{p:.1e}' if p < 1e-3 else f'{p:.3f}'} |")
     return "\n".join(lines)
 
 

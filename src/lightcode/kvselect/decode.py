@@ -5,6 +5,10 @@ their own per-(layer, KV head) selection at every position, chosen by the engine
 queries and keys inside the forward pass. Layers < `dense_layers` stay dense (Quest keeps layers 0-1
 dense); rows whose context has fewer than k selectable blocks run dense too. The fraction of KV fetched
 is measured over the sparse layers' heads and rows.
+
+All engines decode one prompt in a single batched forward: the prefill cache is repeated along the batch
+and element b runs engine b (the rows share the dense prefill; nothing else is shared between elements but
+the per-layer signature basis, which depends on prefill keys only).
 """
 
 from __future__ import annotations
