@@ -4,6 +4,7 @@
     python -m benchmarks.kvselect_report quality  [--out DIR] [--context 4096 --block 128 --k 8 --trials 50]
     python -m benchmarks.kvselect_report quality  --first-trial 25 --trials 25 ... # one range of passkey trials
     python -m benchmarks.kvselect_report passkey-merge --parts DIR1,DIR2 --out DIR  # ranges → one table
+    python -m benchmarks.kvselect_report perplexity-merge --parts DIR1,DIR2 --out DIR  # text windows → one table
     python -m benchmarks.kvselect_report cost     [--out DIR]                      # decode-step cost (seconds)
 
 Every figure comes from the package's own functions (kvselect.eval, kvselect.decode, kvselect.cost) at the
@@ -146,7 +147,7 @@ def reductions(out: Path, windows: int) -> None:
 
 
 def quality(out: Path, context: int, block: int, k: int, trials: int, with_ppl: bool = True,
-            engines=ENG, with_passkey: bool = True, first: int = 0) -> None:
+            engines=ENG, with_passkey: bool = True, first: int = 0, offset: int = 0) -> None:
     import torch
     from threadpoolctl import threadpool_limits
 
@@ -165,8 +166,8 @@ def quality(out: Path, context: int, block: int, k: int, trials: int, with_ppl: 
             "outcomes": outcomes, "kv_fractions": fractions}))
 
     with threadpool_limits(limits=1, user_api="blas"):
-        ppl = dc.perplexity(context, block, k, engines, mrr=mrr, progress=Progress(len(engines), "perplexity")) \
-            if with_ppl else None
+        ppl = dc.perplexity(context, block, k, engines, mrr=mrr, progress=Progress(len(engines), "perplexity"),
+                            offset=offset, pairs=PASSKEY_PAIRS) if with_ppl else None
         t1 = time.time()
         pk = dc.passkey(context, block, k, engines, mrr=mrr, trials=trials, pairs=PASSKEY_PAIRS,
                         progress=Progress(trials, "passkey"), on_trial=partial, first=first) if with_passkey else None
@@ -219,13 +220,42 @@ def passkey_merge(out: Path, parts: list[Path]) -> None:
     print(md)
 
 
+def perplexity_merge(out: Path, parts: list[Path]) -> None:
+    """Merge perplexity runs over disjoint text windows (`quality --no-passkey --offset`) into one table with
+    a cluster bootstrap over (window, token)."""
+    import numpy as np
+
+    from lightcode.kvselect import decode as dc
+    from lightcode.kvselect.cli import PASSKEY_PAIRS
+
+    runs = [json.loads((d / "quality.json").read_text()) for d in parts]
+    ppls = sorted((r["perplexity"] for r in runs), key=lambda p: p["offsets"][0])
+    settings = {(p["context"], p["block"], p["k"], p["scored_tokens"]) for p in ppls}
+    offsets = [o for p in ppls for o in p["offsets"]]
+    if len(settings) != 1 or len(set(offsets)) != len(offsets):
+        raise SystemExit(f"perplexity parts must share settings and have distinct windows: {sorted(settings)}, {offsets}")
+    engines = tuple(ppls[0]["nll"])
+    nll = {e: np.concatenate([np.asarray(p["nll"][e]) for p in ppls]) for e in engines}
+    fr = {e: [x for p in ppls for x in p["kv_fractions"][e]] for e in engines}
+    meta = {k: ppls[0][k] for k in ("context", "block", "k", "dense_layers", "centre", "reduction")}
+    ppl = dc.perplexity_summary(nll, fr, PASSKEY_PAIRS, {**meta, "offsets": offsets})
+    walls = [r["wall_s"]["perplexity"] for r in runs]
+    (out / "quality.json").write_text(json.dumps({"perplexity": ppl, "passkey": None,
+                                                  "wall_s": {"perplexity_per_window": walls}}, indent=1))
+    md = quality_md(ppl, None, engines, max(walls), 0.0)
+    (out / "quality.md").write_text(md)
+    print(md)
+
+
 def quality_md(ppl: dict | None, pk: dict | None, engines, wall_ppl: float, wall_pk: float,
                pk_wall_text: str | None = None) -> str:
     r = ppl or pk
     head = [f"context {r['context']}, B = {r['block']}, k = {r['k']}, layers 0-1 dense"]
     if ppl:
-        head.append(f"perplexity over {ppl['scored_tokens']} teacher-forced tokens of lee_background, each decode "
-                    f"row selecting per head (ratio CI: paired bootstrap over tokens, one window), wall {wall_ppl:.0f} s")
+        w = ppl.get("windows", 1)
+        head.append(f"perplexity over {w} window(s) × {ppl['scored_tokens']} teacher-forced tokens of lee_background "
+                    f"(offsets {', '.join(str(o) for o in ppl.get('offsets', [0]))}), each decode row selecting per "
+                    f"head (ratio CI and p: paired cluster bootstrap over (window, token)), wall {wall_ppl:.0f} s")
     if pk:
         rng = ", ".join(f"{a}-{b}" for a, b in pk.get("trial_ranges", []))
         head.append(f"passkey: {pk['trials']} trials" + (f" (indices {rng} of seed {pk.get('seed', 0)}'s sequence)"
@@ -233,7 +263,7 @@ def quality_md(ppl: dict | None, pk: dict | None, engines, wall_ppl: float, wall
                     + ", the same for every engine, random depth 10-90 % (Wilson 95 % "
                     f"CI), wall {pk_wall_text or f'{wall_pk:.0f} s'}")
     lines = ["\n" + "; ".join(head) + "\n"]
-    cols = ["engine"] + (["perplexity", "ratio to full [95 % CI]"] if ppl else []) \
+    cols = ["engine"] + (["perplexity", "ratio to full [95 % CI]", "p vs full"] if ppl else []) \
         + (["passkey (successes/trials)", "[95 % CI]"] if pk else []) + ["KV fetched (sparse layers)"]
     lines += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for e in engines:
@@ -241,12 +271,18 @@ def quality_md(ppl: dict | None, pk: dict | None, engines, wall_ppl: float, wall
         if ppl:
             p = ppl["engines"][e]
             lo, hi = p["ratio_ci95"]
-            cells += [f"{p['perplexity']:.2f}", f"{p['ratio_to_full']:.3f} [{lo:.3f}, {hi:.3f}]"]
+            pv = "—" if e == "full" else _pval(p["ratio_p"], 2000)
+            cells += [f"{p['perplexity']:.2f}", f"{p['ratio_to_full']:.3f} [{lo:.3f}, {hi:.3f}]", pv]
         if pk:
             a = pk["engines"][e]
             cells += [f"{a['successes']}/{a['trials']}", f"[{a['ci95'][0]:.2f}, {a['ci95'][1]:.2f}]"]
         cells.append(f"{(ppl or pk)['engines'][e]['kv_fraction_fetched_sparse_layers']:.3f}")
         lines.append("| " + " | ".join(cells) + " |")
+    if ppl and ppl.get("comparisons"):
+        lines += ["\n| perplexity comparison (first vs second) | perplexity ratio [95 % CI] | p |", "|---|---|---|"]
+        for pair, c in ppl["comparisons"].items():
+            lo, hi = c["ratio_ci95"]
+            lines.append(f"| {pair} | {c['ratio']:.3f} [{lo:.3f}, {hi:.3f}] | {_pval(c['p'], 2000)} |")
     if pk:
         lines += ["\n| passkey comparison (first vs second) | Δ accuracy | discordant trials (only first / only "
                   "second succeeds) | exact McNemar p |", "|---|---|---|---|"]
@@ -351,7 +387,7 @@ def cost(out: Path) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("part", choices=("recall", "reductions", "quality", "passkey-merge", "cost"))
+    ap.add_argument("part", choices=("recall", "reductions", "quality", "passkey-merge", "perplexity-merge", "cost"))
     ap.add_argument("--out", type=Path, default=Path("kvselect-report"))
     ap.add_argument("--windows", type=int, default=3, help="recall/reductions: disjoint 8K text windows")
     ap.add_argument("--full", action="store_true", help="recall: the full grid (2K-8K, photonic-quest at B = 16)")
@@ -365,6 +401,7 @@ def main() -> None:
                     help="quality: run passkey trials first..first+trials-1 of the seed's sequence (merge parts "
                          "with the `passkey-merge` part)")
     ap.add_argument("--engines", default=",".join(ENG), help="quality: engines")
+    ap.add_argument("--offset", type=int, default=0, help="quality: perplexity window's first token in the text")
     ap.add_argument("--parts", default="", help="passkey-merge: comma-separated --out dirs of quality runs")
     a = ap.parse_args()
     a.out.mkdir(parents=True, exist_ok=True)
@@ -374,7 +411,9 @@ def main() -> None:
         reductions(a.out, a.windows)
     elif a.part == "quality":
         quality(a.out, a.context, a.block, a.k, a.trials, not a.no_perplexity, tuple(a.engines.split(",")),
-                not a.no_passkey, a.first_trial)
+                not a.no_passkey, a.first_trial, a.offset)
+    elif a.part == "perplexity-merge":
+        perplexity_merge(a.out, [Path(p) for p in a.parts.split(",") if p])
     elif a.part == "passkey-merge":
         passkey_merge(a.out, [Path(p) for p in a.parts.split(",") if p])
     else:

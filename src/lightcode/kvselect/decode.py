@@ -21,7 +21,7 @@ from lightcode.errors import BadInputError
 from lightcode.kvselect import engines as en
 from lightcode.kvselect import realmodel as rm
 from lightcode.kvselect.passkey_prompts import passkey_prompts
-from lightcode.kvselect.stats import mcnemar_exact, wilson
+from lightcode.kvselect.stats import bootstrap_index, mcnemar_exact, paired, wilson
 
 
 def _attn_fn(engines: tuple, layout: en.Layout, k: int, cfg: en.EngineConfig, dense_layers: int,
@@ -121,10 +121,11 @@ def sparse_logits(ids, n_score: int, engine: str, block: int, k: int, *, mrr=Non
 def perplexity(context: int, block: int, k: int, engines=en.ENGINES, *, mrr=None, n_score: int = 256,
                sink: int = 4, window: int = 256, dense_layers: int = 2, d_sig: int = 32,
                reduction: str = "pca", centre: bool = True, model: str = rm.DEFAULT_MODEL, offset: int = 0,
-               progress=None, reps: int = 2000) -> dict:
-    """Perplexity of the last `n_score` tokens of a `context`-token window, each decoded with its own
-    per-head selection, vs full attention; 95 % intervals of the ratio to full by a paired bootstrap over
-    the scored tokens (one window: the interval reflects token-to-token spread, not text-to-text)."""
+               progress=None, reps: int = 2000, pairs=()) -> dict:
+    """Perplexity of the last `n_score` tokens of a `context`-token window (from token `offset` of the
+    text), each decoded with its own per-head selection, vs full attention; intervals as in
+    `perplexity_summary` (one window: they reflect token-to-token spread, not text-to-text). The per-token
+    NLLs are returned, so windows run separately merge with `perplexity_summary`."""
     import torch
 
     rm.check_context(model, context)
@@ -137,22 +138,43 @@ def perplexity(context: int, block: int, k: int, engines=en.ENGINES, *, mrr=None
     cache = _prefill(lm, ids[: context - n_score])
     suffix = ids[context - n_score :]
     cfg = en.EngineConfig(d_sig=d_sig, reduction=reduction, mrr=mrr, centre=centre)
-    nll, out = {}, {}
     logits, frac = _run_suffix(lm, cache, suffix, engines, layout, k, cfg, dense_layers)
+    nll = {}
     for i, e in enumerate(engines):
         nll[e] = torch.nn.functional.cross_entropy(logits[i, :-1], torch.as_tensor(suffix[1:]),
-                                                   reduction="none").numpy()
-        out[e] = {"perplexity": math.exp(float(nll[e].mean())), "kv_fraction_fetched_sparse_layers": frac[e]}
+                                                   reduction="none").numpy()[None]
         if progress is not None:
             progress.step(1.0, f"(perplexity, {e})")
-    idx = np.random.default_rng(0).integers(0, len(suffix) - 1, (reps, len(suffix) - 1))
-    if "full" in nll:
-        for e in engines:
-            r = np.exp(nll[e][idx].mean(axis=1) - nll["full"][idx].mean(axis=1))
-            out[e]["ratio_to_full"] = out[e]["perplexity"] / out["full"]["perplexity"]
-            out[e]["ratio_ci95"] = [float(np.percentile(r, 2.5)), float(np.percentile(r, 97.5))]
-    return {"context": context, "block": block, "k": k, "scored_tokens": n_score - 1,
-            "dense_layers": dense_layers, "centre": centre, "reduction": reduction, "engines": out}
+    meta = {"context": context, "block": block, "k": k, "dense_layers": dense_layers, "centre": centre,
+            "reduction": reduction, "offsets": [offset]}
+    return perplexity_summary(nll, {e: [frac[e]] for e in engines}, pairs, meta, reps)
+
+
+def perplexity_summary(nll: dict, fracs: dict, pairs=(), meta: dict | None = None, reps: int = 2000) -> dict:
+    """Perplexity per engine from per-token NLLs (engine → (windows, tokens)), with 95 % intervals of the
+    ratio to full and of each pair's ratio by a cluster bootstrap over (window, token) — windows, then
+    tokens within each — paired (the same resampled tokens for both engines), and a two-sided bootstrap p
+    of the pair's log-ratio. `fracs`: engine → KV fraction per window."""
+    first = np.asarray(next(iter(nll.values())))
+    W, n = first.shape
+    idx = bootstrap_index(W, n, reps, 0)
+    out = {}
+    for e, v in nll.items():
+        v = np.asarray(v)
+        out[e] = {"perplexity": math.exp(float(v.mean())), "kv_fraction_fetched_sparse_layers": float(np.mean(fracs[e]))}
+        if "full" in nll:
+            d = paired(v, np.asarray(nll["full"]), idx)
+            out[e]["ratio_to_full"] = math.exp(d["diff"])
+            out[e]["ratio_ci95"] = [math.exp(x) for x in d["ci95"]]
+            out[e]["ratio_p"] = d["p"]
+    cmp = {}
+    for a, b in pairs:
+        if a in nll and b in nll:
+            d = paired(np.asarray(nll[a]), np.asarray(nll[b]), idx)
+            cmp[f"{a} vs {b}"] = {"ratio": math.exp(d["diff"]), "ratio_ci95": [math.exp(x) for x in d["ci95"]],
+                                  "p": d["p"]}
+    return {**(meta or {}), "windows": W, "scored_tokens": n, "engines": out, "comparisons": cmp,
+            "nll": {e: np.asarray(v).tolist() for e, v in nll.items()}, "kv_fractions": fracs}
 
 
 def passkey(context: int, block: int, k: int, engines=en.ENGINES, *, mrr=None, trials: int = 50,
