@@ -2,6 +2,9 @@
 
     python -m benchmarks.kvselect_report recall   [--out DIR] [--windows 3]        # recall vs chance with CIs
     python -m benchmarks.kvselect_report quality  [--out DIR] [--context 4096 --block 128 --k 8 --trials 50]
+    python -m benchmarks.kvselect_report quality  --first-trial 25 --trials 25 ... # one range of passkey trials
+    python -m benchmarks.kvselect_report passkey-merge --parts DIR1,DIR2 --out DIR  # ranges → one table
+    python -m benchmarks.kvselect_report perplexity-merge --parts DIR1,DIR2 --out DIR  # text windows → one table
     python -m benchmarks.kvselect_report cost     [--out DIR]                      # decode-step cost (seconds)
 
 Every figure comes from the package's own functions (kvselect.eval, kvselect.decode, kvselect.cost) at the
@@ -144,7 +147,7 @@ def reductions(out: Path, windows: int) -> None:
 
 
 def quality(out: Path, context: int, block: int, k: int, trials: int, with_ppl: bool = True,
-            engines=ENG) -> None:
+            engines=ENG, with_passkey: bool = True, first: int = 0, offset: int = 0) -> None:
     import torch
     from threadpoolctl import threadpool_limits
 
@@ -155,42 +158,140 @@ def quality(out: Path, context: int, block: int, k: int, trials: int, with_ppl: 
 
     torch.set_num_threads(1)
     mrr = load_unit("tfln-mrr", "baseline").mrr_config()
+    t0 = time.time()
+
+    def partial(outcomes: dict, fractions: dict) -> None:  # after every trial: an interrupted run keeps its data
+        (out / "quality.partial.json").write_text(json.dumps({
+            "context": context, "block": block, "k": k, "first_trial": first, "wall_s": time.time() - t1,
+            "outcomes": outcomes, "kv_fractions": fractions}))
+
     with threadpool_limits(limits=1, user_api="blas"):
-        t0 = time.time()
-        ppl = dc.perplexity(context, block, k, engines, mrr=mrr, progress=Progress(len(engines), "perplexity")) \
-            if with_ppl else None
+        ppl = dc.perplexity(context, block, k, engines, mrr=mrr, progress=Progress(len(engines), "perplexity"),
+                            offset=offset, pairs=PASSKEY_PAIRS) if with_ppl else None
         t1 = time.time()
         pk = dc.passkey(context, block, k, engines, mrr=mrr, trials=trials, pairs=PASSKEY_PAIRS,
-                        progress=Progress(trials, "passkey"))
+                        progress=Progress(trials, "passkey"), on_trial=partial, first=first) if with_passkey else None
         t2 = time.time()
     (out / "quality.json").write_text(json.dumps({"perplexity": ppl, "passkey": pk,
                                                   "wall_s": {"perplexity": t1 - t0, "passkey": t2 - t1}}, indent=1))
-    lines = [f"\ncontext {context}, B = {block}, k = {k}, layers 0-1 dense; "
-             + (f"perplexity over {ppl['scored_tokens']} teacher-forced tokens of lee_background (ratio CI: paired "
-                f"bootstrap over tokens); " if ppl else "")
-             + f"passkey: {trials} trials, the same for every engine, random depth 10-90 % (Wilson 95 % CI); "
-             f"wall {t1 - t0:.0f} s + {t2 - t1:.0f} s\n"]
+    md = quality_md(ppl, pk, engines, t1 - t0, t2 - t1)
+    (out / "quality.md").write_text(md)
+    print(md)
+
+
+def passkey_merge(out: Path, parts: list[Path]) -> None:
+    """Merge passkey runs over disjoint trial ranges (`quality --first-trial`, finished or partial) of the
+    same seed's sequence at the same settings into one table; the trial ranges used are recorded."""
+    from lightcode.kvselect import decode as dc
+    from lightcode.kvselect.cli import PASSKEY_PAIRS
+
+    runs = []
+    for d in parts:
+        f = d / "quality.json"
+        if f.exists():
+            pk = json.loads(f.read_text())["passkey"]
+            runs.append((pk["first_trial"], pk, json.loads(f.read_text())["wall_s"]["passkey"]))
+        else:  # an interrupted run: its completed trials
+            pk = json.loads((d / "quality.partial.json").read_text())
+            runs.append((pk["first_trial"], pk, pk["wall_s"]))
+    runs.sort(key=lambda r: r[0])
+    settings = {(r["context"], r["block"], r["k"]) for _, r, _ in runs}
+    if len(settings) != 1:
+        raise SystemExit(f"passkey parts at different settings: {sorted(settings)}")
+    ranges, end = [], 0
+    for first, r, _ in runs:
+        if first < end:
+            raise SystemExit(f"passkey parts overlap: a part starts at trial {first}, before trial {end}")
+        end = first + len(next(iter(r["outcomes"].values())))
+        ranges.append([first, end - 1])
+    engines = tuple(runs[0][1]["outcomes"])
+    hits = {e: [x for _, r, _ in runs for x in r["outcomes"][e]] for e in engines}
+    fracs = {e: [x for _, r, _ in runs for x in r["kv_fractions"][e]] for e in engines}
+    (context, block, k), = settings
+    pk = dc.passkey_summary(hits, fracs, PASSKEY_PAIRS, {"context": context, "block": block, "k": k,
+                                                         "dense_layers": 2, "seed": runs[0][1].get("seed", 0),
+                                                         "trial_ranges": ranges})
+    wall = sum(w for _, _, w in runs)
+    note = f"{max(w for _, _, w in runs):.0f} s ({len(runs)} trial ranges run side by side, {wall:.0f} s summed)"
+    (out / "quality.json").write_text(json.dumps({"perplexity": None, "passkey": pk, "wall_s": {"passkey": wall}},
+                                                 indent=1))
+    md = quality_md(None, pk, engines, 0.0, wall, note)
+    (out / "quality.md").write_text(md)
+    print(md)
+
+
+def perplexity_merge(out: Path, parts: list[Path]) -> None:
+    """Merge perplexity runs over disjoint text windows (`quality --no-passkey --offset`) into one table with
+    a cluster bootstrap over (window, token)."""
+    import numpy as np
+
+    from lightcode.kvselect import decode as dc
+    from lightcode.kvselect.cli import PASSKEY_PAIRS
+
+    runs = [json.loads((d / "quality.json").read_text()) for d in parts]
+    ppls = sorted((r["perplexity"] for r in runs), key=lambda p: p["offsets"][0])
+    settings = {(p["context"], p["block"], p["k"], p["scored_tokens"]) for p in ppls}
+    offsets = [o for p in ppls for o in p["offsets"]]
+    if len(settings) != 1 or len(set(offsets)) != len(offsets):
+        raise SystemExit(f"perplexity parts must share settings and have distinct windows: {sorted(settings)}, {offsets}")
+    engines = tuple(ppls[0]["nll"])
+    nll = {e: np.concatenate([np.asarray(p["nll"][e]) for p in ppls]) for e in engines}
+    fr = {e: [x for p in ppls for x in p["kv_fractions"][e]] for e in engines}
+    meta = {k: ppls[0][k] for k in ("context", "block", "k", "dense_layers", "centre", "reduction")}
+    ppl = dc.perplexity_summary(nll, fr, PASSKEY_PAIRS, {**meta, "offsets": offsets})
+    walls = [r["wall_s"]["perplexity"] for r in runs]
+    (out / "quality.json").write_text(json.dumps({"perplexity": ppl, "passkey": None,
+                                                  "wall_s": {"perplexity_per_window": walls}}, indent=1))
+    md = quality_md(ppl, None, engines, max(walls), 0.0)
+    (out / "quality.md").write_text(md)
+    print(md)
+
+
+def quality_md(ppl: dict | None, pk: dict | None, engines, wall_ppl: float, wall_pk: float,
+               pk_wall_text: str | None = None) -> str:
+    r = ppl or pk
+    head = [f"context {r['context']}, B = {r['block']}, k = {r['k']}, layers 0-1 dense"]
     if ppl:
-        lines += ["| engine | perplexity | ratio to full [95 % CI] | passkey (successes/trials) | [95 % CI] | KV fetched (sparse layers) |",
-                  "|---|---|---|---|---|---|"]
-    else:
-        lines += ["| engine | passkey (successes/trials) | [95 % CI] | KV fetched (sparse layers) |", "|---|---|---|---|"]
+        w = ppl.get("windows", 1)
+        head.append(f"perplexity over {w} window(s) × {ppl['scored_tokens']} teacher-forced tokens of lee_background "
+                    f"(offsets {', '.join(str(o) for o in ppl.get('offsets', [0]))}), each decode row selecting per "
+                    f"head (ratio CI and p: paired cluster bootstrap over (window, token)), wall {wall_ppl:.0f} s")
+    if pk:
+        rng = ", ".join(f"{a}-{b}" for a, b in pk.get("trial_ranges", []))
+        head.append(f"passkey: {pk['trials']} trials" + (f" (indices {rng} of seed {pk.get('seed', 0)}'s sequence)"
+                                                         if rng else "")
+                    + ", the same for every engine, random depth 10-90 % (Wilson 95 % "
+                    f"CI), wall {pk_wall_text or f'{wall_pk:.0f} s'}")
+    lines = ["\n" + "; ".join(head) + "\n"]
+    cols = ["engine"] + (["perplexity", "ratio to full [95 % CI]", "p vs full"] if ppl else []) \
+        + (["passkey (successes/trials)", "[95 % CI]"] if pk else []) + ["KV fetched (sparse layers)"]
+    lines += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for e in engines:
-        a = pk["engines"][e]
-        pkc = f"{a['successes']}/{a['trials']} | [{a['ci95'][0]:.2f}, {a['ci95'][1]:.2f}]"
+        cells = [e]
         if ppl:
             p = ppl["engines"][e]
             lo, hi = p["ratio_ci95"]
-            lines.append(f"| {e} | {p['perplexity']:.2f} | {p['ratio_to_full']:.3f} [{lo:.3f}, {hi:.3f}] | {pkc} | "
-                         f"{p['kv_fraction_fetched_sparse_layers']:.3f} |")
-        else:
-            lines.append(f"| {e} | {pkc} | {a['kv_fraction_fetched_sparse_layers']:.3f} |")
-    lines += ["\n| passkey comparison | Δ accuracy | exact McNemar p |", "|---|---|---|"]
-    for pair, c in pk["comparisons"].items():
-        lines.append(f"| {pair} | {c['diff']:+.2f} | {c['mcnemar_p']:.3f} |")
-    md = "\n".join(lines)
-    (out / "quality.md").write_text(md)
-    print(md)
+            pv = "—" if e == "full" else _pval(p["ratio_p"], 2000)
+            cells += [f"{p['perplexity']:.2f}", f"{p['ratio_to_full']:.3f} [{lo:.3f}, {hi:.3f}]", pv]
+        if pk:
+            a = pk["engines"][e]
+            cells += [f"{a['successes']}/{a['trials']}", f"[{a['ci95'][0]:.2f}, {a['ci95'][1]:.2f}]"]
+        cells.append(f"{(ppl or pk)['engines'][e]['kv_fraction_fetched_sparse_layers']:.3f}")
+        lines.append("| " + " | ".join(cells) + " |")
+    if ppl and ppl.get("comparisons"):
+        lines += ["\n| perplexity comparison (first vs second) | perplexity ratio [95 % CI] | p |", "|---|---|---|"]
+        for pair, c in ppl["comparisons"].items():
+            lo, hi = c["ratio_ci95"]
+            lines.append(f"| {pair} | {c['ratio']:.3f} [{lo:.3f}, {hi:.3f}] | {_pval(c['p'], 2000)} |")
+    if pk:
+        lines += ["\n| passkey comparison (first vs second) | Δ accuracy | discordant trials (only first / only "
+                  "second succeeds) | exact McNemar p |", "|---|---|---|---|"]
+        for pair, c in pk["comparisons"].items():
+            p = c["mcnemar_p"]
+            d = c.get("discordant")
+            lines.append(f"| {pair} | {c['diff']:+.2f} | {f'{d[0]} / {d[1]}' if d else '—'} | "
+                         f"{f'{p:.1e}' if p < 1e-3 else f'{p:.3f}'} |")
+    return "\n".join(lines)
 
 
 def _cost_row(lines, n, b, mname, r):
@@ -286,7 +387,7 @@ def cost(out: Path) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("part", choices=("recall", "reductions", "quality", "cost"))
+    ap.add_argument("part", choices=("recall", "reductions", "quality", "passkey-merge", "perplexity-merge", "cost"))
     ap.add_argument("--out", type=Path, default=Path("kvselect-report"))
     ap.add_argument("--windows", type=int, default=3, help="recall/reductions: disjoint 8K text windows")
     ap.add_argument("--full", action="store_true", help="recall: the full grid (2K-8K, photonic-quest at B = 16)")
@@ -295,7 +396,13 @@ def main() -> None:
     ap.add_argument("--k", type=int, default=8, help="quality: blocks per head")
     ap.add_argument("--trials", type=int, default=50, help="quality: passkey trials")
     ap.add_argument("--no-perplexity", action="store_true", help="quality: passkey only")
+    ap.add_argument("--no-passkey", action="store_true", help="quality: perplexity only")
+    ap.add_argument("--first-trial", type=int, default=0,
+                    help="quality: run passkey trials first..first+trials-1 of the seed's sequence (merge parts "
+                         "with the `passkey-merge` part)")
     ap.add_argument("--engines", default=",".join(ENG), help="quality: engines")
+    ap.add_argument("--offset", type=int, default=0, help="quality: perplexity window's first token in the text")
+    ap.add_argument("--parts", default="", help="passkey-merge: comma-separated --out dirs of quality runs")
     a = ap.parse_args()
     a.out.mkdir(parents=True, exist_ok=True)
     if a.part == "recall":
@@ -303,7 +410,12 @@ def main() -> None:
     elif a.part == "reductions":
         reductions(a.out, a.windows)
     elif a.part == "quality":
-        quality(a.out, a.context, a.block, a.k, a.trials, not a.no_perplexity, tuple(a.engines.split(",")))
+        quality(a.out, a.context, a.block, a.k, a.trials, not a.no_perplexity, tuple(a.engines.split(",")),
+                not a.no_passkey, a.first_trial, a.offset)
+    elif a.part == "perplexity-merge":
+        perplexity_merge(a.out, [Path(p) for p in a.parts.split(",") if p])
+    elif a.part == "passkey-merge":
+        passkey_merge(a.out, [Path(p) for p in a.parts.split(",") if p])
     else:
         cost(a.out)
 

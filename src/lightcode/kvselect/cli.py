@@ -119,7 +119,7 @@ def eval_cmd(
         brief["engines"] = {e: {m: v[m] for m in CORE} for e, v in res["engines"].items()}
         for extra in ("perplexity", "passkey"):
             if extra in res:
-                brief[extra] = {kk: vv for kk, vv in res[extra].items() if kk != "outcomes"}
+                brief[extra] = {kk: vv for kk, vv in res[extra].items() if kk not in ("outcomes", "kv_fractions")}
         typer.echo(json.dumps(brief, indent=2))
         return
     _print_eval(res)
