@@ -33,10 +33,12 @@ from typing import Callable
 
 from lightcode.core.selection import Assignment, Constraints, Objective, Status
 from lightcode.errors import BadInputError, InfeasibleError
+from lightcode.select import side_chain
 from lightcode.select.backend import BlockProblem, get_backend
 from lightcode.select.blockmodel import Grid, block_edges
 from lightcode.select.blocks import Block, split_blocks
 from lightcode.select.blocksolution import BlockSolution
+from lightcode.select.side_chain import side_on_grid
 from lightcode.stack.stacked import StackedGraph
 
 MAX_FRONT_POINTS_PER_BLOCK = 64
@@ -158,7 +160,7 @@ class ChainSolver:
         self.timed_out = False  # some solve hit the time limit
         self.thinned = False
         self.warnings: list[str] = []
-        self.side = _side_on_grid(stacked, constraints)
+        self.side = side_on_grid(stacked, constraints)
 
     # --- units and boundary states ---------------------------------------------------------------------
     def unit_sets(self) -> list[frozenset[str]]:
@@ -410,15 +412,13 @@ def _select(stacked: StackedGraph, objective: Objective, constraints: Constraint
             return replace(a, solve_time_s=time.perf_counter() - t0)
     side_dp = None
     if decompose and constraints.side_budgets:
-        from lightcode.select import side_chain
-
         if side_chain.applies(objective, constraints):  # the side cost as a DP dimension (select/side_chain.py)
             def factory(c: Constraints) -> ChainSolver:
                 return ChainSolver(stacked, c, time_limit_s=time_limit_s, workers=workers, budget=budget,
                                    backend=backend)
 
             side_dp, int_answer_held = side_chain.select_side_chain(factory, stacked, objective, constraints, t0,
-                                                                    time_limit_s)
+                                                                    time_limit_s, _fallback)
             blocks = split_blocks(stacked)
             side_dp = side_dp and replace(side_dp, n_blocks=len(blocks), n_distinct_blocks=len({b.signature for b in blocks}),
                               n_solves=budget.n_solves)
@@ -637,18 +637,6 @@ def _fallback(stacked: StackedGraph, objective: Objective, c: Constraints, t0: f
                    solve_time_s=time.perf_counter() - t0, warnings=(
         f"the solver found no solution within the time limit ({time_limit_s:g} s): best heuristic "
         f"({a.method}) used, {gap_txt}; raise --time-limit",))
-
-
-def _side_on_grid(stacked: StackedGraph, c: Constraints) -> list:
-    """Side budgets as integer rows for the CP-SAT model: per name, costs and budget in units of
-    τ = max(|budget|, max |cost|)/10⁶, costs rounded down and the budget down to an integer: every choice
-    within the budget in floats stays within it on the grid (a relaxation; _select verifies in floats)."""
-    out = []
-    for name, budget in c.side_budgets.items():
-        rows = c.side_costs[name]
-        scale = max([abs(budget)] + [abs(v) for row in rows for v in row]) / 1e6 or 1.0
-        out.append((tuple(tuple(math.floor(v / scale) for v in row) for row in rows), math.floor(budget / scale)))
-    return out
 
 
 def check_side(stacked: StackedGraph, c: Constraints) -> None:

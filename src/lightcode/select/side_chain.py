@@ -11,7 +11,7 @@ side cost is a DP dimension instead, for scalar objectives (latency, energy) and
    whose side plus the least side of the blocks after it exceeds the budget. Objectives are sums of block
    objectives at fixed U (latency: spans; energy: dyn + c_U·span), so the least objective within the
    budget over the final sets is the optimum — on the side's integer scale.
-3. The side's integer scale (cpsat._side_on_grid: costs and budget rounded down) is a relaxation; the
+3. The side's integer scale (side_on_grid: costs and budget rounded down) is a relaxation; the
    chosen mapping's side is re-checked in floats. If it breaks the budget, the next-best final points are
    tried and the answer is FEASIBLE (the relaxation's optimum its bound), never OPTIMAL.
 
@@ -23,8 +23,9 @@ and the integer answer held in floats.
 
 from __future__ import annotations
 
+import math
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from lightcode.core.selection import Assignment, Constraints, Objective, Status
 from lightcode.errors import InfeasibleError
@@ -112,16 +113,31 @@ class SideChain:
         return pts
 
 
+@dataclass
+class _Final:
+    back: tuple  # (exit state, index): what ChainSolver.reconstruct reads of a final chain point
+
+
+def side_on_grid(stacked, c: Constraints) -> list:
+    """Side budgets as integer rows for the block models: per name, costs and budget in units of
+    τ = max(|budget|, max |cost|)/10⁶, costs rounded down and the budget down to an integer: every choice
+    within the budget in floats stays within it on the grid (a relaxation; the floats decide afterwards)."""
+    out = []
+    for name, budget in c.side_budgets.items():
+        rows = c.side_costs[name]
+        scale = max([abs(budget)] + [abs(v) for row in rows for v in row]) / 1e6 or 1.0
+        out.append((tuple(tuple(math.floor(v / scale) for v in row) for row in rows), math.floor(budget / scale)))
+    return out
+
+
 def select_side_chain(cs_factory, stacked, objective: Objective, c: Constraints, t0: float,
-                      time_limit_s: float) -> tuple[Assignment | None, bool]:
+                      time_limit_s: float, fallback) -> tuple[Assignment | None, bool]:
     """The side-budgeted optimum by the (objective, side) chain DP (module docstring), and whether the
     integer scale's optimum held in floats (else the answer is the next best, FEASIBLE)."""
     import numpy as np
 
-    from lightcode.select.cpsat import _side_on_grid
-
     name = next(iter(c.side_budgets))
-    (rows, budget_int), = _side_on_grid(stacked, c)
+    (rows, budget_int), = side_on_grid(stacked, c)
     cs = cs_factory(replace(c, side_costs={}, side_budgets={}))
     g = cs.grid
     sc = SideChain(cs, name, rows, budget_int)
@@ -182,15 +198,11 @@ def select_side_chain(cs_factory, stacked, objective: Objective, c: Constraints,
         cs.warnings.append(f"the (objective, side) chain set was thinned to {MAX_CHAIN_SET} points")
     if not candidates:
         if cs.unknown:
-            from lightcode.select.cpsat import _fallback
-
-            return _fallback(stacked, objective, c, t0, time_limit_s, None, cs.backend.name), True
+            return fallback(stacked, objective, c, t0, time_limit_s, None, cs.backend.name), True
         raise InfeasibleError(f"no assignment satisfies side budget {name!r} with the other constraints")
     candidates.sort(key=lambda x: (x[0], x[1]))
-    from lightcode.select.cpsat import _Point
-
     for attempt, (obj, side, U, t, k, tables, bpts) in enumerate(candidates[:FLOAT_RETRIES]):
-        choice, starts, tstarts, span, dyn = cs.reconstruct(tables, U, _Point(0, 0, (t, k)), bpts)
+        choice, starts, tstarts, span, dyn = cs.reconstruct(tables, U, _Final((t, k)), bpts)
         if c.side_ok(choice):
             break
     else:  # none of them fits in floats: the caller's exact model decides
