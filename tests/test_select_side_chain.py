@@ -14,7 +14,7 @@ from lightcode.select import Constraints, Status, select
 from lightcode.select.blocks import split_blocks
 from lightcode.sim.simulate import simulate
 from lightcode.stack.stacked import StackedGraph
-from test_select_side_budgets import brute_force
+from compile_fakes import brute_force
 
 
 def _costs(sg, rng, values=(0.0, 0.1, 0.25, 0.7, 1.3)):
