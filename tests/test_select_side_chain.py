@@ -9,12 +9,11 @@ import random
 
 import pytest
 
-from compile_fakes import layered_instance, random_instance
+from compile_fakes import brute_force, layered_instance, random_instance
 from lightcode.select import Constraints, Status, select
 from lightcode.select.blocks import split_blocks
 from lightcode.sim.simulate import simulate
 from lightcode.stack.stacked import StackedGraph
-from compile_fakes import brute_force
 
 
 def _costs(sg, rng, values=(0.0, 0.1, 0.25, 0.7, 1.3)):
