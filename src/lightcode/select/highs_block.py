@@ -388,9 +388,16 @@ class HighsBlock:
                 for uu, d, _l in hs if uu == u and d > 0]
 
     def _link_dur_terms(self, i: int, link: str, sign: int) -> list[tuple[int, float]]:
-        """Terms of how long op i holds `link` (the hold that streams over it; a hold names a link once)."""
-        return [(self.x[i][j], sign * d) for j, hs in self.holds[i].items() for _u, d, ld in hs
-                if d and any(lk == link for lk, _q in ld)]
+        """Terms of how long op i, once ordered before another user of `link`, keeps it waiting: the hold that
+        streams over the link (a hold names a link once); a realization that does not use the link keeps the
+        op's whole duration, as before splits (dropping it loses the optimum: tests/test_backends.py, seed 52)."""
+        out = []
+        for j, hs in self.holds[i].items():
+            on_link = [d for _u, d, ld in hs if d and any(lk == link for lk, _q in ld)]
+            d = on_link[0] if on_link else max((d for _u, d, _l in hs), default=0)
+            if d:
+                out.append((self.x[i][j], sign * d))
+        return out
 
     def _dur_terms(self, i: int, sign: int) -> list[tuple[int, float]]:
         return [(self.x[i][j], sign * d) for j, (_u, d, _e, _l) in self.real[i].items() if d]
