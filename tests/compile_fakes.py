@@ -188,21 +188,19 @@ def layered_instance(n_layers: int = 4, *, static_ptu: float = 2.0, slots: int =
 
 
 def optimal_makespan(sg: StackedGraph, choice) -> float:
-    """Min makespan of a fixed assignment: every precedence-feasible order of ops and transfers, each task
-    placed at max(inputs ready, earliest free core/link) (non-insertion serial schedule generation; the order
-    of an optimal schedule's starts reproduces it), with branch and bound. Links that ops stream over
-    (link_demand) are profiles of LINK_CAPACITY shares: a task on one starts at the earliest time with room
-    for its whole duration (insertion; serial generation over all orders yields every active schedule)."""
-    n = sg.n_ops
+    """Least makespan of a fixed assignment: every precedence-feasible order of its tasks (ops and timed
+    transfers), each placed as early as its inputs, a free core on every unit it holds (non-insertion serial
+    generation; the order of an optimal schedule's starts reproduces it) and room on the links it streams over
+    (LINK_CAPACITY profiles, insertion) allow, with branch and bound. A split op holds several units from its
+    start, each for its own time (Realization.holds); a whole op holds one."""
     reals = sg.chosen(choice)
     units = [r.unit for r in reals]
-    dur, res, preds, need = [], [], [], []
-    for i in range(n):
-        dur.append(reals[i].cost.latency_s)
-        res.append(units[i])
+    dur, holds, preds = [], [], []  # holds: [(resource, seconds, [(link, share)])]
+    for r in reals:
+        dur.append(r.cost.latency_s)
+        holds.append([(u, t, [(k, link_share(d)) for k, d in ld.items()] if t > 0 else []) for u, t, ld in r.holds])
         preds.append([])
-        need.append([(link, link_share(d)) for link, d in reals[i].link_demand.items()] if dur[i] > 0 else [])
-    shared = {link for ls in need for link, _ in ls}
+    shared = {k for hs in holds for _u, _t, ls in hs for k, _q in ls}
     for k, e in enumerate(sg.edges):
         a = sg.host if e.src is None else units[e.src]
         b = sg.host if e.dst is None else units[e.dst]
@@ -210,8 +208,8 @@ def optimal_makespan(sg: StackedGraph, choice) -> float:
         if lat > 0:
             t = len(dur)
             dur.append(lat)
-            res.append(link_name(a, b))
-            need.append([(res[t], LINK_CAPACITY)] if res[t] in shared else [])
+            lk = link_name(a, b)
+            holds.append([(lk, lat, [(lk, LINK_CAPACITY)] if lk in shared else [])])
             preds.append([] if e.src is None else [e.src])
             if e.dst is not None:
                 preds[e.dst].append(t)
@@ -236,19 +234,26 @@ def optimal_makespan(sg: StackedGraph, choice) -> float:
         for t in range(T):
             if t in done or any(p not in done for p in preds[t]):
                 continue
-            ready = max((end[p] for p in preds[t]), default=0.0)
-            cores = free.get(res[t], [0.0] * slots.get(res[t], 1))
-            c = min(range(len(cores)), key=lambda j: cores[j])
-            s = max(ready, cores[c]) if res[t] not in shared else ready
-            if need[t]:
-                cands = sorted({s} | {b for _, b, lk, _ in placed if b > s and lk in dict(need[t])})
-                s = next(x for x in cands if all(room(placed, x, x + dur[t], lk, q) for lk, q in need[t]))
+            s = max((end[p] for p in preds[t]), default=0.0)
+            picks = []
+            for res, _d, _ls in holds[t]:
+                if res in shared:
+                    continue
+                cores = free.get(res, [0.0] * slots.get(res, 1))
+                c = min(range(len(cores)), key=lambda j: cores[j])
+                picks.append((res, c))
+                s = max(s, cores[c])
+            need = [(lk, q, d) for _r, d, ls in holds[t] for lk, q in ls]
+            if need:
+                cands = sorted({s} | {b - 0.0 for _, b, lk, _ in placed if b > s and lk in {x[0] for x in need}})
+                s = next(x for x in cands if all(room(placed, x, x + d, lk, q) for lk, q, d in need))
             end[t] = s + dur[t]
             nf = dict(free)
-            nc = list(cores)
-            nc[c] = end[t]
-            nf[res[t]] = nc
-            rec(done | {t}, nf, placed + tuple((s, end[t], lk, q) for lk, q in need[t]), max(cur, end[t]))
+            for (res, c), (_r, d, _l) in zip(picks, [h for h in holds[t] if h[0] not in shared]):
+                nc = list(nf.get(res, [0.0] * slots.get(res, 1)))
+                nc[c] = s + d
+                nf[res] = nc
+            rec(done | {t}, nf, placed + tuple((s, s + d, lk, q) for lk, q, d in need), max(cur, end[t]))
 
     rec(frozenset(), {}, (), 0.0)
     return best[0]

@@ -14,12 +14,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compile_fakes import random_instance
+from compile_fakes import optimal_makespan, random_instance
 from lightcode.core.cost import CostBreakdown
 from lightcode.cost.split import Part
 from lightcode.select import Objective, Status, select
 from lightcode.select.backend import BACKENDS
-from lightcode.sim.schedule import LINK_CAPACITY, link_name, link_share
+from lightcode.sim.schedule import link_name
 from lightcode.sim.simulate import simulate
 from lightcode.stack.stacked import Realization, StackedGraph
 
@@ -58,74 +58,6 @@ def with_random_splits(sg: StackedGraph, rng: random.Random, *, p_split: float =
     return view
 
 
-def optimal_makespan(sg: StackedGraph, choice) -> float:
-    """Least makespan of a fixed assignment: every precedence-feasible order of its tasks (ops and timed
-    transfers), each placed as early as its inputs, a free core on every unit it holds (non-insertion) and
-    room on the links it streams over (insertion into their profiles) allow, with branch and bound."""
-    reals = sg.chosen(choice)
-    units = [r.unit for r in reals]
-    dur, holds, preds = [], [], []  # holds: [(resource, seconds, [(link, share)])]
-    for r in reals:
-        dur.append(r.cost.latency_s)
-        holds.append([(u, t, [(k, link_share(d)) for k, d in ld.items()] if t > 0 else []) for u, t, ld in r.holds])
-        preds.append([])
-    shared = {k for hs in holds for _u, _t, ls in hs for k, _q in ls}
-    for k, e in enumerate(sg.edges):
-        a = sg.host if e.src is None else units[e.src]
-        b = sg.host if e.dst is None else units[e.dst]
-        lat = sg.edge_cost(k, a, b).latency_s if a != b else 0.0
-        if lat > 0:
-            t = len(dur)
-            dur.append(lat)
-            lk = link_name(a, b)
-            holds.append([(lk, lat, [(lk, LINK_CAPACITY)] if lk in shared else [])])
-            preds.append([] if e.src is None else [e.src])
-            if e.dst is not None:
-                preds[e.dst].append(t)
-        elif e.src is not None and e.dst is not None:
-            preds[e.dst].append(e.src)
-    T = len(dur)
-    slots = {u: sg.unit(u).slots for u in sg.units}
-    best = [math.inf]
-    end = [0.0] * T
-
-    def room(placed, s, e, link, q):
-        ivs = [(a, b, qq) for a, b, lk, qq in placed if lk == link]
-        pts = [s] + [a for a, _, _ in ivs if s < a < e]
-        return all(sum(qq for a, b, qq in ivs if a <= p < b) + q <= LINK_CAPACITY for p in pts)
-
-    def rec(done: frozenset, free: dict, placed: tuple, cur: float):
-        if cur >= best[0] - 1e-15:
-            return
-        if len(done) == T:
-            best[0] = cur
-            return
-        for t in range(T):
-            if t in done or any(p not in done for p in preds[t]):
-                continue
-            s = max((end[p] for p in preds[t]), default=0.0)
-            picks = []
-            for res, _d, _ls in holds[t]:
-                if res in shared:
-                    continue
-                cores = free.get(res, [0.0] * slots.get(res, 1))
-                c = min(range(len(cores)), key=lambda j: cores[j])
-                picks.append((res, c))
-                s = max(s, cores[c])
-            need = [(lk, q, d) for _r, d, ls in holds[t] for lk, q in ls]
-            if need:
-                cands = sorted({s} | {b - 0.0 for _, b, lk, _ in placed if b > s and lk in {x[0] for x in need}})
-                s = next(x for x in cands if all(room(placed, x, x + d, lk, q) for lk, q, d in need))
-            end[t] = s + dur[t]
-            nf = dict(free)
-            for (res, c), (_r, d, _l) in zip(picks, [h for h in holds[t] if h[0] not in shared]):
-                nc = list(nf.get(res, [0.0] * slots.get(res, 1)))
-                nc[c] = s + d
-                nf[res] = nc
-            rec(done | {t}, nf, placed + tuple((s, s + d, lk, q) for lk, q, d in need), max(cur, end[t]))
-
-    rec(frozenset(), {}, (), 0.0)
-    return best[0]
 
 
 def brute_force(sg: StackedGraph, objective: str) -> float:
