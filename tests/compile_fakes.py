@@ -274,7 +274,8 @@ def brute_force(sg: StackedGraph, objective: str, constraints: Constraints | Non
             b = sg.host if e.dst is None else units[e.dst]
             if a != b:
                 dyn += sg.edge_cost(k, a, b).total_energy_j
-        power = sum(sg.unit(u).static_power_w for u in set(units))
+        # static power of every unit a chosen realization holds (a split one holds two)
+        power = sum(sg.unit(u).static_power_w for u in {u for r in sg.chosen(choice) for u in r.units_used})
         if objective == "energy" and power == 0:
             best = min(best, dyn)
             continue

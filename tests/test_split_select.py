@@ -5,8 +5,6 @@ never losing to the whole options it extends."""
 from __future__ import annotations
 
 import copy
-import itertools
-import math
 import random
 from fractions import Fraction
 
@@ -14,10 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compile_fakes import optimal_makespan, random_instance
+from compile_fakes import brute_force, random_instance
 from lightcode.core.cost import CostBreakdown
 from lightcode.cost.split import Part
-from lightcode.select import Objective, Status, select
+from lightcode.select import Status, select
 from lightcode.select.backend import BACKENDS
 from lightcode.sim.schedule import link_name
 from lightcode.sim.simulate import simulate
@@ -59,26 +57,6 @@ def with_random_splits(sg: StackedGraph, rng: random.Random, *, p_split: float =
 
 
 
-
-def brute_force(sg: StackedGraph, objective: str) -> float:
-    metric = Objective.parse(objective).metric
-    best = math.inf
-    for choice in itertools.product(*[range(len(reals)) for reals in sg.realizations]):
-        reals = sg.chosen(choice)
-        units = [r.unit for r in reals]
-        dyn = sum(r.cost.total_energy_j for r in reals)
-        for k, e in enumerate(sg.edges):
-            a = sg.host if e.src is None else units[e.src]
-            b = sg.host if e.dst is None else units[e.dst]
-            if a != b:
-                dyn += sg.edge_cost(k, a, b).total_energy_j
-        power = sum(sg.unit(u).static_power_w for u in {u for r in reals for u in r.units_used})
-        if objective == "energy" and power == 0:
-            best = min(best, dyn)
-            continue
-        t = optimal_makespan(sg, choice)
-        best = min(best, metric(t, dyn + power * t))
-    return best
 
 
 def _instance(seed: int, n_ops: int, static: bool):
