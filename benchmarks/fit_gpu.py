@@ -11,15 +11,16 @@ sum; the throughput residual keeps every layer sum at >= 128 tokens within 10 %.
 - compute_eff_matmul, memory_eff_matmul: the 4 projections x 9 token counts (36 points);
 - memory_eff_norm: RMSNorm at 4096 tokens; memory_eff_elementwise: rotary, SiLU-mul, add at 4096
   (the only small-op times in the summary; at 1 token they are launch-sized).
-Then the kernel-class power floors (hardware/gpu_power_fit.py) on the measured ML.ENERGY H100 serving power:
-- active_power_fraction on Llama-3.1-8B decode at batch 8, active_power_fraction_attention at batch 512
-  (the other batch sizes are held out: benchmarks/fidelity.py gpu-power).
+Then the kernel-class power floors and the mean prompt length (hardware/gpu_power_fit.py) on measured
+ML.ENERGY H100 serving: active_power_fraction, active_power_fraction_attention and the prompt fitted to the
+average power and mean step time of Llama-3.1-8B at max_num_seqs 8 and 512 (every other run, and Qwen3-8B,
+held out: benchmarks/fidelity.py gpu-power).
 """
 
 from __future__ import annotations
 
+from lightcode.hardware import gpu_power_fit as GP
 from lightcode.hardware.gpu_fit import fit_matmul, fit_vector
-from lightcode.hardware.gpu_power_fit import CALIBRATION_BATCHES, fit_power_floors
 
 
 def main() -> None:
@@ -30,11 +31,11 @@ def main() -> None:
     print(f"memory_eff_matmul      = {em:.3f}   (rms relative throughput error over 36 GEMM points: {rms:.3f})")
     print(f"memory_eff_norm        = {en:.3f}")
     print(f"memory_eff_elementwise = {ee:.3f}")
-    a, a_att, rms = fit_power_floors()
-    b0, b1 = CALIBRATION_BATCHES
-    print(f"active_power_fraction           = {a:.3f}   (ML.ENERGY Llama-3.1-8B H100 power at batch {b0})")
-    print(f"active_power_fraction_attention = {a_att:.3f}   (at batch {b1}; rms relative power error {rms:.3f})")
-
+    a, a_att, prompt, rms = GP.fit()
+    model, (b0, b1) = GP.CALIBRATION
+    print(f"active_power_fraction           = {a:.3f}   (ML.ENERGY {model} H100 serving, max_num_seqs {b0} and {b1})")
+    print(f"active_power_fraction_attention = {a_att:.3f}")
+    print(f"mean prompt tokens              = {prompt:.1f}   (rms relative error of power and step time {rms:.3f})")
 
 if __name__ == "__main__":
     main()

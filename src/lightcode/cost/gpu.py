@@ -9,12 +9,15 @@
 Power states (W), each a cited parameter (gpu_power.py names them):
   idle       P_idle = idle_power          P0 with a CUDA context, no kernel running ("clocked idle")
   deep idle  P_deep = deep_idle_power     no context / long gaps: the lowest measured idle
-  kernel     P_idle + P_dyn · (a_k + (1 − a_k) · u) + bytes/t · hbm_energy
-             P_dyn = tdp − idle_power − BW · hbm_energy (what the cores may draw while HBM runs flat out),
-             u = achieved / achievable FLOP rate ∈ [0, 1], a_k the floor of the kernel's class:
-             `active_power_fraction_attention` for attention, `active_power_fraction` for GEMMs and the
-             vector kinds (norm, element-wise); a compute-bound GEMM lands at TDP less the HBM power it
-             leaves unused.
+  kernel     P_idle + min(P_dyn · (a_k + (1 − a_k) · u), P_dyn − P_hbm) + P_hbm,  P_hbm = bytes/t · hbm_energy
+             P_dyn = tdp − idle_power, the board's budget above idle; u = achieved / achievable FLOP rate
+             ∈ [0, 1], a_k the floor of the kernel's class: `active_power_fraction_attention` for attention,
+             `active_power_fraction` for GEMMs and the vector kinds (norm, element-wise). The board limit
+             (tdp) caps cores and HBM together, so the cores get what HBM leaves: a compute-bound GEMM,
+             moving few bytes, draws the whole limit, as measured H100 matmuls run power-limited (Horace He,
+             "Strangely, Matrix Multiplications on GPUs Run Faster When Given 'Predictable' Data!",
+             thonking.ai 2024: an 8192³ bf16 matmul throttles its clock at the power limit, 257 TFLOP/s on
+             random inputs vs 295 on zeros); the throttled clock is inside the fitted compute efficiency.
   waiting    P_wait: what the GPU draws while another unit computes, by the system's `gpu_wait_state`
              (clocked_idle = P_idle, deep_idle = P_deep, busy_poll = a spinning kernel, P_idle + a·P_dyn).
 The simulator charges `static_power_w` = P_wait over the whole makespan (sim/simulate.py); each op adds what
@@ -47,7 +50,7 @@ from lightcode.core.devices import Variant
 from lightcode.core.formats import Formats, NumberFormat, dtype_formats
 from lightcode.core.opgraph import DTYPE_BYTES, Op
 from lightcode.cost.families import ParamSpec, register_family
-from lightcode.cost.gpu_power import REGIMES, WAIT_STATES, wait_power
+from lightcode.cost.gpu_power import REGIMES, WAIT_STATES, dynamic_budget, wait_power
 
 PARAMS: tuple[ParamSpec, ...] = (
     ParamSpec("peak_flops_fp16", "FLOP/s", "dense FP16/BF16 tensor-core peak"),
@@ -95,8 +98,8 @@ class GpuUnit:
         self.p = dict(params)
         p = self.p
         self.precision_bits = int(p["precision_bits"])
-        self.dyn_power_w = p["tdp"] - p["idle_power"] - p["hbm_bandwidth"] * p["hbm_energy"]
-        if self.dyn_power_w <= 0:
+        self.dyn_power_w = dynamic_budget(p)  # the board's budget above idle, HBM included
+        if self.dyn_power_w <= p["hbm_bandwidth"] * p["hbm_energy"]:
             raise ValueError(f"{name}: tdp must exceed idle_power + hbm_bandwidth·hbm_energy")
         for k, v in p.items():
             if (k.startswith(("compute_eff", "memory_eff", "active_power_fraction"))
@@ -209,8 +212,11 @@ class GpuUnit:
         u = t_c / t_k if t_k > 0 else 0.0  # achieved / achievable compute rate
         a = p["active_power_fraction_attention" if op.kind == "attention" else "active_power_fraction"]
         above_wait = p["idle_power"] - self.static_power_w  # < 0 only when waiting busy-polls
-        e_compute = (self.dyn_power_w * (a + (1.0 - a) * u) + above_wait) * t_k + max(0.0, above_wait) * t_launch
         e_memory = nbytes * p["hbm_energy"]
+        core = self.dyn_power_w * (a + (1.0 - a) * u)
+        if t_k > 0:  # the board limit caps cores and HBM together: the cores get what HBM leaves
+            core = min(core, self.dyn_power_w - e_memory / t_k)
+        e_compute = (core + above_wait) * t_k + max(0.0, above_wait) * t_launch
         # dequantisation: a measured share s of the kernel's energy, i.e. s/(1-s) on top of the rest
         e_compute += dequant_share / (1.0 - dequant_share) * (e_compute + e_memory)
         return CostBreakdown(t_k + t_launch, {"compute": max(0.0, e_compute), "memory": e_memory})

@@ -28,6 +28,11 @@ DEFAULT_WAIT_STATE = "clocked_idle"
 DEFAULT_REGIME = "graphs"
 
 
+def dynamic_budget(p: Mapping[str, float]) -> float:
+    """Power (W) above clocked idle the board limit leaves to cores and HBM together (cost/gpu.py)."""
+    return p["tdp"] - p["idle_power"]
+
+
 def wait_power(p: Mapping[str, float], state: str) -> float:
     """Power (W) a GPU with SI params `p` draws while waiting, in `state`."""
     if state == "clocked_idle":
@@ -35,7 +40,7 @@ def wait_power(p: Mapping[str, float], state: str) -> float:
     if state == "deep_idle":
         return p["deep_idle_power"]
     if state == "busy_poll":
-        dyn = p["tdp"] - p["idle_power"] - p["hbm_bandwidth"] * p["hbm_energy"]
+        dyn = dynamic_budget(p)
         # the lowest floor of any kernel class, so every kernel still draws at least the polling power
         floor = min(p["active_power_fraction"], p["active_power_fraction_attention"])
         return p["idle_power"] + floor * dyn

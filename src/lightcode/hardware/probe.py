@@ -149,22 +149,39 @@ def decoder_decode_ops(
     dtype: str = "fp16", kv_heads: int | None = None,
 ) -> list[Op]:
     """One decode step of a Llama-style decoder: B new tokens attending to `context` cached tokens."""
+    return decoder_step_ops(layers, hidden, heads, intermediate, vocab, context, batch, dtype=dtype, kv_heads=kv_heads)
+
+
+def decoder_step_ops(
+    layers: int, hidden: int, heads: int, intermediate: int, vocab: int, context: int, batch: int = 1,
+    prompts: int = 0, prompt_len: int = 0, dtype: str = "fp16", kv_heads: int | None = None,
+) -> list[Op]:
+    """One serving-engine step of a Llama-style decoder (chunked prefill, as vLLM schedules it): `batch`
+    decoding tokens attending to `context` cached tokens, plus `prompts` new prompts of `prompt_len` tokens
+    prefilled in the same step. The linear layers run once over all batch + prompts·prompt_len rows (one
+    weight read); attention runs per kind (decode over the cache, causal prefill per prompt); logits only
+    for the rows that sample (the decodes and each prompt's last token). prompts=0 is a plain decode step."""
+    if prompts < 0 or (prompts and prompt_len < 1):
+        raise ValueError(f"prompts={prompts} prompt_len={prompt_len}: need prompts >= 0 and prompt_len >= 1")
     h, d = hidden, hidden // heads
     kvh = kv_heads or heads
+    t = batch + prompts * prompt_len
     ops: list[Op] = []
     for li in range(layers):
         p = f"l{li}."
-        ops.append(vector_op("norm", (batch, h), dtype=dtype, flops_per_elem=5, name=p + "norm1"))
-        ops.append(gemm_op(batch, h, h + 2 * kvh * d, dtype, name=p + "qkv"))
-        ops.append(vector_op("elementwise", (batch, h), n_in=2, dtype=dtype, flops_per_elem=3, name=p + "rotary"))
+        ops.append(vector_op("norm", (t, h), dtype=dtype, flops_per_elem=5, name=p + "norm1"))
+        ops.append(gemm_op(t, h, h + 2 * kvh * d, dtype, name=p + "qkv"))
+        ops.append(vector_op("elementwise", (t, h), n_in=2, dtype=dtype, flops_per_elem=3, name=p + "rotary"))
         ops.append(attention_op(batch, heads, 1, context + 1, d, dtype, kv_heads=kvh, name=p + "attn"))
-        ops.append(gemm_op(batch, h, h, dtype, name=p + "o"))
-        ops.append(vector_op("elementwise", (batch, h), n_in=2, dtype=dtype, name=p + "add1"))
-        ops.append(vector_op("norm", (batch, h), dtype=dtype, flops_per_elem=5, name=p + "norm2"))
-        ops.append(gemm_op(batch, h, 2 * intermediate, dtype, name=p + "up_gate"))
-        ops.append(vector_op("elementwise", (batch, 2 * intermediate), shape_out=(batch, intermediate), dtype=dtype, flops_per_elem=6, name=p + "act"))
-        ops.append(gemm_op(batch, intermediate, h, dtype, name=p + "down"))
-        ops.append(vector_op("elementwise", (batch, h), n_in=2, dtype=dtype, name=p + "add2"))
-    ops.append(vector_op("norm", (batch, h), dtype=dtype, flops_per_elem=5, name="final_norm"))
-    ops.append(gemm_op(batch, h, vocab, dtype, name="lm_head"))
+        if prompts:
+            ops.append(attention_op(prompts, heads, prompt_len, prompt_len, d, dtype, kv_heads=kvh, name=p + "attn_prefill"))
+        ops.append(gemm_op(t, h, h, dtype, name=p + "o"))
+        ops.append(vector_op("elementwise", (t, h), n_in=2, dtype=dtype, name=p + "add1"))
+        ops.append(vector_op("norm", (t, h), dtype=dtype, flops_per_elem=5, name=p + "norm2"))
+        ops.append(gemm_op(t, h, 2 * intermediate, dtype, name=p + "up_gate"))
+        ops.append(vector_op("elementwise", (t, 2 * intermediate), shape_out=(t, intermediate), dtype=dtype, flops_per_elem=6, name=p + "act"))
+        ops.append(gemm_op(t, intermediate, h, dtype, name=p + "down"))
+        ops.append(vector_op("elementwise", (t, h), n_in=2, dtype=dtype, name=p + "add2"))
+    ops.append(vector_op("norm", (t, h), dtype=dtype, flops_per_elem=5, name="final_norm"))
+    ops.append(gemm_op(batch + prompts, h, vocab, dtype, name="lm_head"))
     return ops
