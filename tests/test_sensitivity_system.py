@@ -180,3 +180,29 @@ def test_breakeven_on_a_system_parameter():
 def test_breakeven_refuses_a_choice_or_a_switch(key):
     with pytest.raises(BadInputError, match="no value to bisect"):
         sens.breakeven(_req(), key, solve=lambda r: {})
+
+
+def test_an_end_the_unit_rejects_leaves_a_one_sided_swing(tmp_path):
+    """± 90 % of an achievable-bandwidth fraction above 0.53 exceeds 1, which the GPU family refuses
+    (element-wise kernels stay on the GPU, so the low end moves the objective)."""
+    key = "h100-sxm.memory_eff_elementwise"
+    (r,) = sens.parameter_ranges(SYSTEM, range_="±0.9", params=key)
+    assert r.high > 1  # the precondition: the high end is not a valid unit
+    res = sens.run_sensitivity(_req(), range_="±0.9", params=key, workers=0, db=tmp_path / "s.sqlite",
+                               progress=False)
+    (row,) = res["parameters"]
+    assert "error" in row["high"] and "objective" in row["low"] and row["one_sided"]
+    base = res["baseline"]["objective"]
+    assert math.isclose(row["swing"], abs(row["low"]["objective"] - base) / base) and row["swing"] > 0
+
+
+def test_a_switch_brings_the_parameters_its_other_value_needs_from_the_corner_that_sets_it():
+    """DDot precision_law 1 (the SNR law) reads receiver_temperature, which only the conservative corner
+    states: alone, the override is not a valid unit."""
+    (r,) = sens.parameter_ranges(SYSTEM, params="ddot-b-4bit.precision_law")
+    assert r.kind == "switch" and r.baseline == 0
+    over = r.overrides(1)
+    assert over["ddot-b-4bit.precision_law"] == 1 and over["ddot-b-4bit.receiver_temperature"] == "300.0 K"
+    assert "receiver_temperature" in r.how and r.overrides(0) == {}
+    unit = load_system(system_with_overrides(SYSTEM, over)).units["ddot-b-4bit"]
+    assert unit.p["precision_law"] == 1 and unit.p["receiver_temperature"] == 300.0

@@ -114,11 +114,12 @@ def _print(res: dict) -> None:
                   f"{cell(lo, 'objective', '.4g')} / {cell(hi, 'objective', '.4g')}",
                   f"{cell(lo, 'saving', '.1%')} / {cell(hi, 'saving', '.1%')}",
                   f"{lo.get('ops_moved', '-')} / {hi.get('ops_moved', '-')}",
-                  "-" if p["swing"] != p["swing"] else f"{p['swing']:.1%}")
+                  "-" if p["swing"] != p["swing"] else f"{p['swing']:.1%}" + (" (one end)" if p.get("one_sided") else ""))
     console = Console()
     console.print(t)
     console.print("swing = |objective(high) − objective(low)| / baseline objective; a switch is solved at 0 and 1, "
-                  "a categorical choice at every alternative (low/high: its lowest/highest-objective ones)")
+                  "a categorical choice at every alternative (low/high: its lowest/highest-objective ones); "
+                  "(one end): the other end is not a valid unit, the swing is against the baseline")
     for s in res["skipped"]:
         console.print(f"not varied: {s['param']}: {s['why']}")
     console.print(f"{res['points']} points in {si(res['wall_s'], 's', 3)}; {len(res['parameters'])} parameters varied, "

@@ -7,6 +7,8 @@ What is varied — every parameter of the system:
   round (and stay ≥ 1); an integer that ± F rounds to itself moves one step each way ("±1 step");
 - 0/1 switches (an integer parameter allowed to be 0 whose value is 0 or 1: DDot `photonic_idle`,
   `head_packing`, `precision_law`, …): evaluated at both values, one of which is the baseline ("switch");
+  where a corner sets the other value, that corner's parameters the baseline lacks come with it (DDot
+  `precision_law` 1, the SNR law, needs the receiver temperature and load and the laser RIN);
 - system-level parameters the system file holds with a unit — memories, links, the crossing — keyed
   `system.memory.MEMORY.FIELD`, `system.link.A:B.FIELD`, `system.crossing.FIELD` (hardware/overrides.py):
   ± fraction (system files state no corners);
@@ -22,7 +24,9 @@ Every point is a sweep point (Dask + the SQLite store, so an interrupted run res
 parameter each value other than the baseline as an override (hardware/overrides.py, the one place an
 override is applied). Reported per parameter: the values, the objective at each, the saving against the
 all-electronic baseline at each, how many ops moved between units compared with the unmodified optimum, and
-the swing |obj(high) − obj(low)| / obj(baseline), by which the table is ranked. `breakeven` bisects one
+the swing |obj(high) − obj(low)| / obj(baseline), by which the table is ranked. Where one end is not a
+valid unit (± 20 % takes a fraction above 1, a switch needs parameters no corner gives) its error is shown
+and the swing is the other end's against the baseline (`one_sided`). `breakeven` bisects one
 numeric parameter for the value at which the photonic units stop (or start) being chosen.
 """
 
@@ -50,10 +54,12 @@ class ParamRange:
     how: str  # "corners" | "±20%" | "±1 step" | "switch" | "categorical" | skip reason
     integer: bool = False
     alternatives: tuple[str, ...] = ()  # categorical: every choice, the baseline among them
+    # a switch's other value: the parameters it needs that the baseline lacks, from the corner that sets it
+    companions: tuple[tuple[str, Any], ...] = ()
 
     @property
     def kind(self) -> str:
-        return "categorical" if self.alternatives else "switch" if self.how == "switch" else "numeric"
+        return "categorical" if self.alternatives else "switch" if self.how.startswith("switch") else "numeric"
 
     @property
     def varied(self) -> bool:
@@ -65,15 +71,24 @@ class ParamRange:
 
     def text(self, value: Value) -> Any:
         """An override value as the YAML loader reads it: a bare number when dimensionless, else 'v unit'."""
-        if isinstance(value, str):
-            return value
-        v = int(round(value)) if self.integer else float(f"{value:.10g}")
-        return v if self.unit in ("1", "") else f"{v} {self.unit}"
+        return value if isinstance(value, str) else _yaml_value(value, self.unit, self.integer)
+
+    def overrides(self, value: Value) -> dict[str, Any]:
+        """The override set of this parameter at `value` (nothing at the baseline)."""
+        if value == self.baseline:
+            return {}
+        return {self.key: self.text(value), **dict(self.companions)}
 
 
-def _fraction(range_: str) -> float:
+def _yaml_value(value: float, unit: str, integer: bool = False) -> Any:
+    v = int(round(value)) if integer else float(f"{value:.10g}")
+    return v if unit in ("1", "") else f"{v} {unit}"
+
+
+def _fraction(range_: str) -> float | None:
+    """The ± fraction of `--range` (None: corners, DEFAULT_FRACTION where a parameter has none)."""
     if range_ == "corners":
-        return DEFAULT_FRACTION
+        return None
     try:
         fraction = abs(float(range_.lstrip("±+")))
     except ValueError:
@@ -87,15 +102,23 @@ def _short(source: str, n: int = 90) -> str:
     return source if len(source) <= n else source[: n - 1] + "…"
 
 
-def _numeric(key: str, value: float, unit: str, *, integer: bool, switch: bool, fraction: float,
+def _switch(key: str, value: float, companions: dict[str, Any]) -> ParamRange:
+    """A 0/1 switch: both values. Its other value may need parameters the baseline lacks (DDot
+    `precision_law` 1, the SNR law, needs receiver_temperature, …): those of the corner that sets it."""
+    with_ = ", ".join(k.rpartition(".")[2] for k in companions)
+    return ParamRange(key, value, "1", 0.0, 1.0, "switch" + (f" (with {with_} from its corner)" if with_ else ""),
+                      True, companions=tuple(sorted(companions.items())))
+
+
+def _numeric(key: str, value: float, unit: str, *, integer: bool, fraction: float | None,
              corners: dict[str, float], source: str, where: str) -> ParamRange:
-    """One numeric parameter's range: switch, corners, ± fraction (± one step for an integer it rounds to
-    itself), or skipped when it is zero everywhere."""
-    if switch:
-        return ParamRange(key, value, unit, 0.0, 1.0, "switch", integer=True)
-    if corners:
+    """One numeric parameter's range: its corners (under `corners`, fraction None, or when it is zero, which
+    has no ± range); ± fraction (± one step for an integer it rounds to itself); or skipped when it is zero
+    everywhere."""
+    if corners and (fraction is None or value == 0):
         return ParamRange(key, value, unit, corners.get("conservative", value), corners.get("aggressive", value),
-                          "corners", integer)
+                          "corners" if fraction is None else "corners (zero: no ± range)", integer)
+    fraction = DEFAULT_FRACTION if fraction is None else fraction
     if value == 0:
         return ParamRange(key, value, unit, None, None,
                           f"zero {where} ({_short(source)}): a ± fraction of zero is zero", integer)
@@ -135,9 +158,13 @@ def parameter_ranges(system: str, *, range_: str = "corners", params: str = "all
             ps = specs.get(name)
             integer = bool(ps and ps.integer)
             switch = bool(ps and ps.integer and not ps.positive and pv.value in (0, 1))
-            corners = {} if range_ != "corners" else {
-                c: at[c][name].value for c in at if name in at[c] and at[c][name].value != pv.value}
-            add(_numeric(f"{u.name}.{name}", pv.value, pv.unit, integer=integer, switch=switch, fraction=fraction,
+            corners = {c: at[c][name].value for c in at if name in at[c] and at[c][name].value != pv.value}
+            if switch:  # the other value as a corner sets it: with what that corner adds to the baseline
+                companions = next(({f"{u.name}.{n}": _yaml_value(q.value, q.unit, bool(specs[n].integer))
+                                    for n, q in at[c].items() if n not in u.params} for c in corners), {})
+                add(_switch(f"{u.name}.{name}", pv.value, companions))
+                continue
+            add(_numeric(f"{u.name}.{name}", pv.value, pv.unit, integer=integer, fraction=fraction,
                          corners=corners, source=pv.source, where="at every corner of the unit file"))
 
     integer = {s.name for s in (*MEMORY_SPECS, *LINK_SPECS, *CROSSING_SPECS) if s.integer}
@@ -146,7 +173,7 @@ def parameter_ranges(system: str, *, range_: str = "corners", params: str = "all
     system_params += [(ov.link_key(a, b, f), pv) for (a, b), blk in spec.links for f, pv in blk.items()]
     system_params += [(ov.crossing_key(f), pv) for f, pv in (spec.crossing or {}).items()]
     for key, pv in system_params:  # pv.name is the field: its spec says whether it is an integer
-        add(_numeric(key, pv.value, pv.unit, integer=pv.name in integer, switch=False, fraction=fraction,
+        add(_numeric(key, pv.value, pv.unit, integer=pv.name in integer, fraction=fraction,
                      corners={}, source=pv.source, where="in the system file"))
 
     has_gpu = any(u.kind == "gpu" for u in spec.units)
@@ -208,7 +235,7 @@ def run_sensitivity(request: CompileRequest, *, range_: str = "corners", params:
     for r in varied:
         for v in dict.fromkeys(r.values()):
             if v != r.baseline:
-                override_sets.append({r.key: r.text(v)})
+                override_sets.append(r.overrides(v))
     spec_dict: dict[str, Any] = {
         "name": f"sensitivity-{request.model}-{request.system}", "models": [request.model],
         "phases": [request.phase], "batches": [request.batch], "systems": [request.system],
@@ -232,7 +259,7 @@ def run_sensitivity(request: CompileRequest, *, range_: str = "corners", params:
     base_obj = _metric(base, objective)
 
     def point(r: ParamRange, v: Value) -> dict[str, Any]:
-        row = base_row if v == r.baseline else rows.get(((r.key, r.text(v)),))
+        row = rows.get(tuple(sorted(r.overrides(v).items())))
         if row is None or row["status"] != "ok":
             return {"value": v, "error": row["error"] if row else "not run"}
         res = row["result"]
@@ -251,12 +278,14 @@ def run_sensitivity(request: CompileRequest, *, range_: str = "corners", params:
             ok = sorted((q for q in pts if "objective" in q), key=lambda q: q["objective"])
             lo, hi = (ok[0], ok[-1]) if len(ok) >= 2 else (pts[0], pts[-1])
             row["alternatives"] = pts
+            solved = [q["objective"] for q in ok]
         else:
             lo, hi = point(r, r.low), point(r, r.high)
-        if "objective" in lo and "objective" in hi:
-            swing = abs(hi["objective"] - lo["objective"]) / base_obj
-        else:
-            swing = float("nan")
+            solved = [q["objective"] for q in (lo, hi) if "objective" in q]
+            if len(solved) == 1:  # an end the unit rejects (a fraction above 1, …): the other end vs baseline
+                solved.append(base_obj)
+                row["one_sided"] = True
+        swing = (max(solved) - min(solved)) / base_obj if len(solved) >= 2 else float("nan")
         table.append({**row, "low": lo, "high": hi, "swing": swing})
     table.sort(key=lambda t: (-(t["swing"]) if not math.isnan(t["swing"]) else 1.0, t["param"]))
     for rank, t in enumerate(table, 1):
@@ -273,7 +302,8 @@ def run_sensitivity(request: CompileRequest, *, range_: str = "corners", params:
                        "(status per point); saving against the all-electronic mapping on the same modified "
                        "system; swing = |objective(high) - objective(low)| / objective(baseline); a switch is "
                        "solved at 0 and 1; a categorical choice at every alternative, its low/high the "
-                       "alternatives with the lowest/highest objective",
+                       "alternatives with the lowest/highest objective; one_sided: one end failed, the swing is "
+                       "the other end's against the baseline",
     }
 
 
@@ -305,7 +335,7 @@ def breakeven(request: CompileRequest, key: str, *, low: Optional[float] = None,
     def photonic(v: float) -> bool | None:
         """Does the optimum at value v use a photonic op? None: v is not a valid unit."""
         req = request.replace(objective=objective, heuristics=False,
-                              overrides={**request.overrides, key: r.text(v)})
+                              overrides={**request.overrides, **r.overrides(v)})
         try:
             res = run(req)
         except LightcodeError as e:
