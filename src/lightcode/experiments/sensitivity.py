@@ -389,8 +389,8 @@ def plot_tornado(result: dict[str, Any], path: str | Path, *, top: int = 20):
     rows = [t for t in result["parameters"] if not math.isnan(t["swing"])][:top][::-1]
     base = result["baseline"]["objective"]
     fig, ax = plt.subplots(figsize=(7.5, 0.32 * len(rows) + 1.4))
-    legend = {"low": "low value (categorical: lowest-objective choice)",
-              "high": "high value (categorical: highest-objective choice)"}
+    legend = {"low": "low value (a choice: lowest objective)",
+              "high": "high value (a choice: highest objective)"}
     for i, t in enumerate(rows):
         for end, colour in (("low", "#4c72b0"), ("high", "#dd8452")):
             rel = t[end]["objective"] / base - 1
