@@ -67,7 +67,7 @@ def compile(  # noqa: A001 (the DESIGN §1 name)
     max_ppl_increase: each optimum under this perplexity increase (0.05 or "5%"), verified on the twin and
         tightened until it holds (result.accuracy_selection: predicted and measured per round).
     accuracy_proxy: a model without a twin takes per-op-role sensitivities from this twin (an assumption).
-    overrides: {"unit.param": value} applied to the system's units.
+    overrides: {"unit.param" or "system.…": value} applied to the system (hardware/overrides.py).
     out_dir: also write report.json, traces and figures there.
     Returns a CompileResult (latency_s, energy_j, breakdown, to_frame(), plot_timeline(), write_trace()).
     """

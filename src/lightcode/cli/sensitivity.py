@@ -20,8 +20,11 @@ def _opt(name: str, default: Any, annotation: Any, *decls: str, help: str) -> in
 
 def register(app: typer.Typer) -> None:
     def sensitivity_cmd(**kw: Any) -> None:
-        """One parameter at a time over its range (corners, or ± a fraction), each point re-solved exactly;
-        parameters ranked by how far they swing the objective (default objective: energy)."""
+        """One parameter at a time, each point re-solved exactly, ranked by how far it swings the objective
+        (default objective: energy). Varied: every unit parameter (corners, else ± a fraction; 0/1 switches
+        at both values), the system's own parameters (system.memory.M.F, system.link.A:B.F,
+        system.crossing.F at ± a fraction) and its GPU operating choices (system.gpu_wait_state,
+        system.execution_regime: every alternative). What is not varied is listed with its reason."""
         from lightcode.core.outputs import check_out_dir, check_out_file
         from lightcode.experiments import sensitivity as sens
 
@@ -67,7 +70,9 @@ def register(app: typer.Typer) -> None:
         _print(res)
 
     extra = [
-        _opt("params", "all", str, "--params", help="all, or unit.param[,unit.param…]"),
+        _opt("params", "all", str, "--params",
+             help="all, or a comma list of unit.param and system keys (system.memory.hbm.bandwidth, "
+                  "system.link.A:B.bandwidth, system.crossing.latency, system.gpu_wait_state, …)"),
         _opt("range_", "corners", str, "--range", help="corners (± 20 % where a parameter has none) or ±FRACTION"),
         _opt("workers", 2, int, "--workers", "-w", help="Dask worker processes; 0 = in-process"),
         _opt("scheduler", None, Optional[str], "--scheduler", help="address of a running Dask scheduler"),
@@ -75,7 +80,8 @@ def register(app: typer.Typer) -> None:
         _opt("as_json", False, bool, "--json", help="print one JSON object"),
         _opt("out", None, Optional[str], "--out", help="write sensitivity.json and tornado.png here"),
         _opt("breakeven", None, Optional[str], "--breakeven",
-             help="unit.param: bisect the value at which the photonic units stop (or start) being chosen"),
+             help="unit.param or a numeric system key: bisect the value at which the photonic units stop "
+                  "(or start) being chosen"),
         _opt("low", None, Optional[float], "--low", help="--breakeven: lower end of the search (SI)"),
         _opt("high", None, Optional[float], "--high", help="--breakeven: upper end of the search (SI)"),
     ]
@@ -100,11 +106,21 @@ def _print(res: dict) -> None:
         def cell(d: dict, k: str, fmt: str) -> str:
             return format(d[k], fmt) if k in d and d[k] is not None else d.get("error", "-")[:30]
 
-        t.add_row(str(p["rank"]), p["param"], p["range"], f"{lo['value']:.4g} → {hi['value']:.4g} {'' if p['unit'] == '1' else p['unit']}",
+        if p.get("kind") == "categorical":  # low/high: the alternatives with the lowest/highest objective
+            values = f"{lo['value']} → {hi['value']} (of {', '.join(str(a['value']) for a in p['alternatives'])})"
+        else:
+            values = f"{lo['value']:.4g} → {hi['value']:.4g} {'' if p['unit'] == '1' else p['unit']}"
+        t.add_row(str(p["rank"]), p["param"], p["range"], values,
                   f"{cell(lo, 'objective', '.4g')} / {cell(hi, 'objective', '.4g')}",
                   f"{cell(lo, 'saving', '.1%')} / {cell(hi, 'saving', '.1%')}",
                   f"{lo.get('ops_moved', '-')} / {hi.get('ops_moved', '-')}",
-                  "-" if p["swing"] != p["swing"] else f"{p['swing']:.1%}")
-    Console().print(t)
-    Console().print(f"{res['points']} points in {si(res['wall_s'], 's', 3)}; {len(res['skipped'])} parameters not varied; "
-                    f"results in {res['db']}")
+                  "-" if p["swing"] != p["swing"] else f"{p['swing']:.1%}" + (" (one end)" if p.get("one_sided") else ""))
+    console = Console()
+    console.print(t)
+    console.print("swing = |objective(high) − objective(low)| / baseline objective; a switch is solved at 0 and 1, "
+                  "a categorical choice at every alternative (low/high: its lowest/highest-objective ones); "
+                  "(one end): the other end is not a valid unit, the swing is against the baseline")
+    for s in res["skipped"]:
+        console.print(f"not varied: {s['param']}: {s['why']}")
+    console.print(f"{res['points']} points in {si(res['wall_s'], 's', 3)}; {len(res['parameters'])} parameters varied, "
+                  f"{len(res['skipped'])} not; results in {res['db']}")

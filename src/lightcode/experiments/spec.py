@@ -107,7 +107,8 @@ class _SpecBase(BaseModel):
     corners: list[Optional[Literal["conservative", "baseline", "aggressive"]]] = [None]  # None: the system's own
     objectives: list[str] = ["latency", "energy"]
     # Parameter overrides: `grid` is a product over each key's values ("unit.param": [v1, v2, …]), merged
-    # into each entry of `overrides` (explicit override sets). Keys name a unit parameter of the system.
+    # into each entry of `overrides` (explicit override sets). Keys name a unit parameter ("unit.param") or a
+    # system-level one ("system.…", hardware/overrides.py).
     overrides: list[dict[str, Scalar]] = [{}]
     grid: dict[str, list[Scalar]] = {}
     max_points: int = Field(default=MAX_POINTS, ge=1)  # the refusal limit above (not part of the identity)

@@ -92,7 +92,8 @@ class CompileRequest:
     accuracy_proxy: Optional[str] = _opt(
         "a model without a twin: take per-op-role sensitivities from this twin (smollm2-135m) — an assumption, "
         "flagged in the output; nothing is measured", "--accuracy-proxy")
-    overrides: Mapping[str, Scalar] = _opt("unit parameter overrides {'unit.param': value}", default={}, cli=False)
+    overrides: Mapping[str, Scalar] = _opt("parameter overrides {'unit.param' or 'system.…': value} (hardware/overrides.py)",
+                                           default={}, cli=False)
 
     def __post_init__(self) -> None:
         if isinstance(self.max_ppl_increase, str):  # "5%" (CLI, sweep spec) -> 0.05
@@ -222,5 +223,5 @@ def _validate(r: CompileRequest) -> None:
     if r.accuracy_proxy is not None and (not isinstance(r.accuracy_proxy, str) or not r.accuracy_proxy.strip()):
         raise BadInputError("accuracy_proxy must name a model with a functional twin (e.g. smollm2-135m)")
     if not isinstance(r.overrides, Mapping):
-        raise BadInputError("overrides must be a mapping {'unit.param': value}")
+        raise BadInputError("overrides must be a mapping {'unit.param' or 'system.…': value}")
     # lengths against the phase and the model's position limit: frontend.capture (it knows the model)
