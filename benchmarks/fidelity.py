@@ -165,9 +165,10 @@ def gpu_power() -> None:
     names = {"j_per_token": "J/token", "step_s": "mean step", "power_w": "power", "itl_s": "median ITL"}
     print(f"held-out |error| over {len(held['j_per_token'])} runs (goal for J/token <= 15%): " + "; ".join(
         f"{names[k]} mean {100 * sum(v) / len(v):.1f}%, worst {100 * max(v):.1f}%" for k, v in held.items()))
-    print("where it misses: Qwen3-8B steps come out 7-19% fast (its per-head q/k norms and 36 layers of kernels are "
-          "not in the shape) and its power 4-15% high; the median ITL is the step with the median number of "
-          "admitted prompts, which near 0.7 arrivals per step (256 seqs) flips between a decode-only and a mixed step")
+    print("where it misses: Qwen3-8B steps come out 5-18% fast and its power 5-14% high, which partly cancel in "
+          "J/token (its q/k norms are in the shape; the cause is not identified); the median ITL is the step with "
+          "the median number of admitted prompts, which near 0.7 arrivals per step (256 seqs) flips between a "
+          "decode-only and a mixed step")
     print()
 
 

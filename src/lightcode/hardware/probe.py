@@ -155,12 +155,14 @@ def decoder_decode_ops(
 def decoder_step_ops(
     layers: int, hidden: int, heads: int, intermediate: int, vocab: int, context: int, batch: int = 1,
     prompts: int = 0, prompt_len: int = 0, dtype: str = "fp16", kv_heads: int | None = None,
+    qk_norm: bool = False,
 ) -> list[Op]:
     """One serving-engine step of a Llama-style decoder (chunked prefill, as vLLM schedules it): `batch`
     decoding tokens attending to `context` cached tokens, plus `prompts` new prompts of `prompt_len` tokens
     prefilled in the same step. The linear layers run once over all batch + prompts·prompt_len rows (one
     weight read); attention runs per kind (decode over the cache, causal prefill per prompt); logits only
-    for the rows that sample (the decodes and each prompt's last token). prompts=0 is a plain decode step."""
+    for the rows that sample (the decodes and each prompt's last token). prompts=0 is a plain decode step.
+    qk_norm: an RMSNorm over each head of q and of k before rotary (Qwen3)."""
     if prompts < 0 or (prompts and prompt_len < 1):
         raise ValueError(f"prompts={prompts} prompt_len={prompt_len}: need prompts >= 0 and prompt_len >= 1")
     h, d = hidden, hidden // heads
@@ -171,6 +173,9 @@ def decoder_step_ops(
         p = f"l{li}."
         ops.append(vector_op("norm", (t, h), dtype=dtype, flops_per_elem=5, name=p + "norm1"))
         ops.append(gemm_op(t, h, h + 2 * kvh * d, dtype, name=p + "qkv"))
+        if qk_norm:
+            ops.append(vector_op("norm", (t, heads * d), dtype=dtype, flops_per_elem=5, name=p + "q_norm"))
+            ops.append(vector_op("norm", (t, kvh * d), dtype=dtype, flops_per_elem=5, name=p + "k_norm"))
         ops.append(vector_op("elementwise", (t, h), n_in=2, dtype=dtype, flops_per_elem=3, name=p + "rotary"))
         ops.append(attention_op(batch, heads, 1, context + 1, d, dtype, kv_heads=kvh, name=p + "attn"))
         if prompts:

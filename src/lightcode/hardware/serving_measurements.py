@@ -75,9 +75,9 @@ QWEN3_8B = _rows({
     512: (474.40, 645.1, 615.59, 0.0721, 47.158, 8534.6, 595),
 })
 
-# model shapes (the public Hugging Face configs)
-SHAPES: dict[str, dict[str, int]] = {
+# model shapes (the public Hugging Face configs; Qwen3 normalises each head of q and k)
+SHAPES: dict[str, dict[str, int | bool]] = {
     "Llama-3.1-8B": dict(layers=32, hidden=4096, heads=32, intermediate=14336, vocab=128256, kv_heads=8),
-    "Qwen3-8B": dict(layers=36, hidden=4096, heads=32, intermediate=12288, vocab=151936, kv_heads=8),
+    "Qwen3-8B": dict(layers=36, hidden=4096, heads=32, intermediate=12288, vocab=151936, kv_heads=8, qk_norm=True),
 }
 MEASURED: dict[str, tuple[ServingPoint, ...]] = {"Llama-3.1-8B": LLAMA31_8B, "Qwen3-8B": QWEN3_8B}

@@ -56,7 +56,7 @@ def step_cost(unit: GpuUnit, ops, dtype: str = "bf16") -> tuple[float, float]:
     return t, e + unit.static_power_w * t
 
 
-def serving_step(unit: GpuUnit, shape: Mapping[str, int], batch: float, mean_output: float,
+def serving_step(unit: GpuUnit, shape: Mapping[str, int | bool], batch: float, mean_output: float,
                  output_residual: float, mean_prompt: float, dtype: str = "bf16") -> ServingStep:
     """The steady-state step of `batch` decoding requests (mean output `mean_output` tokens) with prompts of
     `mean_prompt` tokens admitted as requests finish."""
