@@ -101,3 +101,11 @@ def test_collecting_nests_and_remembers_warnings_replays_on_a_hit():
     load(1)
     assert calls == [1, 1]
     warn.reset()
+
+
+def test_an_area_compile_called_directly_keeps_its_systems_load_warnings():
+    from lightcode.pipeline.compile import compile_within_area
+
+    r = compile_within_area("gpt2", system=SYSTEM, area_budget_m2=1.0, corner="aggressive", seq_len=8,
+                            objective="latency", heuristics=False).result  # 1 m²: every unit fits
+    assert len(_missing(r.warnings, "aggressive")) == 1, r.warnings

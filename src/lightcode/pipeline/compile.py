@@ -200,10 +200,12 @@ def compile_within_area(model, *, system, area_budget_m2: float, corner: str | N
     `--area-budget` means: the photonic units a mapping may use must fit; the GPU die is not counted). One
     compile per maximal fitting set of units, the best by the objective kept (the no-objective comparison's
     chosen mapping is the latency-optimal one): exact, as each compile is."""
+    from lightcode.core.warn import collecting
     from lightcode.hardware.area_budget import systems_within_budget
     from lightcode.hardware.load import load_system
 
-    sysm = load_system(system, corner=corner) if isinstance(system, (str, Path)) else system
+    with collecting() as said:  # called directly, the system's own load warnings go with the result too
+        sysm = load_system(system, corner=corner) if isinstance(system, (str, Path)) else system
     check, systems = systems_within_budget(sysm, area_budget_m2)
     if request is not None:  # from run_compile: the request's capture fields
         kw.update(seq_len=request.seq_len, phase=request.phase, context=request.context, batch=request.batch,
@@ -227,8 +229,7 @@ def compile_within_area(model, *, system, area_budget_m2: float, corner: str | N
         if best is None or m < best[0]:
             best = (m, r)
     r = best[1]
-    if not check.fits:
-        r.warnings = tuple(dict.fromkeys((*r.warnings, check.message())))
+    r.warnings = tuple(dict.fromkeys((*r.warnings, *said, *(() if check.fits else (check.message(),)))))
     out = AreaCompile(r, check, cands)
     r.area = out.to_json_dict()  # carried for the compile JSON (`area` block)
     return out
