@@ -100,8 +100,8 @@ def _why_not(why: dict[str, Any], mapping: str) -> str:
     rows, cannot = why_not_table(why["kinds"])
     objective = why["kinds"][0]["objective"]
     out = [f'<h2 id="why-not-chosen">Why not chosen: the {_e(mapping)} mapping</h2>',
-           f'<p class="sub">Per op kind, the ops as the mapping placed them beside every op of that kind on each '
-           f"other unit, each at that unit's best variant for the {_e(objective)} objective. Costs: "
+           f'<p class="sub">Per op kind, the ops as the mapping placed them beside all of them on one unit '
+           f"(each unit the mapping does not already use for all), each at that unit's best variant for the {_e(objective)} objective. Costs: "
            f"{_e(why['note'])}. A unit can look cheaper here and still not be chosen.</p>"]
     if rows:
         out.append(_table(WHY_NOT_HEADER, rows))

@@ -97,8 +97,8 @@ def why_not_lines(rows: list[dict[str, Any]]) -> list[str]:
     return lines + [f"{u} cannot run: {', '.join(kinds)}" for u, kinds in cannot.items()]
 
 
-WHY_NOT_HEADER = ["op kind", "ops", "chosen on", "chosen latency", "chosen energy", "other unit",
-                  "its best latency", "its best energy", "its variants"]
+WHY_NOT_HEADER = ["op kind", "ops", "chosen on", "chosen latency", "chosen energy", "all ops on",
+                  "best latency there", "best energy there", "variants there"]
 
 
 def why_not_table(rows: list[dict[str, Any]]) -> tuple[list[list[str]], list[str]]:
