@@ -8,8 +8,8 @@ Per step (batch b, context n, L layers, H query / H_kv KV heads of width d_h, bf
   (time-multiplexed banks: each (user, layer, KV head) is programmed before its query — or resident banks,
   PRISM's assumption), query DACs/modulators, ADC per row, top-k, interface round trip per layer
   (the query of layer ℓ exists only after layer ℓ−1, so selection is layer-sequential and sits on the
-  critical path), and always-on power (laser: pump wall-plug and comb conversion; TEC, TIAs) × the step time: the real query rate,
-  not back-to-back operation.
+  critical path), and always-on power (laser: pump wall-plug and comb conversion; TEC, TIAs) × the step
+  time: the real query rate, not back-to-back operation.
 Fetched tokens per (user, layer, KV head) = k·B + sink + window (the eval's layout). GPU time is a
 roofline on the GPU YAML's bandwidth/efficiencies, plus one launch per layer for a GPU scan kernel
 (photonic: one sync + launch per layer, as the attention kernel waits on the engine's indices).
