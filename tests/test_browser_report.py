@@ -73,5 +73,5 @@ def test_report_html_renders_in_chromium(out_dir, tmp_path):
     assert set(got) == set(FIGURES)
     assert all(w > 200 and h > 100 for w, h in got.values()), got
     for needle in ("Key numbers", "energy-optimal", "Assumptions", "precision policy", "parity (floor W4A4", "Provenance",
-                   "system_files_sha256", "ddot-b-4bit"):
+                   "system_files_sha256", "ddot-b-4bit", "Why not chosen: the latency-optimal mapping", "own costs"):
         assert needle in text, needle

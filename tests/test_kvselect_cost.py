@@ -134,3 +134,29 @@ def test_bank_source_and_parallel_banks():
         kc.Selection(parallel_banks=True)
     with pytest.raises(BadInputError):
         kc.Selection(bank_source="disk")
+
+
+@pytest.mark.parametrize("corner", ["baseline", "conservative", "aggressive"])
+def test_engine_laser_is_the_shared_laser_law_with_the_units_comb_efficiency(corner):
+    # one laser law (photonics/linkbudget.py) for every photonic unit: the engine's comb is a WDM source, so its
+    # pump draws the comb's optical power over wall-plug × comb conversion efficiency, both from tfln-mrr.yaml
+    from lightcode.hardware.load import load_unit
+    from lightcode.photonics.linkbudget import laser_electrical_power_w
+
+    p = load_unit("tfln-mrr", corner).params
+    want = laser_electrical_power_w(p["laser_power"], 0.0, 1.0, p["laser_wall_plug"], p["comb_efficiency"])
+    r = kc.step_cost("qwen2.5-7b", 8192, 1, "h100", "photonic-signature", corner=corner)
+    assert r["photonic"]["laser_power_w"] == pytest.approx(want, rel=1e-12)
+    assert r["photonic"]["static_power_w"] == pytest.approx(p["tec_power"] + p["tia_power"] * p["rows"] + want,
+                                                            rel=1e-12)
+    without_comb = laser_electrical_power_w(p["laser_power"], 0.0, 1.0, p["laser_wall_plug"])
+    assert want == pytest.approx(without_comb / p["comb_efficiency"], rel=1e-12)
+
+
+def test_engine_comb_efficiency_per_corner_is_the_cited_value():
+    # baseline: Kim et al., Opt. Lett. 2019 (41 %, as the other WDM units); conservative: bright solitons ~1 %
+    # (Helgason et al., Nat. Photon. 2023); aggressive: PRISM charges the comb's optical power (1)
+    from lightcode.hardware.load import load_unit
+
+    got = {c: load_unit("tfln-mrr", c).params["comb_efficiency"] for c in ("baseline", "conservative", "aggressive")}
+    assert got == {"baseline": pytest.approx(0.41), "conservative": pytest.approx(0.01), "aggressive": 1.0}

@@ -1,14 +1,25 @@
-"""Warnings about the user's inputs, each said once per process.
+"""Warnings about the user's inputs, each said once per process, and kept with the result they changed.
 
 `warn_once(msg)` raises a Python `LightcodeWarning` (a notebook sees it as usual) the first time a message
 is seen; the CLI prints it as one `warning: …` line on stderr (cli/__init__.py). The same message from a
-loader asked a hundred times during a compile is still one line."""
+loader asked a hundred times during a compile is still one line.
+
+A warning changes what a result assumes (a unit's baseline stands in for a corner it lacks; a user file hides
+a library one), so a compile collects every message said while it runs (`collecting`) into its result's
+`warnings`, even one this process said before. A loader cached with `remembers_warnings` says its
+warnings again on every cache hit (silently, to the collectors), so the second compile of the same system
+carries them too."""
 
 from __future__ import annotations
 
+import functools
 import warnings
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 _SEEN: set[str] = set()
+# the open `collecting` blocks, innermost last (process-wide: a compile and the loaders it calls share a thread)
+_COLLECTORS: list[list[str]] = []
 
 
 class LightcodeWarning(UserWarning):
@@ -21,10 +32,50 @@ warnings.simplefilter("always", LightcodeWarning)
 
 
 def warn_once(message: str) -> None:
+    for said in _COLLECTORS:
+        if message not in said:
+            said.append(message)
     if message in _SEEN:
         return
     _SEEN.add(message)
     warnings.warn(message, LightcodeWarning, stacklevel=3)
+
+
+@contextmanager
+def collecting() -> Iterator[list[str]]:
+    """The messages warn_once is given inside the block, in first-said order, each once (nested blocks: each
+    gets all of its own)."""
+    said: list[str] = []
+    _COLLECTORS.append(said)
+    try:
+        yield said
+    finally:
+        del _COLLECTORS[next(k for k, c in enumerate(_COLLECTORS) if c is said)]  # by identity: [] == []
+
+
+def remembers_warnings(maxsize: int | None) -> Callable:
+    """`functools.lru_cache(maxsize)` that keeps the warnings the first call said and says them again
+    (warn_once: to the collectors, not twice on stderr) on every hit. `cache_clear` as lru_cache's."""
+
+    def decorate(fn: Callable) -> Callable:
+        @functools.lru_cache(maxsize=maxsize)
+        def cached(*args):
+            with collecting() as said:
+                value = fn(*args)
+            return value, tuple(said)
+
+        @functools.wraps(fn)
+        def call(*args):
+            value, said = cached(*args)
+            for message in said:
+                warn_once(message)
+            return value
+
+        call.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
+        call.cache_info = cached.cache_info  # type: ignore[attr-defined]
+        return call
+
+    return decorate
 
 
 def reset() -> None:

@@ -12,6 +12,7 @@ from typing import Mapping
 
 from lightcode.core.cost import CostBreakdown
 from lightcode.cost.families import ParamSpec, register_family
+from lightcode.photonics.linkbudget import laser_electrical_power_w
 
 # (YAML name, MRRConfig field or None for cost-only params, dimension, doc)
 _PARAMS: tuple[tuple[str, str | None, str, str], ...] = (
@@ -59,7 +60,8 @@ _PARAMS: tuple[tuple[str, str | None, str, str], ...] = (
     ("adc_ref_bits", None, "1", "row ADC reference resolution"),
     ("tia_power", None, "W", "TIA power per row (always on)"),
     ("tec_power", None, "W", "thermo-electric cooler power (always on)"),
-    ("laser_wall_plug", None, "1", "laser wall-plug efficiency"),
+    ("laser_wall_plug", None, "1", "pump laser wall-plug efficiency: optical / electrical power"),
+    ("comb_efficiency", None, "1", "comb source conversion efficiency: comb-line power / pump power"),
     ("topk_energy", None, "J", "electronic top-k energy per query"),
     ("ring_write_energy", None, "J", "energy to (re)write one ring's bias"),
 )
@@ -84,10 +86,14 @@ class TflnMrrUnit:
     def __init__(self, name: str, params: Mapping[str, float]):
         self.name = name
         self.params = dict(params)
-        # Always on while used: TEC, TIAs; the laser's wall-plug power too (it cannot idle between
+        # Always on while used: TEC, TIAs; the laser's electrical power too (it cannot idle between
         # queries at ns spacing). Charged per selection query in kvselect/cost.py, not per graph op.
         p = self.params
-        self.static_power_w = p["tec_power"] + p["tia_power"] * p["rows"] + p["laser_power"] / p["laser_wall_plug"]
+        # the one laser law (photonics/linkbudget.py): `laser_power` is the comb's optical power into the chip,
+        # so no path loss or fan-out here; pump wall-plug × comb conversion efficiency, as every WDM unit
+        self.laser_electrical_w = laser_electrical_power_w(p["laser_power"], 0.0, 1.0, p["laser_wall_plug"],
+                                                           p["comb_efficiency"])
+        self.static_power_w = p["tec_power"] + p["tia_power"] * p["rows"] + self.laser_electrical_w
         self.precision_bits = int(p["adc_bits"])
 
     def op_cost(self, op, dtype: str) -> CostBreakdown | None:

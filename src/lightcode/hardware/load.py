@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from lightcode.core.cost import ZERO, CostBreakdown
 from lightcode.core.devices import UnitModel
+from lightcode.core.warn import remembers_warnings
 from lightcode.cost.gpu_power import DEFAULT_REGIME, DEFAULT_WAIT_STATE, REGIMES, WAIT_STATES
 from lightcode.cost.operands import Link, MemoryPath, Placement
 from lightcode.cost.transfer import CrossingParams, LinkParams, MemoryParams, transfer_cost
@@ -317,7 +318,7 @@ def system_document(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str,
     return merge_system(bdoc, data), (path, *bchain)
 
 
-@functools.lru_cache(maxsize=64)
+@remembers_warnings(64)  # a cache hit still tells the compile what its units lack
 def _read_system_cached(path: Path, _version_ns: tuple[int, ...], corner: str | None) -> SystemSpec:
     where = str(path)
     f = read_validated(SystemFile, path, system_document(path)[0])
@@ -467,7 +468,7 @@ def load_system(name_or_path: str | Path, corner: str | None = None) -> System:
     return _load_system_cached(path, _version(path), corner)
 
 
-@functools.lru_cache(maxsize=64)
+@remembers_warnings(64)  # a cache hit still tells the compile what its units lack
 def _load_system_cached(path: Path, version_ns: tuple[int, ...], corner: str | None) -> System:
     spec = _read_system_cached(path, version_ns, corner)
     units = {u.name: _build_unit_cached(u.path, _mtime(u.path), spec.corner) for u in spec.units}

@@ -8,11 +8,10 @@ on every lookup: setting it in a notebook takes effect at once, and sweep worker
 
 from __future__ import annotations
 
-import functools
 import os
 from pathlib import Path
 
-from lightcode.core.warn import warn_once
+from lightcode.core.warn import remembers_warnings, warn_once
 from lightcode.errors import ConfigError
 
 ENV = "LIGHTCODE_HARDWARE_PATH"
@@ -60,7 +59,7 @@ def index(kind: str) -> dict[str, Path]:
     return dict(_index(kind, dirs, tuple(d.stat().st_mtime_ns for d in dirs)))
 
 
-@functools.lru_cache(maxsize=32)
+@remembers_warnings(32)  # a cache hit still says which user file hides a library one
 def _index(kind: str, dirs: tuple[Path, ...], _mtimes: tuple[int, ...]) -> dict[str, Path]:
     found: dict[str, Path] = {}
     for d in dirs:

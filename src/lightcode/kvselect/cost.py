@@ -8,8 +8,8 @@ Per step (batch b, context n, L layers, H query / H_kv KV heads of width d_h, bf
   (time-multiplexed banks: each (user, layer, KV head) is programmed before its query — or resident banks,
   PRISM's assumption), query DACs/modulators, ADC per row, top-k, interface round trip per layer
   (the query of layer ℓ exists only after layer ℓ−1, so selection is layer-sequential and sits on the
-  critical path), and always-on power (laser wall-plug, TEC, TIAs) × the step time: the real query rate,
-  not back-to-back operation.
+  critical path), and always-on power (laser: pump wall-plug and comb conversion; TEC, TIAs) × the step
+  time: the real query rate, not back-to-back operation.
 Fetched tokens per (user, layer, KV head) = k·B + sink + window (the eval's layout). GPU time is a
 roofline on the GPU YAML's bandwidth/efficiencies, plus one launch per layer for a GPU scan kernel
 (photonic: one sync + launch per layer, as the attention kernel waits on the engine's indices).
@@ -243,7 +243,6 @@ def max_feasible_context(model: str, batch: int, gpu: str = "h100", offload: boo
 def _photonic(method, m: ModelDims, n, b, sel: Selection, corner, g):
     """Selection time on the critical path, energy components, and details of the photonic engine."""
     from lightcode.photonics.converters import adc_energy_j, dac_energy_j
-    from lightcode.photonics.linkbudget import laser_electrical_power_w
 
     u = _engine(corner)
     p = u.params
@@ -290,15 +289,15 @@ def _photonic(method, m: ModelDims, n, b, sel: Selection, corner, g):
         "memory": sig_bytes * (sysp["engine_memory_energy"] * 8 if local else g["hbm_energy"]),
         "transfer": ((0.0 if local else sig_bytes) + q_bytes) * 8 * p["interface_energy"],
     }
-    laser_w = laser_electrical_power_w(p["laser_power"], 0.0, 1.0, p["laser_wall_plug"])
-    static_w = p["tec_power"] + p["tia_power"] * p["rows"]
-    # laser and TIAs cannot idle between ns-scale queries: they are on for the whole step
+    # laser (the one laser law, with the comb's conversion efficiency: cost/tfln.py), TEC and TIAs cannot idle
+    # between ns-scale queries: they are on for the whole step
+    laser_w = u.laser_electrical_w
     return t_sel, energy, {
         "engine": u.name, "rows": rows, "channels": ch, "evaluations": evals, "passes_per_query": passes,
         "rings_needed_resident": rings, "signature_bytes": sig_bytes, "infeasible": infeasible,
         "bank_source": "resident" if sel.resident else ("engine-local memory" if local else "interface link"),
         "parallel_banks": sel.parallel_banks,
-        "laser_power_w": laser_w, "static_power_w": static_w + laser_w,
+        "laser_power_w": laser_w, "static_power_w": u.static_power_w,
         "query_rate_hz": None,  # filled by the caller once the step time is known
         "selection_time_per_layer_s": t_layer,
         "dynamic_energy_per_eval_j": (energy["dac"] + energy["modulator"] + energy["adc"] + energy["compute"]) / evals,

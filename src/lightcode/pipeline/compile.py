@@ -43,8 +43,23 @@ def run_compile(model, request: CompileRequest | None = None, *, system: str | S
 
     Without `request`, one is built from `fields` (the CompileRequest field names) — construction validates
     them. `system` may be a loaded SystemModel (then its name fills the request's `system`). `constraints`
-    adds what a request cannot spell (per-unit capacities, precision floors, side budgets) to its budgets."""
+    adds what a request cannot spell (per-unit capacities, precision floors, side budgets) to its budgets.
+    The result's `warnings` hold the solvers' and every loader warning said during the compile (core/warn.py:
+    a unit lacking the corner asked for, a user file hiding a library one), before `out_dir` is written."""
+    from lightcode.core.warn import collecting
+
     t_start = time.perf_counter()
+    with collecting() as said:
+        res = _compile(model, request, system, constraints, fields, t_start)
+    res.warnings = tuple(dict.fromkeys((*res.warnings, *said)))
+    if out_dir is not None:
+        res.write(out_dir)
+        res.timing_s["total"] = time.perf_counter() - t_start
+    return res
+
+
+def _compile(model, request: CompileRequest | None, system: str | SystemModel | None,
+             constraints: Constraints | None, fields: dict[str, Any], t_start: float) -> CompileResult:
     system_obj = None if system is None or isinstance(system, str) else system
     if system is not None:
         fields["system"] = system if isinstance(system, str) else getattr(system, "name", "system")
@@ -65,8 +80,6 @@ def run_compile(model, request: CompileRequest | None = None, *, system: str | S
                                    area_budget_m2=request.area_budget_m2, request=inner,
                                    constraints=constraints).result
         best.request = request
-        if out_dir is not None:
-            best.write(out_dir)
         return best
 
     t0 = time.perf_counter()
@@ -178,9 +191,6 @@ def run_compile(model, request: CompileRequest | None = None, *, system: str | S
         t_acc += time.perf_counter() - t0
     res.timing_s = {"capture": t_capture, "build": t_build, "select": t_select, "simulate": t_sim,
                     "baselines": t_baselines, "accuracy": t_acc, "total": time.perf_counter() - t_start}
-    if out_dir is not None:
-        res.write(out_dir)
-        res.timing_s["total"] = time.perf_counter() - t_start
     return res
 
 
@@ -190,10 +200,12 @@ def compile_within_area(model, *, system, area_budget_m2: float, corner: str | N
     `--area-budget` means: the photonic units a mapping may use must fit; the GPU die is not counted). One
     compile per maximal fitting set of units, the best by the objective kept (the no-objective comparison's
     chosen mapping is the latency-optimal one): exact, as each compile is."""
+    from lightcode.core.warn import collecting
     from lightcode.hardware.area_budget import systems_within_budget
     from lightcode.hardware.load import load_system
 
-    sysm = load_system(system, corner=corner) if isinstance(system, (str, Path)) else system
+    with collecting() as said:  # called directly, the system's own load warnings go with the result too
+        sysm = load_system(system, corner=corner) if isinstance(system, (str, Path)) else system
     check, systems = systems_within_budget(sysm, area_budget_m2)
     if request is not None:  # from run_compile: the request's capture fields
         kw.update(seq_len=request.seq_len, phase=request.phase, context=request.context, batch=request.batch,
@@ -217,8 +229,7 @@ def compile_within_area(model, *, system, area_budget_m2: float, corner: str | N
         if best is None or m < best[0]:
             best = (m, r)
     r = best[1]
-    if not check.fits:
-        r.warnings = tuple(dict.fromkeys((*r.warnings, check.message())))
+    r.warnings = tuple(dict.fromkeys((*r.warnings, *said, *(() if check.fits else (check.message(),)))))
     out = AreaCompile(r, check, cands)
     r.area = out.to_json_dict()  # carried for the compile JSON (`area` block)
     return out

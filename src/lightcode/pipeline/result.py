@@ -158,8 +158,7 @@ class CompileResult:
                                       "time_s": m.assignment.solve_time_s}
                                for name, m in maps.items()}
             out["heuristics"] = h
-        if self.warnings:
-            out["warnings"] = list(self.warnings)
+        out["warnings"] = list(self.warnings)  # solvers' and loaders' (core/warn.py), [] when none
         out["provenance"] = self.provenance()
         return out
 
@@ -533,7 +532,8 @@ class CompileResult:
                      f"{prov['created_utc']}, lightcode {prov['lightcode_version']}"
                      + (f" @ {prov['commit'][:10]}" if prov.get("commit") else ""),
             cards=cards, table_header=header, table_rows=rows, figures=figs, assumptions=assumptions,
-            provenance=prov, extra_tables=extra, warnings=list(self.warnings), files=listed)
+            provenance=prov, extra_tables=extra, warnings=list(self.warnings), files=listed,
+            why_not_chosen=data["why_not_chosen"], why_not_mapping=f"{self.objective}-optimal")
         (d / "report.html").write_text(rhtml.render(rep), encoding="utf-8")
         files["html"] = "report.html"
         return files

@@ -47,6 +47,8 @@ class Report:
     extra_tables: list[tuple[str, list[str], list[list[str]]]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    why_not_chosen: dict[str, Any] | None = None  # CompileResult.why_not_chosen(): {"note", "kinds"}
+    why_not_mapping: str = "chosen"  # which mapping it explains (the comparison's: latency-optimal)
 
 
 def _e(x: Any) -> str:
@@ -90,6 +92,24 @@ def _value(v: Any) -> str:
     return "-" if v is None else str(v)
 
 
+def _why_not(why: dict[str, Any], mapping: str) -> str:
+    """Per op kind, each other unit's best against what the mapping chose: the ops' own costs, as the CLI's
+    "why not chosen" lines say (report/why_not.py)."""
+    from lightcode.report.why_not import WHY_NOT_HEADER, why_not_table
+
+    rows, cannot = why_not_table(why["kinds"])
+    objective = why["kinds"][0]["objective"]
+    out = [f'<h2 id="why-not-chosen">Why not chosen: the {_e(mapping)} mapping</h2>',
+           f'<p class="sub">Per op kind, the ops as the mapping placed them beside all of them on one unit '
+           f"(each unit the mapping does not already use for all), each at that unit's best variant for the {_e(objective)} objective. Costs: "
+           f"{_e(why['note'])}. A unit can look cheaper here and still not be chosen.</p>"]
+    if rows:
+        out.append(_table(WHY_NOT_HEADER, rows))
+    if cannot:
+        out.append("<ul>" + "".join(f"<li>{_e(line)}</li>" for line in cannot) + "</ul>")
+    return "".join(out)
+
+
 def render(rep: Report) -> str:
     parts = ["<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">",
              "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
@@ -104,6 +124,8 @@ def render(rep: Report) -> str:
     parts.append(_table(rep.table_header, rep.table_rows))
     for title, header, rows in rep.extra_tables:
         parts.append(f"<h2>{_e(title)}</h2>{_table(header, rows)}")
+    if rep.why_not_chosen and rep.why_not_chosen["kinds"]:
+        parts.append(_why_not(rep.why_not_chosen, rep.why_not_mapping))
     parts.append("<h2>Figures</h2>")
     parts.extend(_figure(f) for f in rep.figures)
     parts.append("<h2>Assumptions</h2><dl>")

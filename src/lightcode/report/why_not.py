@@ -64,22 +64,56 @@ def _quantity(objective: str, latency_s: float, energy_j: float) -> str:
     return f"{si(energy_j, 'J')}, {si(latency_s, 's')}"
 
 
+def _chosen(row: dict[str, Any]) -> str:
+    return ", ".join(u if n == row["ops"] else f"{u} ×{n}" for u, n in row["chosen_units"].items())
+
+
+def _sorted(rows: list[dict[str, Any]]):
+    """(row, alternative) for the units that can run some of the kind's ops, and unit -> the kinds it has no
+    realization of at all (said once per unit, not once per kind)."""
+    some, cannot = [], {}
+    for row in rows:
+        for a in row["alternatives"]:
+            if a["cannot_run"] == row["ops"]:
+                cannot.setdefault(a["unit"], []).append(row["kind"])
+            else:
+                some.append((row, a))
+    return some, cannot
+
+
 def why_not_lines(rows: list[dict[str, Any]]) -> list[str]:
     """Human lines, e.g. 'linear: ddot-b-4bit best 2.1 mJ vs chosen h100-sxm 1.3 mJ (energy)'."""
-    lines, cannot = [], {}
-    for row in rows:
-        obj = row["objective"]
-        chosen = ", ".join(u if n == row["ops"] else f"{u} ×{n}" for u, n in row["chosen_units"].items())
-        mine = _quantity(obj, row["chosen_latency_s"], row["chosen_energy_j"])
-        for a in row["alternatives"]:
-            if a["cannot_run"] == row["ops"]:  # one line per unit for the kinds it has no realization of
-                cannot.setdefault(a["unit"], []).append(row["kind"])
-                continue
-            if a["cannot_run"]:
-                lines.append(f"{row['kind']}: {a['unit']} cannot run {a['cannot_run']} of the {row['ops']} ops "
-                             f"(chosen {chosen})")
-                continue
-            var = ", ".join(a["variants"])
-            lines.append(f"{row['kind']}: {a['unit']} best {_quantity(obj, a['latency_s'], a['energy_j'])} ({var}) "
-                         f"vs chosen {chosen} {mine} ({obj})")
+    lines = []
+    some, cannot = _sorted(rows)
+    for row, a in some:
+        obj, chosen = row["objective"], _chosen(row)
+        if a["cannot_run"]:
+            lines.append(f"{row['kind']}: {a['unit']} cannot run {a['cannot_run']} of the {row['ops']} ops "
+                         f"(chosen {chosen})")
+            continue
+        var = ", ".join(a["variants"])
+        lines.append(f"{row['kind']}: {a['unit']} best {_quantity(obj, a['latency_s'], a['energy_j'])} ({var}) "
+                     f"vs chosen {chosen} {_quantity(obj, row['chosen_latency_s'], row['chosen_energy_j'])} ({obj})")
     return lines + [f"{u} cannot run: {', '.join(kinds)}" for u, kinds in cannot.items()]
+
+
+WHY_NOT_HEADER = ["op kind", "ops", "chosen on", "chosen latency", "chosen energy", "all ops on",
+                  "best latency there", "best energy there", "variants there"]
+
+
+def why_not_table(rows: list[dict[str, Any]]) -> tuple[list[list[str]], list[str]]:
+    """The same comparison as why_not_lines, as table rows under WHY_NOT_HEADER (both latency and energy,
+    the objective's column named in the caption), and one line per unit for the kinds it cannot run."""
+    out, last = [], None
+    some, cannot = _sorted(rows)
+    for row, a in some:
+        head = [row["kind"], str(row["ops"]), _chosen(row), si(row["chosen_latency_s"], "s"),
+                si(row["chosen_energy_j"], "J")]
+        head = (head if row["kind"] != last else [""] * len(head)) + [a["unit"]]  # a kind's chosen side once
+        last = row["kind"]
+        if a["cannot_run"]:
+            out.append(head + [f"cannot run {a['cannot_run']} of the {row['ops']} ops", "-", "-"])
+        else:
+            out.append(head + [si(a["latency_s"], "s"), si(a["energy_j"], "J"),
+                               ", ".join(f"{v} ×{n}" for v, n in a["variants"].items())])
+    return out, [f"{u} cannot run: {', '.join(kinds)}" for u, kinds in cannot.items()]
