@@ -12,8 +12,8 @@ average power = energy / time; energy per output token = step energy / B; the me
 the time of the step with the median k (every request in a step waits the same step).
 
 Assumptions, stated where the numbers are printed: every prompt has the mean length (prefill attention is
-the only term nonlinear in it, a few % of a prefill); a decode's cached context is the mean prompt plus the
-output already decoded (`output_residual`); the GPU alone, no host or CPU time between steps.
+the only term nonlinear in it, about 1 % of a 473-token prefill's FLOPs); a decode's cached context is the
+mean prompt plus the output already decoded (`output_residual`); the GPU alone, no host time between steps.
 """
 
 from __future__ import annotations
