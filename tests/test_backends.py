@@ -287,3 +287,21 @@ def test_highs_time_limit_counts_solver_time_only(monkeypatch):
     monkeypatch.setattr(HighsBackend, "build", slow_build)
     a = select_cpsat(sg, "energy", time_limit_s=5.0, backend="highs", clock=lambda: now[0])
     assert a.status == Status.OPTIMAL and a.method == "highs" and a.n_solves > 0
+
+
+def test_highs_seed_52_link_rows_keep_the_optimum():
+    """Regression (highs_block._link_dur_terms): on this instance of the variants-and-link-demand test
+    (6 ops, 3 units, links shared by streams and transfers) HiGHS once "proved" 10.256 µs optimal; the optimum
+    is 9.512 µs (CP-SAT's proof; the simulator and the brute-force makespan of the chosen realizations agree)."""
+    from compile_fakes import optimal_makespan
+
+    g, system = random_instance(random.Random(52), 6, 3, max_real=3, static=False, slots=2, max_variants=2,
+                                p_link=0.5)
+    sg = StackedGraph(g, system)
+    c = select(sg, "latency", time_limit_s=30)
+    h = select(sg, "latency", time_limit_s=30, backend="highs")
+    assert c.status == h.status == Status.OPTIMAL
+    assert c.objective_value == pytest.approx(9.512e-6, rel=1e-9)
+    assert h.objective_value == pytest.approx(c.objective_value, rel=1e-9)
+    assert simulate(sg, h).latency_s == pytest.approx(9.512e-6, rel=1e-9)
+    assert optimal_makespan(sg, h.choice) == pytest.approx(9.512e-6, rel=1e-9)

@@ -13,7 +13,10 @@ Method (DESIGN §2):
    method (each point: min energy s.t. span ≤ ε, then min span at that energy).
 4. A DP over the chain keeps, per boundary unit, the best value (scalar objectives) or the Pareto set of
    (span, energy) (EDP, Pareto, budgets, power cap). The chain front is the Pareto filter of sums of block
-   front points, so each of its points is exact when every block front is.
+   front points, so each of its points is exact when every block front is. A block front is enumerated from
+   its slow end and cut after MAX_FRONT_POINTS_PER_BLOCK points; the cut part is dominated by one corner
+   point (fastest span, last enumerated dyn), so the same chain with the corners in bounds the objective:
+   an answer that reaches that bound is still optimal, else FEASIBLE with it (_front_certificate).
 
 Integer grid (CP-SAT needs integers; Grid in blockmodel.py): the time unit τt is the power of ten at or below
 H/10⁶, H the largest block's serial time with every op on its fastest unit; the energy unit τe is the power
@@ -155,10 +158,13 @@ class ChainSolver:
         self.grid = choose_grid(stacked, self.blocks)
         self.models: dict[tuple, BlockProblem | None] = {}
         self.cache: dict[tuple, object] = {}
-        self.proven = True  # every solve used was OPTIMAL (and no front was truncated)
+        self.proven = True  # every solve used was OPTIMAL (a front cut by the cap: _front_certificate decides)
         self.unknown = False  # some solve ended without any solution (time limit)
         self.timed_out = False  # some solve hit the time limit
         self.thinned = False
+        # block fronts cut by MAX_FRONT_POINTS_PER_BLOCK: key -> the corner point (span of the block's fastest
+        # point, dyn of the last enumerated one) that dominates every point of the cut part (block_front)
+        self.front_gaps: dict[tuple, BlockSolution] = {}
         self.warnings: list[str] = []
         self.side = side_on_grid(stacked, constraints)
 
@@ -292,15 +298,28 @@ class ChainSolver:
                         p = replace(tie, status=p.status, objective=p.objective, bound=p.bound)
                     pts.append(p)
                     ub = p.span - 1
-                if ub >= fastest.span:
+                if ub >= fastest.span and len(pts) >= MAX_FRONT_POINTS_PER_BLOCK and pts[-1].status == "OPTIMAL":
+                    # Cut by the cap: every point left out has span ≥ fastest's and dyn ≥ the last point's
+                    # (the least dyn under a looser deadline), so this corner dominates them all; whether the
+                    # objective's optimum could lie there is decided over the chain (_front_certificate).
+                    self.front_gaps[key] = replace(pts[-1], status=Status.UNKNOWN, span=fastest.span)
+                elif ub >= fastest.span:  # a solve ended without a proven point (its time-out is recorded)
                     self.proven = False
-                    self.warnings.append(f"a block front was truncated at {MAX_FRONT_POINTS_PER_BLOCK} points")
+                    self.warnings.append("a block front stopped at a solve without a proven point (time limit)")
                 if pts[-1].span > fastest.span:
                     pts.append(fastest)
         # a front point's objective is its energy including the static power of U
         pts = [replace(p, objective=p.dyn + self.static_coef(U) * p.span) for p in pts]
         self.cache[key] = pts
         return pts
+
+    def relaxed_front(self, b: Block, U, s, t) -> list[BlockSolution]:
+        """block_front plus, where the cap cut it, its corner point (not achievable: a bound only)."""
+        pts = self.block_front(b, U, s, t)
+        gap = self.front_gaps.get(("front", b.signature, U, s, t))
+        if gap is None:
+            return pts
+        return pts + [replace(gap, objective=gap.dyn + self.static_coef(U) * gap.span)]
 
     # --- the chain ---------------------------------------------------------------------------------------
     def chain(self, U, block_points, keep: str):
@@ -561,13 +580,60 @@ def _solve_chain(cs: ChainSolver, objective: Objective, t0: float, time_limit_s:
         return finish(choice, starts, tstarts, span, dyn, obj_value, None)
 
     if objective.returns_front:
+        if cs.front_gaps:
+            cs.proven = False
+            cs.warnings.append(f"a block front was truncated at {MAX_FRONT_POINTS_PER_BLOCK} points: the front is partial")
         pts = [assignment_of(f, f[1].energy * g.energy_j) for f in feas]
         head = min(pts, key=lambda a: objective.metric(a.latency_s, a.energy_j))  # the front's best leads
         return replace(head, pareto=tuple(pts), bound=None, gap=None, solve_time_s=time.perf_counter() - t0)
     f = feas[objective.pick([(x[1].span, x[1].energy) for x in feas])]
     v = objective.metric(f[1].span * g.time_s, f[1].energy * g.energy_j)
+    bound = None
+    if cs.front_gaps:
+        bound = _front_certificate(cs, objective, keep, v)
     a = assignment_of(f, v)
-    return replace(a, bound=v if a.status == Status.OPTIMAL else None, gap=0.0 if a.status == Status.OPTIMAL else None)
+    if a.status == Status.OPTIMAL:
+        return replace(a, bound=v, gap=0.0)
+    gap = None if bound is None or not v else max(0.0, (v - bound) / abs(v))
+    return replace(a, bound=bound, gap=gap)
+
+
+def _front_certificate(cs: ChainSolver, objective: Objective, keep: str, value: float) -> float | None:
+    """A block front cut by MAX_FRONT_POINTS_PER_BLOCK: the same chain and pick over the fronts with each cut
+    part replaced by its corner point (ChainSolver.front_gaps) bound the objective from below — every point
+    left out is dominated by a corner, and the metrics grow with span and energy. When the answer `value`
+    reaches that bound the cut cost nothing and the status stays as the solves make it; else the answer is
+    FEASIBLE with that bound. Returns the bound (None where it is not one: the relaxed chain was thinned)."""
+    c, g = cs.constraints, cs.grid
+    cut = f"a block front was truncated at {MAX_FRONT_POINTS_PER_BLOCK} points"
+    if not cs.proven:  # other fronts are not exact either: their corners would bound nothing
+        cs.warnings.append(cut)
+        return None
+    saved = (cs.proven, cs.thinned, list(cs.warnings))
+    cs.thinned = False
+    pts = []
+    for U in cs.unit_sets():
+        _tables, final = cs.chain(U, cs.relaxed_front, keep)
+        pts += [(p.span * g.time_s, p.energy * g.energy_j) for p in final]
+    thinned = cs.thinned
+    cs.proven, cs.thinned, cs.warnings = saved
+    if c.latency_budget_s is not None:
+        pts = [p for p in pts if p[0] <= c.latency_budget_s * (1 + 1e-9)]
+    if c.energy_budget_j is not None:
+        pts = [p for p in pts if p[1] <= c.energy_budget_j * (1 + 1e-9)]
+    if thinned or not pts:
+        cs.proven = False
+        cs.warnings.append(f"{cut}; no bound on what it cut")
+        return None
+    bound = min(objective.metric(t, e) for t, e in pts)
+    if value <= bound * (1 + 1e-12):
+        cs.warnings.append(f"{cut}; the cut part cannot hold a better {objective.value} (its corner bound "
+                           f"{bound:.6g} is not below the answer)")
+    else:
+        cs.proven = False
+        cs.warnings.append(f"{cut}; the answer is within {(value - bound) / value:.3g} of the bound {bound:.6g} "
+                           f"from its cut part")
+    return bound
 
 
 def _lower_hull(xs: list[int], ys: list[int]) -> list[int]:

@@ -390,7 +390,18 @@ class HighsBlock:
     def _link_dur_terms(self, i: int, link: str, sign: int) -> list[tuple[int, float]]:
         """Terms of how long op i, once ordered before another user of `link`, keeps it waiting: the hold that
         streams over the link (a hold names a link once); a realization that does not use the link keeps the
-        op's whole duration, as before splits (dropping it loses the optimum: tests/test_backends.py, seed 52)."""
+        op's whole duration.
+
+        Both choices for a non-streaming realization are exact: its demand is 0, so all its flows are 0 and
+        the order binary of the row is free to be 0 (o_ab + o_ba ≤ 1 allows both 0) — the row then restricts
+        only that binary, never a schedule; with or without the term the model has the same feasible
+        schedules and optimum. The term is kept because it is the stronger LP relaxation, and the weaker one
+        broke HiGHS: on tests/test_backends.py's seed-52 instance (6 ops, latency) HiGHS with the term dropped
+        returned "optimal" 10.256 µs with its dual bound at 10.256 µs while the same model with the optimum's
+        realizations fixed solves to 9.512 µs (CP-SAT's optimum) — a wrong proof of HiGHS's (big-M rows of
+        H ≈ 5.6·10⁷ grid units at its 1e-6 tolerances), which random_seed 1, 2 or 3 or a 1e-8 feasibility
+        tolerance each avoid. docs/DESIGN.md §2 "Exact backends"; test_backends.py
+        test_highs_seed_52_link_rows_keep_the_optimum."""
         out = []
         for j, hs in self.holds[i].items():
             on_link = [d for _u, d, ld in hs if d and any(lk == link for lk, _q in ld)]
