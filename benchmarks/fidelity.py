@@ -17,6 +17,7 @@ from lightcode.hardware import gpu_power_fit as GP
 from lightcode.hardware import vidur_a100 as V
 from lightcode.hardware.load import load_unit
 from lightcode.hardware.probe import decoder_decode_ops, decoder_prefill_ops, llama2_7b_layer_ops
+from lightcode.hardware.serving_step import step_cost as run_ops  # ops back to back, wait power included
 
 SECTIONS: list[tuple[str, Callable[[], None]]] = []
 
@@ -36,16 +37,6 @@ def pct(pred: float, ref: float) -> str:
 # public configs (shapes only)
 LLAMA2_7B = dict(layers=32, hidden=4096, heads=32, intermediate=11008, vocab=32000)
 LLAMA2_13B = dict(layers=40, hidden=5120, heads=40, intermediate=13824, vocab=32000)
-
-
-def run_ops(unit, ops, dtype: str = "fp16") -> tuple[float, float]:
-    """(time s, energy J) of ops run back to back on one GPU, idle power over the makespan included."""
-    t = e = 0.0
-    for op in ops:
-        c = unit.op_cost(op, dtype)
-        t += c.latency_s
-        e += c.total_energy_j
-    return t, e + unit.static_power_w * t
 
 
 def generate(unit, shape: dict, prompt: int, new_tokens: int, batch: int = 1) -> tuple[float, float]:
