@@ -81,6 +81,9 @@ def test_w4a16_is_memory_bound_faster_and_pays_its_dequantisation_share():
     e_with = v["w4a16"].cost.total_energy_j
     e_without = no_dequant.variant_cost(GEMV, "fp16", "w4a16").total_energy_j
     assert (e_with - e_without) / e_with == pytest.approx(s, rel=1e-9)
+    # a compute-bound W4A16 GEMM is at the board limit already: its dequantisation cannot add power above it
+    c = _by_name(h100, BIG)["w4a16"].cost
+    assert c.total_energy_j / (c.latency_s - launch) + h100.static_power_w == pytest.approx(h100.p["tdp"], rel=1e-9)
 
 
 def test_fp16_variant_is_op_cost():

@@ -214,11 +214,11 @@ class GpuUnit:
         above_wait = p["idle_power"] - self.static_power_w  # < 0 only when waiting busy-polls
         e_memory = nbytes * p["hbm_energy"]
         core = self.dyn_power_w * (a + (1.0 - a) * u)
+        # dequantisation: a measured share s of the kernel's energy, i.e. s/(1-s) on top of the rest
+        core += dequant_share / (1.0 - dequant_share) * (core + (e_memory / t_k if t_k > 0 else 0.0))
         if t_k > 0:  # the board limit caps cores and HBM together: the cores get what HBM leaves
             core = min(core, self.dyn_power_w - e_memory / t_k)
         e_compute = (core + above_wait) * t_k + max(0.0, above_wait) * t_launch
-        # dequantisation: a measured share s of the kernel's energy, i.e. s/(1-s) on top of the rest
-        e_compute += dequant_share / (1.0 - dequant_share) * (e_compute + e_memory)
         return CostBreakdown(t_k + t_launch, {"compute": max(0.0, e_compute), "memory": e_memory})
 
     def op_cost(self, op: Op, dtype: str) -> CostBreakdown | None:
