@@ -183,17 +183,23 @@ def test_breakeven_refuses_a_choice_or_a_switch(key):
 
 
 def test_an_end_the_unit_rejects_leaves_a_one_sided_swing(tmp_path):
-    """± 90 % of an achievable-bandwidth fraction above 0.53 exceeds 1, which the GPU family refuses
-    (element-wise kernels stay on the GPU, so the low end moves the objective)."""
-    key = "h100-sxm.memory_eff_elementwise"
+    """− 90 % of the H100's TDP leaves no budget above idle and HBM, which the GPU family refuses."""
+    key = "h100-sxm.tdp"
     (r,) = sens.parameter_ranges(SYSTEM, range_="±0.9", params=key)
-    assert r.high > 1  # the precondition: the high end is not a valid unit
+    p = read_system(SYSTEM).units[0].params
+    assert r.low < p["idle_power"].value + p["hbm_bandwidth"].value * p["hbm_energy"].value  # the precondition
     res = sens.run_sensitivity(_req(), range_="±0.9", params=key, workers=0, db=tmp_path / "s.sqlite",
                                progress=False)
     (row,) = res["parameters"]
-    assert "error" in row["high"] and "objective" in row["low"] and row["one_sided"]
+    assert "error" in row["low"] and "objective" in row["high"] and row["one_sided"]
     base = res["baseline"]["objective"]
-    assert math.isclose(row["swing"], abs(row["low"]["objective"] - base) / base) and row["swing"] > 0
+    assert math.isclose(row["swing"], abs(row["high"]["objective"] - base) / base) and row["swing"] > 0
+
+
+def test_a_fraction_stops_at_its_declared_maximum():
+    """± 90 % of an achievable-bandwidth fraction would exceed 1: the high end is held at the family's bound."""
+    (r,) = sens.parameter_ranges(SYSTEM, range_="±0.9", params="h100-sxm.memory_eff_elementwise")
+    assert r.high == 1.0 and "maximum" in r.how and r.low == pytest.approx(0.1 * r.baseline)
 
 
 def test_a_switch_brings_the_parameters_its_other_value_needs_from_the_corner_that_sets_it():

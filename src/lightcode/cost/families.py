@@ -20,6 +20,7 @@ class ParamSpec:
     positive: bool = True  # > 0 required (else >= 0)
     required: bool = True
     integer: bool = False
+    maximum: float | None = None  # an upper bound in SI (a fraction: 1), checked where the YAML is read
 
 
 @dataclass(frozen=True)

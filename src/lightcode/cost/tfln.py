@@ -67,11 +67,13 @@ _PARAMS: tuple[tuple[str, str | None, str, str], ...] = (
 )
 _INTEGER = {"weight_dac_bits", "input_dac_bits", "adc_bits", "crosstalk", "noise", "rows", "channels",
             "dac_ref_bits", "adc_ref_bits"}
+_FRACTIONS = {"laser_wall_plug", "comb_efficiency"}
 _SIGNED = {"ring_sigma", "temperature_sigma", "gradient", "dc_relaxation", "pd_mismatch", "tia_power",
            "crosstalk", "noise"}
 
 SPECS: tuple[ParamSpec, ...] = tuple(
-    ParamSpec(n, dim, doc, positive=n not in _SIGNED, integer=n in _INTEGER) for n, _, dim, doc in _PARAMS
+    ParamSpec(n, dim, doc, positive=n not in _SIGNED, integer=n in _INTEGER, maximum=1.0 if n in _FRACTIONS else None)
+    for n, _, dim, doc in _PARAMS
 )
 
 

@@ -4,7 +4,8 @@ re-solved exactly, ranked by how far it moves the objective.
 What is varied — every parameter of the system:
 - unit parameters (`UNIT.PARAM`): under `corners` their conservative and aggressive values where the unit
   file gives them, else ± `fraction` (default 20 %) of the value; under `±F` every one at ± F. Integers
-  round (and stay ≥ 1); an integer that ± F rounds to itself moves one step each way ("±1 step");
+  round (and stay ≥ 1); an integer that ± F rounds to itself moves one step each way ("±1 step"); a
+  parameter with a declared maximum (a fraction: 1) is held there at its high end;
 - 0/1 switches (an integer parameter allowed to be 0 whose value is 0 or 1: DDot `photonic_idle`,
   `head_packing`, `precision_law`, …): evaluated at both values, one of which is the baseline ("switch");
   where a corner sets the other value, that corner's parameters the baseline lacks come with it (DDot
@@ -25,7 +26,7 @@ parameter each value other than the baseline as an override (hardware/overrides.
 override is applied). Reported per parameter: the values, the objective at each, the saving against the
 all-electronic baseline at each, how many ops moved between units compared with the unmodified optimum, and
 the swing |obj(high) − obj(low)| / obj(baseline), by which the table is ranked. Where one end is not a
-valid unit (± 20 % takes a fraction above 1, a switch needs parameters no corner gives) its error is shown
+valid unit (e.g. a TDP below idle plus HBM power, a switch that needs parameters no corner gives) its error is shown
 and the swing is the other end's against the baseline (`one_sided`). `breakeven` bisects one
 numeric parameter for the value at which the photonic units stop (or start) being chosen.
 """
@@ -111,10 +112,10 @@ def _switch(key: str, value: float, companions: dict[str, Any]) -> ParamRange:
 
 
 def _numeric(key: str, value: float, unit: str, *, integer: bool, fraction: float | None,
-             corners: dict[str, float], source: str, where: str) -> ParamRange:
+             corners: dict[str, float], source: str, where: str, maximum: float | None = None) -> ParamRange:
     """One numeric parameter's range: its corners (under `corners`, fraction None, or when it is zero, which
-    has no ± range); ± fraction (± one step for an integer it rounds to itself); or skipped when it is zero
-    everywhere."""
+    has no ± range); ± fraction (± one step for an integer it rounds to itself), the high end held at the
+    parameter's declared maximum (a fraction at 1); or skipped when it is zero everywhere."""
     if corners and (fraction is None or value == 0):
         return ParamRange(key, value, unit, corners.get("conservative", value), corners.get("aggressive", value),
                           "corners" if fraction is None else "corners (zero: no ± range)", integer)
@@ -124,6 +125,8 @@ def _numeric(key: str, value: float, unit: str, *, integer: bool, fraction: floa
                           f"zero {where} ({_short(source)}): a ± fraction of zero is zero", integer)
     lo, hi = value * (1 - fraction), value * (1 + fraction)
     how = f"±{fraction:.0%}"
+    if maximum is not None and hi > maximum:
+        hi, how = max(value, maximum), f"±{fraction:.0%}, high end held at its maximum {maximum:g}"
     if integer:
         lo, hi = max(1, round(lo)), max(1, round(hi))
         if lo == hi == value:
@@ -165,7 +168,8 @@ def parameter_ranges(system: str, *, range_: str = "corners", params: str = "all
                 add(_switch(f"{u.name}.{name}", pv.value, companions))
                 continue
             add(_numeric(f"{u.name}.{name}", pv.value, pv.unit, integer=integer, fraction=fraction,
-                         corners=corners, source=pv.source, where="at every corner of the unit file"))
+                         corners=corners, source=pv.source, where="at every corner of the unit file",
+                         maximum=ps.maximum if ps else None))
 
     integer = {s.name for s in (*MEMORY_SPECS, *LINK_SPECS, *CROSSING_SPECS) if s.integer}
     system_params: list[tuple[str, Any]] = [(ov.memory_key(m, f), pv) for m, blk in spec.memories.items()

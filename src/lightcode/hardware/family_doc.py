@@ -70,6 +70,8 @@ def _constraint(s: ParamSpec) -> str:
         parts.append("integer")
     if not signed:
         parts.append("> 0" if s.positive else ">= 0")
+    if s.maximum is not None:
+        parts.append(f"<= {s.maximum:g}")
     return ", ".join(parts)
 
 

@@ -189,6 +189,8 @@ def convert_param(where: str, spec: ParamSpec, p: Param, corner: str = "baseline
             raise ConfigError(f"{where}: must be > 0, got {p.value!r}")
         if v < 0:
             raise ConfigError(f"{where}: must be >= 0, got {p.value!r}")
+    if spec.maximum is not None and v > spec.maximum:
+        raise ConfigError(f"{where}: must be <= {spec.maximum:g}, got {p.value!r}")
     if spec.integer:
         if abs(v - round(v)) > 1e-9 * max(1.0, abs(v)):
             raise ConfigError(f"{where}: must be an integer, got {p.value!r}")
