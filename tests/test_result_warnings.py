@@ -109,3 +109,28 @@ def test_an_area_compile_called_directly_keeps_its_systems_load_warnings():
     r = compile_within_area("gpt2", system=SYSTEM, area_budget_m2=1.0, corner="aggressive", seq_len=8,
                             objective="latency", heuristics=False).result  # 1 m²: every unit fits
     assert len(_missing(r.warnings, "aggressive")) == 1, r.warnings
+
+
+def test_collecting_is_per_thread():
+    """A compile on another thread (a sweep worker's) does not collect this thread's warnings."""
+    import threading
+
+    from lightcode.core import warn
+
+    seen: list[list[str]] = []
+
+    def other() -> None:
+        with warn.collecting() as said:
+            barrier.wait()
+            barrier.wait()
+        seen.append(said)
+
+    barrier = threading.Barrier(2)
+    t = threading.Thread(target=other)
+    t.start()
+    with warn.collecting() as mine:
+        barrier.wait()
+        warn.warn_once("only this thread's compile assumed this")
+        barrier.wait()
+    t.join()
+    assert mine == ["only this thread's compile assumed this"] and seen == [[]]

@@ -13,13 +13,21 @@ carries them too."""
 from __future__ import annotations
 
 import functools
+import threading
 import warnings
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
 _SEEN: set[str] = set()
-# the open `collecting` blocks, innermost last (process-wide: a compile and the loaders it calls share a thread)
-_COLLECTORS: list[list[str]] = []
+# the open `collecting` blocks of each thread, innermost last: a compile and the loaders it calls share a
+# thread, and compiles on other threads (a sweep worker's) must not see each other's warnings
+_LOCAL = threading.local()
+
+
+def _collectors() -> list[list[str]]:
+    if not hasattr(_LOCAL, "collectors"):
+        _LOCAL.collectors = []
+    return _LOCAL.collectors
 
 
 class LightcodeWarning(UserWarning):
@@ -32,7 +40,7 @@ warnings.simplefilter("always", LightcodeWarning)
 
 
 def warn_once(message: str) -> None:
-    for said in _COLLECTORS:
+    for said in _collectors():
         if message not in said:
             said.append(message)
     if message in _SEEN:
@@ -46,11 +54,12 @@ def collecting() -> Iterator[list[str]]:
     """The messages warn_once is given inside the block, in first-said order, each once (nested blocks: each
     gets all of its own)."""
     said: list[str] = []
-    _COLLECTORS.append(said)
+    open_blocks = _collectors()
+    open_blocks.append(said)
     try:
         yield said
     finally:
-        del _COLLECTORS[next(k for k, c in enumerate(_COLLECTORS) if c is said)]  # by identity: [] == []
+        del open_blocks[next(k for k, c in enumerate(open_blocks) if c is said)]  # by identity: [] == []
 
 
 def remembers_warnings(maxsize: int | None) -> Callable:
