@@ -131,14 +131,14 @@ def reproduce(paper: str, out: Path, *, quick: bool = False, workers: int = 2,
         raise BadInputError(f"unknown paper {paper!r} (known: {', '.join(PAPERS)})")
     from lightcode.experiments.export import to_frame
     from lightcode.experiments.store import Store
-    from lightcode.experiments.sweep import open_client, run_sweep
+    from lightcode.experiments.sweep import open_client, pending_points, run_sweep
 
     out.mkdir(parents=True, exist_ok=True)
     db = out / "reproduce.sqlite"
     plan = make_plan(quick)
     sweeps = specs(plan)
-    with Store(db) as st:  # a finished reproduction re-writes its report without starting a cluster
-        pending = any({p.key for p in spec.points()} - st.finished_keys(spec.spec_hash) for spec in sweeps.values())
+    with Store(db) as st:  # a finished reproduction (of this model) re-writes its report without a cluster
+        pending = any(pending_points(st, spec) for spec in sweeps.values())
     summaries = {}
     with open_client(scheduler if pending else None, workers if pending else 0) as client:  # one cluster for all
         if client is not None and point_fn is None:

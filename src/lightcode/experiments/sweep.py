@@ -13,6 +13,9 @@ Points that differ only in their objective run as one Dask task, one after the o
 worker's caches (StackedGraph, heuristics, proven block solves), which spreading them over workers would
 defeat (Llama-2-7B benchmark, 2 workers: 178 → ~140 ms of CPU per point). A worker lost mid-task costs
 that group's points, rescheduled as above.
+
+Each point is stored with its model fingerprint (fingerprint.py: the code and the hardware files of its
+system); a stored point of another fingerprint is stale and computed again, said in one warning line.
 """
 
 from __future__ import annotations
@@ -21,10 +24,11 @@ import json
 import logging
 import time
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
+from lightcode.experiments import fingerprint
 from lightcode.experiments.point import PointFn, execute, resolve
 from lightcode.experiments.spec import Point, SweepSpec
 from lightcode.experiments.store import Store
@@ -39,6 +43,9 @@ class SweepSummary:
     ok: int
     errors: int
     wall_s: float
+    recomputed: int = 0  # of `ran`: stale points, stored under another model fingerprint
+    model_fingerprint: str = ""  # fingerprint.combined over the spec's systems (provenance)
+    model_fingerprints: dict[str, str] = field(default_factory=dict)  # system -> its points' fingerprint
 
     @property
     def points_per_s(self) -> float:
@@ -68,16 +75,18 @@ def run_sweep(spec: SweepSpec, db: str | Path, *, point_fn: PointFn | str | None
         if retry_feasible:
             store.forget_non_optimal(h)
         points = spec.points()
-        done = store.finished_keys(h)
-        mine = store.claim(h, [p.key for p in points if p.key not in done])
+        fps, fp_of = point_fingerprints(points)
+        current, stale = stored_state(store, h, fp_of)
+        mine = store.claim(h, [p.key for p in points if p.key not in current])
         todo = [p for p in points if p.key in mine]
+        _say_stale(spec.name, store, h, stale & mine, fingerprint.combined(fps))
         counts = {"ok": 0, "error": 0}
 
         def commit(p: Point, out: dict[str, Any], retryable: bool = False) -> None:
             store.record(h, p.key, p.to_dict(), status=out["status"], result=out.get("result"),
                          error_type=out.get("error_type"), error=out.get("error"), retryable=retryable,
                          started_at=out.get("started_at"), duration_s=out.get("duration_s"),
-                         worker=out.get("worker"))
+                         worker=out.get("worker"), model_fp=fp_of[p.key])
             counts[out["status"]] += 1
 
         with _progress(progress, len(todo), spec.name, len(points) - len(todo)) as advance:
@@ -92,7 +101,40 @@ def run_sweep(spec: SweepSpec, db: str | Path, *, point_fn: PointFn | str | None
                     _run_dask(client, fn, todo, h, retries, commit, lambda: advance(counts))
         store.release_claims()
     return SweepSummary(h, len(points), len(points) - len(todo), len(todo), counts["ok"], counts["error"],
-                        time.perf_counter() - t0)
+                        time.perf_counter() - t0, len(stale & mine), fingerprint.combined(fps), fps)
+
+
+def point_fingerprints(points: list[Point]) -> tuple[dict[str, str], dict[str, str]]:
+    """(system -> the model fingerprint of its points, point key -> its fingerprint); one per system."""
+    systems = {p.key: p.to_dict()["system"] for p in points}
+    fps = {s: fingerprint.model_fingerprint(s) for s in dict.fromkeys(systems.values())}
+    return fps, {k: fps[s] for k, s in systems.items()}
+
+
+def pending_points(store: Store, spec: SweepSpec) -> int:
+    """How many of `spec`'s points are not finished in `store` under the current model."""
+    points = spec.points()
+    return len(points) - len(stored_state(store, spec.spec_hash, point_fingerprints(points)[1])[0])
+
+
+def stored_state(store: Store, spec_hash: str, fp_of: dict[str, str]) -> tuple[set[str], set[str]]:
+    """(current, stale) among the points `fp_of` (key -> the fingerprint it would be computed under now):
+    those finished in the store under that fingerprint (a re-run skips them), and those finished under
+    another or none (a re-run computes them again)."""
+    finished = store.finished(spec_hash)
+    current = {k for k, f in fp_of.items() if k in finished and finished[k] == f}
+    return current, {k for k in fp_of if k in finished and k not in current}
+
+
+def _say_stale(name: str, store: Store, spec_hash: str, stale: set[str], model: str) -> None:
+    if not stale:
+        return
+    from lightcode.core.warn import warn_once
+
+    unknown = sum(1 for k, f in store.finished(spec_hash).items() if k in stale and f is None)
+    why = "code or hardware files changed" + (f"; {unknown} stored before fingerprints" if unknown else "")
+    warn_once(f"{name}: {len(stale)} stored points were computed under another model ({why}): computing "
+              f"them again under model {model}")  # the model named: said again at each change
 
 
 def _execute_local(fn: PointFn, params: dict[str, Any]) -> dict[str, Any]:
