@@ -95,11 +95,11 @@ def test_point_of_another_model_is_recomputed_same_model_skipped(tmp_path, monke
     assert again.model_fingerprint == first.model_fingerprint
     with Store(db) as st:
         before = {r["point_key"]: r["finished_at"] for r in st.rows(s.spec_hash)}
-        assert pending_points(st, s) == 0
+        assert pending_points(st, s).points == 0
 
     monkeypatch.setattr(fingerprint, "model_fingerprint", lambda system: f"other-{system}")
     with Store(db) as st:
-        assert pending_points(st, s) == 12
+        assert pending_points(st, s)[:3] == (12, 12, 0)
     with pytest.warns(LightcodeWarning, match=r"fp-recompute: 12 stored points were computed under another model "
                                               r"\(code or hardware files changed\): computing them again"):
         changed = run_sweep(s, db, point_fn=fake_point, workers=0, progress=False)

@@ -26,7 +26,7 @@ import time
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator, NamedTuple, Optional
 
 from lightcode.experiments import fingerprint
 from lightcode.experiments.point import PointFn, execute, resolve
@@ -61,10 +61,12 @@ _LOST = ("KilledWorker", "CancelledError", "CommClosedError", "FutureCancelledEr
 def run_sweep(spec: SweepSpec, db: str | Path, *, point_fn: PointFn | str | None = None,
               scheduler: Optional[str] = None, workers: Optional[int] = None, retries: int = 1,
               retry_errors: bool = False, retry_feasible: bool = False, progress: bool = True,
-              client: Any = None) -> SweepSummary:
+              client: Any = None, say_stale: bool = True) -> SweepSummary:
     """`client`: an open distributed.Client to reuse (several sweeps on one cluster); else one is made.
     `retry_feasible`: recompute points whose solver stopped at its time limit (FEASIBLE, not OPTIMAL).
-    Points another live sweep on the same database is computing are left to it (counted as skipped)."""
+    Points another live sweep on the same database is computing are left to it (counted as skipped).
+    `say_stale`: warn when stored points of another model are computed again (off: the caller says it once
+    for several sweeps)."""
     fn = resolve(point_fn if point_fn is not None else spec.point_function)
     t0 = time.perf_counter()
     with Store(db) as store:
@@ -76,10 +78,11 @@ def run_sweep(spec: SweepSpec, db: str | Path, *, point_fn: PointFn | str | None
             store.forget_non_optimal(h)
         points = spec.points()
         fps, fp_of = point_fingerprints(points)
-        current, stale = stored_state(store, h, fp_of)
+        current, stale, unknown = stored_state(store, h, fp_of)
         mine = store.claim(h, [p.key for p in points if p.key not in current])
         todo = [p for p in points if p.key in mine]
-        _say_stale(spec.name, store, h, stale & mine, fingerprint.combined(fps))
+        if say_stale:
+            warn_stale(spec.name, len(stale & mine), len(unknown & mine), fingerprint.combined(fps))
         counts = {"ok": 0, "error": 0}
 
         def commit(p: Point, out: dict[str, Any], retryable: bool = False) -> None:
@@ -111,30 +114,41 @@ def point_fingerprints(points: list[Point]) -> tuple[dict[str, str], dict[str, s
     return fps, {k: fps[s] for k, s in systems.items()}
 
 
-def pending_points(store: Store, spec: SweepSpec) -> int:
-    """How many of `spec`'s points are not finished in `store` under the current model."""
+class Pending(NamedTuple):
+    points: int  # of the spec's, those a run would compute (not finished under the current model)
+    stale: int  # of those, finished under another model
+    unknown: int  # of the stale, stored before fingerprints
+    fingerprints: dict[str, str]  # system -> the current model fingerprint
+
+
+def pending_points(store: Store, spec: SweepSpec) -> Pending:
+    """What a run of `spec` on `store` would compute, without computing it."""
     points = spec.points()
-    return len(points) - len(stored_state(store, spec.spec_hash, point_fingerprints(points)[1])[0])
+    fps, fp_of = point_fingerprints(points)
+    current, stale, unknown = stored_state(store, spec.spec_hash, fp_of)
+    return Pending(len(points) - len(current), len(stale), len(unknown), fps)
 
 
-def stored_state(store: Store, spec_hash: str, fp_of: dict[str, str]) -> tuple[set[str], set[str]]:
-    """(current, stale) among the points `fp_of` (key -> the fingerprint it would be computed under now):
-    those finished in the store under that fingerprint (a re-run skips them), and those finished under
-    another or none (a re-run computes them again)."""
+def stored_state(store: Store, spec_hash: str, fp_of: dict[str, str]) -> tuple[set[str], set[str], set[str]]:
+    """(current, stale, unknown) among the points `fp_of` (key -> the fingerprint it would be computed under
+    now): those finished in the store under that fingerprint (a re-run skips them), those finished under
+    another or none (a re-run computes them again), and of those the ones with none (stored before
+    fingerprints)."""
     finished = store.finished(spec_hash)
     current = {k for k, f in fp_of.items() if k in finished and finished[k] == f}
-    return current, {k for k in fp_of if k in finished and k not in current}
+    stale = {k for k in fp_of if k in finished and k not in current}
+    return current, stale, {k for k in stale if finished[k] is None}
 
 
-def _say_stale(name: str, store: Store, spec_hash: str, stale: set[str], model: str) -> None:
+def warn_stale(name: str, stale: int, unknown: int, model: str) -> None:
+    """One warning line: `stale` stored points (`unknown` of them without a fingerprint) are computed again."""
     if not stale:
         return
     from lightcode.core.warn import warn_once
 
-    unknown = sum(1 for k, f in store.finished(spec_hash).items() if k in stale and f is None)
     why = "code or hardware files changed" + (f"; {unknown} stored before fingerprints" if unknown else "")
-    warn_once(f"{name}: {len(stale)} stored points were computed under another model ({why}): computing "
-              f"them again under model {model}")  # the model named: said again at each change
+    warn_once(f"{name}: {stale} stored points were computed under another model ({why}): computing them "
+              f"again under model {model}")  # the model named: said again at each change
 
 
 def _execute_local(fn: PointFn, params: dict[str, Any]) -> dict[str, Any]:
