@@ -54,6 +54,9 @@ def test_one_at_a_time_table_is_ranked_by_swing(tmp_path):
     again = sens.run_sensitivity(req, params="h100-sxm.idle_power,ddot-b-4bit.modulator_energy", workers=0,
                                  db=tmp_path / "s.sqlite", progress=False)
     assert again["parameters"] == rows
+    from lightcode.experiments.fingerprint import model_fingerprint
+
+    assert again["model_fingerprint"] == res["model_fingerprint"] == model_fingerprint(SYSTEM)  # provenance
 
 
 def test_breakeven_brackets_the_switch():

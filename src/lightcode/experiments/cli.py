@@ -61,7 +61,8 @@ def sweep_run(
     summary = run_sweep(s, db, point_fn=point, scheduler=scheduler, workers=workers, retry_errors=retry_errors,
                         retry_feasible=retry_feasible)
     line = (f"{s.name} [{summary.spec_hash}]: {summary.total} points, {summary.skipped} already done, "
-            f"{summary.ok} ok, {summary.errors} errors in {si(summary.wall_s, 's', 3)} → {db}")
+            f"{summary.ok} ok, {summary.errors} errors in {si(summary.wall_s, 's', 3)} → {db} "
+            f"(model {summary.model_fingerprint})")
     files = _export_and_plot(db, out, summary.spec_hash) if out is not None else []
     if as_json:
         import dataclasses
@@ -172,7 +173,8 @@ def register(app: typer.Typer) -> None:
             import json
 
             files = sorted(str(p) for p in Path(out).rglob("*") if p.is_file())
+            prov = json.loads((Path(out) / "reproduction.json").read_text())["provenance"]
             typer.echo(json.dumps({"paper": paper, "quick": quick, "report": str(path),
-                                   "db": str(Path(out) / "reproduce.sqlite"), "files": files}))
+                                   "db": str(Path(out) / "reproduce.sqlite"), "files": files, **prov}))
             return
         typer.echo(f"wrote {path}")

@@ -130,15 +130,19 @@ def reproduce(paper: str, out: Path, *, quick: bool = False, workers: int = 2,
     if paper not in PAPERS:
         raise BadInputError(f"unknown paper {paper!r} (known: {', '.join(PAPERS)})")
     from lightcode.experiments.export import to_frame
+    from lightcode.experiments.fingerprint import combined
     from lightcode.experiments.store import Store
-    from lightcode.experiments.sweep import open_client, run_sweep
+    from lightcode.experiments.sweep import open_client, pending_points, run_sweep, warn_stale
 
     out.mkdir(parents=True, exist_ok=True)
     db = out / "reproduce.sqlite"
     plan = make_plan(quick)
     sweeps = specs(plan)
-    with Store(db) as st:  # a finished reproduction re-writes its report without starting a cluster
-        pending = any({p.key for p in spec.points()} - st.finished_keys(spec.spec_hash) for spec in sweeps.values())
+    with Store(db) as st:  # a finished reproduction (of this model) re-writes its report without a cluster
+        todo = [pending_points(st, spec) for spec in sweeps.values()]
+    pending = any(t.points for t in todo)
+    warn_stale(f"reproduce {paper}", sum(t.stale for t in todo), sum(t.unknown for t in todo),
+               combined({s: f for t in todo for s, f in t.fingerprints.items()}))  # one line for all sweeps
     summaries = {}
     with open_client(scheduler if pending else None, workers if pending else 0) as client:  # one cluster for all
         if client is not None and point_fn is None:
@@ -147,7 +151,8 @@ def reproduce(paper: str, out: Path, *, quick: bool = False, workers: int = 2,
             client.gather(client.map(warm_capture, list(MODELS), pure=False))
         for name, spec in sweeps.items():
             summaries[name] = run_sweep(spec, db, point_fn=point_fn or "lightcode.experiments.reproduce:mapping_point",
-                                        scheduler=scheduler, workers=workers, progress=progress, client=client)
+                                        scheduler=scheduler, workers=workers, progress=progress, client=client,
+                                        say_stale=False)
     with Store(db) as st:
         frames = {name: to_frame(st.rows(spec.spec_hash)) for name, spec in sweeps.items()}
         raw = {name: list(st.rows(spec.spec_hash)) for name, spec in sweeps.items()}

@@ -302,6 +302,7 @@ def run_sensitivity(request: CompileRequest, *, range_: str = "corners", params:
         "parameters": table,
         "skipped": [{"param": r.key, "why": r.how} for r in ranges if not r.varied],
         "points": summary.total, "wall_s": summary.wall_s, "db": str(db),
+        "model_fingerprint": summary.model_fingerprint,  # code + hardware files (experiments/fingerprint.py)
         "assumptions": "one parameter at a time, the others at the system's corner; each point solved exactly "
                        "(status per point); saving against the all-electronic mapping on the same modified "
                        "system; swing = |objective(high) - objective(low)| / objective(baseline); a switch is "

@@ -3,6 +3,10 @@
 WAL mode + one short transaction per row: a sweep killed at any instant (SIGKILL included) keeps every
 row committed before it, and the UNIQUE(spec_hash, point_key) constraint makes a re-run unable to
 duplicate one. Only the client process writes; workers never touch the database.
+
+Each row keeps the model fingerprint it was computed under (fingerprint.py: code + hardware files); a row
+whose fingerprint is not the current one is stale, and its recomputed outcome replaces it. Databases from
+before the column gain it empty (NULL: unknown, hence stale).
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ CREATE TABLE IF NOT EXISTS points (
     finished_at REAL NOT NULL,
     duration_s  REAL,                       -- wall time of the point function on its worker
     worker      TEXT,
+    model_fp    TEXT,                       -- fingerprint.py: the code and hardware files it was computed under
     UNIQUE (spec_hash, point_key)
 );
 CREATE INDEX IF NOT EXISTS points_spec ON points (spec_hash);
@@ -87,8 +92,19 @@ class Store:
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable against process death
             self.conn.executescript(SCHEMA)
+            self._migrate()
         except (sqlite3.DatabaseError, sqlite3.OperationalError) as e:
             raise BadInputError(f"cannot open results database {str(self.path)!r}: {e}") from None
+
+    def _migrate(self) -> None:
+        """A database written before a column existed gains it (its old rows NULL there)."""
+        cols = {r[1] for r in self.conn.execute("PRAGMA table_info(points)")}
+        if "model_fp" not in cols:
+            try:
+                self.conn.execute("ALTER TABLE points ADD COLUMN model_fp TEXT")
+            except sqlite3.OperationalError as e:  # another sweep opening the same database added it first
+                if "duplicate column" not in str(e):
+                    raise
 
     def close(self) -> None:
         self.conn.close()
@@ -109,21 +125,24 @@ class Store:
     def record(self, spec_hash: str, point_key: str, params: dict[str, Any], *, status: str,
                result: Optional[dict[str, Any]] = None, error_type: Optional[str] = None,
                error: Optional[str] = None, retryable: bool = False, started_at: Optional[float] = None,
-               duration_s: Optional[float] = None, worker: Optional[str] = None) -> bool:
-        """Commit one point. A finished row is never overwritten, except a retryable error row, which a
-        later outcome replaces. Returns False when the point was already finished (nothing written)."""
+               duration_s: Optional[float] = None, worker: Optional[str] = None,
+               model_fp: Optional[str] = None) -> bool:
+        """Commit one point computed under fingerprint `model_fp`. A finished row is never overwritten,
+        except a retryable error row or a row of another fingerprint (stale), which a later outcome
+        replaces. Returns False when the point was already finished (nothing written)."""
         cur = self.conn.execute(
             """INSERT INTO points (spec_hash, point_key, params, status, result, error_type, error, retryable,
-                                   started_at, finished_at, duration_s, worker)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                   started_at, finished_at, duration_s, worker, model_fp)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT (spec_hash, point_key) DO UPDATE SET
-                   status=excluded.status, result=excluded.result, error_type=excluded.error_type,
-                   error=excluded.error, retryable=excluded.retryable, started_at=excluded.started_at,
-                   finished_at=excluded.finished_at, duration_s=excluded.duration_s, worker=excluded.worker
-               WHERE points.retryable = 1""",
+                   params=excluded.params, status=excluded.status, result=excluded.result,
+                   error_type=excluded.error_type, error=excluded.error, retryable=excluded.retryable,
+                   started_at=excluded.started_at, finished_at=excluded.finished_at,
+                   duration_s=excluded.duration_s, worker=excluded.worker, model_fp=excluded.model_fp
+               WHERE points.retryable = 1 OR points.model_fp IS NOT excluded.model_fp""",
             (spec_hash, point_key, json.dumps(params, sort_keys=True), status,
              None if result is None else json.dumps(result, sort_keys=True), error_type, error,
-             int(retryable), started_at, time.time(), duration_s, worker),
+             int(retryable), started_at, time.time(), duration_s, worker, model_fp),
         )
         return cur.rowcount > 0
 
@@ -163,9 +182,15 @@ class Store:
 
     # --- reading ----------------------------------------------------------------------------------
     def finished_keys(self, spec_hash: str) -> set[str]:
-        """Points a re-run must skip: successes and deterministic failures (e.g. infeasible)."""
-        rows = self.conn.execute("SELECT point_key FROM points WHERE spec_hash=? AND retryable=0", (spec_hash,))
-        return {r[0] for r in rows}
+        """Points finished under some model: successes and deterministic failures (e.g. infeasible)."""
+        return set(self.finished(spec_hash))
+
+    def finished(self, spec_hash: str) -> dict[str, Optional[str]]:
+        """point_key -> the model fingerprint of each finished point (None: stored before fingerprints).
+        A re-run skips those whose fingerprint is the current one."""
+        rows = self.conn.execute("SELECT point_key, model_fp FROM points WHERE spec_hash=? AND retryable=0",
+                                 (spec_hash,))
+        return dict(rows.fetchall())
 
     def count(self, spec_hash: Optional[str] = None) -> dict[str, int]:
         q = "SELECT status, COUNT(*) FROM points"
@@ -177,7 +202,7 @@ class Store:
 
     def rows(self, spec_hash: Optional[str] = None) -> Iterator[dict[str, Any]]:
         q = ("SELECT p.spec_hash, s.name, p.point_key, p.params, p.status, p.result, p.error_type, p.error, "
-             "p.duration_s, p.worker, p.finished_at FROM points p LEFT JOIN specs s USING (spec_hash)")
+             "p.duration_s, p.worker, p.finished_at, p.model_fp FROM points p LEFT JOIN specs s USING (spec_hash)")
         args: tuple = ()
         if spec_hash:
             q += " WHERE p.spec_hash=?"
@@ -186,7 +211,7 @@ class Store:
             yield {
                 "spec_hash": r[0], "spec_name": r[1], "point_key": r[2], "params": json.loads(r[3]),
                 "status": r[4], "result": None if r[5] is None else json.loads(r[5]), "error_type": r[6],
-                "error": r[7], "duration_s": r[8], "worker": r[9], "finished_at": r[10],
+                "error": r[7], "duration_s": r[8], "worker": r[9], "finished_at": r[10], "model_fp": r[11],
             }
 
     def specs(self) -> list[dict[str, Any]]:

@@ -13,6 +13,9 @@ Points that differ only in their objective run as one Dask task, one after the o
 worker's caches (StackedGraph, heuristics, proven block solves), which spreading them over workers would
 defeat (Llama-2-7B benchmark, 2 workers: 178 → ~140 ms of CPU per point). A worker lost mid-task costs
 that group's points, rescheduled as above.
+
+Each point is stored with its model fingerprint (fingerprint.py: the code and the hardware files of its
+system); a stored point of another fingerprint is stale and computed again, said in one warning line.
 """
 
 from __future__ import annotations
@@ -21,10 +24,11 @@ import json
 import logging
 import time
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator, NamedTuple, Optional
 
+from lightcode.experiments import fingerprint
 from lightcode.experiments.point import PointFn, execute, resolve
 from lightcode.experiments.spec import Point, SweepSpec
 from lightcode.experiments.store import Store
@@ -39,6 +43,9 @@ class SweepSummary:
     ok: int
     errors: int
     wall_s: float
+    recomputed: int = 0  # of `ran`: stale points, stored under another model fingerprint
+    model_fingerprint: str = ""  # fingerprint.combined over the spec's systems (provenance)
+    model_fingerprints: dict[str, str] = field(default_factory=dict)  # system -> its points' fingerprint
 
     @property
     def points_per_s(self) -> float:
@@ -54,10 +61,12 @@ _LOST = ("KilledWorker", "CancelledError", "CommClosedError", "FutureCancelledEr
 def run_sweep(spec: SweepSpec, db: str | Path, *, point_fn: PointFn | str | None = None,
               scheduler: Optional[str] = None, workers: Optional[int] = None, retries: int = 1,
               retry_errors: bool = False, retry_feasible: bool = False, progress: bool = True,
-              client: Any = None) -> SweepSummary:
+              client: Any = None, say_stale: bool = True) -> SweepSummary:
     """`client`: an open distributed.Client to reuse (several sweeps on one cluster); else one is made.
     `retry_feasible`: recompute points whose solver stopped at its time limit (FEASIBLE, not OPTIMAL).
-    Points another live sweep on the same database is computing are left to it (counted as skipped)."""
+    Points another live sweep on the same database is computing are left to it (counted as skipped).
+    `say_stale`: warn when stored points of another model are computed again (off: the caller says it once
+    for several sweeps)."""
     fn = resolve(point_fn if point_fn is not None else spec.point_function)
     t0 = time.perf_counter()
     with Store(db) as store:
@@ -68,16 +77,19 @@ def run_sweep(spec: SweepSpec, db: str | Path, *, point_fn: PointFn | str | None
         if retry_feasible:
             store.forget_non_optimal(h)
         points = spec.points()
-        done = store.finished_keys(h)
-        mine = store.claim(h, [p.key for p in points if p.key not in done])
+        fps, fp_of = point_fingerprints(points)
+        current, stale, unknown = stored_state(store, h, fp_of)
+        mine = store.claim(h, [p.key for p in points if p.key not in current])
         todo = [p for p in points if p.key in mine]
+        if say_stale:
+            warn_stale(spec.name, len(stale & mine), len(unknown & mine), fingerprint.combined(fps))
         counts = {"ok": 0, "error": 0}
 
         def commit(p: Point, out: dict[str, Any], retryable: bool = False) -> None:
             store.record(h, p.key, p.to_dict(), status=out["status"], result=out.get("result"),
                          error_type=out.get("error_type"), error=out.get("error"), retryable=retryable,
                          started_at=out.get("started_at"), duration_s=out.get("duration_s"),
-                         worker=out.get("worker"))
+                         worker=out.get("worker"), model_fp=fp_of[p.key])
             counts[out["status"]] += 1
 
         with _progress(progress, len(todo), spec.name, len(points) - len(todo)) as advance:
@@ -92,7 +104,51 @@ def run_sweep(spec: SweepSpec, db: str | Path, *, point_fn: PointFn | str | None
                     _run_dask(client, fn, todo, h, retries, commit, lambda: advance(counts))
         store.release_claims()
     return SweepSummary(h, len(points), len(points) - len(todo), len(todo), counts["ok"], counts["error"],
-                        time.perf_counter() - t0)
+                        time.perf_counter() - t0, len(stale & mine), fingerprint.combined(fps), fps)
+
+
+def point_fingerprints(points: list[Point]) -> tuple[dict[str, str], dict[str, str]]:
+    """(system -> the model fingerprint of its points, point key -> its fingerprint); one per system."""
+    systems = {p.key: p.to_dict()["system"] for p in points}
+    fps = {s: fingerprint.model_fingerprint(s) for s in dict.fromkeys(systems.values())}
+    return fps, {k: fps[s] for k, s in systems.items()}
+
+
+class Pending(NamedTuple):
+    points: int  # of the spec's, those a run would compute (not finished under the current model)
+    stale: int  # of those, finished under another model
+    unknown: int  # of the stale, stored before fingerprints
+    fingerprints: dict[str, str]  # system -> the current model fingerprint
+
+
+def pending_points(store: Store, spec: SweepSpec) -> Pending:
+    """What a run of `spec` on `store` would compute, without computing it."""
+    points = spec.points()
+    fps, fp_of = point_fingerprints(points)
+    current, stale, unknown = stored_state(store, spec.spec_hash, fp_of)
+    return Pending(len(points) - len(current), len(stale), len(unknown), fps)
+
+
+def stored_state(store: Store, spec_hash: str, fp_of: dict[str, str]) -> tuple[set[str], set[str], set[str]]:
+    """(current, stale, unknown) among the points `fp_of` (key -> the fingerprint it would be computed under
+    now): those finished in the store under that fingerprint (a re-run skips them), those finished under
+    another or none (a re-run computes them again), and of those the ones with none (stored before
+    fingerprints)."""
+    finished = store.finished(spec_hash)
+    current = {k for k, f in fp_of.items() if k in finished and finished[k] == f}
+    stale = {k for k in fp_of if k in finished and k not in current}
+    return current, stale, {k for k in stale if finished[k] is None}
+
+
+def warn_stale(name: str, stale: int, unknown: int, model: str) -> None:
+    """One warning line: `stale` stored points (`unknown` of them without a fingerprint) are computed again."""
+    if not stale:
+        return
+    from lightcode.core.warn import warn_once
+
+    why = "code or hardware files changed" + (f"; {unknown} stored before fingerprints" if unknown else "")
+    warn_once(f"{name}: {stale} stored points were computed under another model ({why}): computing them "
+              f"again under model {model}")  # the model named: said again at each change
 
 
 def _execute_local(fn: PointFn, params: dict[str, Any]) -> dict[str, Any]:

@@ -7,8 +7,8 @@
 
 Names resolve through the user's LIGHTCODE_HARDWARE_PATH, then the library (search_path.py). A system may
 inherit from a base system (`base:`, inherit.py). Loaded units and systems are cached (the compiler asks for
-the same system many times); the cache key includes the modification times of the file and of its bases, so
-editing a YAML in a notebook takes effect.
+the same system many times); the cache key includes the modification times of the file, of its bases and of
+the unit files its names resolve to, so editing a YAML in a notebook takes effect.
 """
 
 from __future__ import annotations
@@ -283,9 +283,24 @@ def read_system(name_or_path: str | Path, corner: str | None = None) -> SystemSp
     return _read_system_cached(path, _version(path), corner)
 
 
-def _version(path: Path) -> tuple[int, ...]:
-    """Modification times of a system file and its bases (the cache key: editing a base takes effect)."""
-    return tuple(_mtime(p) for p in _base_chain(path, _mtime(path)))
+def _version(path: Path) -> tuple:
+    """Modification times of a system file and its bases, and the unit files it names as they resolve now
+    (the cache key: editing a base or a unit, or a user file that comes to hide a unit, takes effect)."""
+    chain = tuple(_mtime(p) for p in _base_chain(path, _mtime(path)))
+    units = []
+    for ref in _unit_refs(path, chain):
+        try:
+            u = _resolve(ref, "unit", base=path.parent)
+        except ConfigError:
+            continue  # reading the system says what is wrong
+        units.append((u, _mtime(u)))
+    return chain, tuple(units)
+
+
+@functools.lru_cache(maxsize=128)
+def _unit_refs(path: Path, _chain_ns: tuple[int, ...]) -> tuple[str, ...]:
+    units = system_document(path)[0].get("units")
+    return tuple(u for u in units if isinstance(u, str)) if isinstance(units, list) else ()
 
 
 @functools.lru_cache(maxsize=128)
@@ -319,7 +334,7 @@ def system_document(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str,
 
 
 @remembers_warnings(64)  # a cache hit still tells the compile what its units lack
-def _read_system_cached(path: Path, _version_ns: tuple[int, ...], corner: str | None) -> SystemSpec:
+def _read_system_cached(path: Path, _version_ns: tuple, corner: str | None) -> SystemSpec:
     where = str(path)
     f = read_validated(SystemFile, path, system_document(path)[0])
     if is_named_dir(path.parent, "system") and f.name != path.stem:
@@ -469,7 +484,7 @@ def load_system(name_or_path: str | Path, corner: str | None = None) -> System:
 
 
 @remembers_warnings(64)  # a cache hit still tells the compile what its units lack
-def _load_system_cached(path: Path, version_ns: tuple[int, ...], corner: str | None) -> System:
+def _load_system_cached(path: Path, version_ns: tuple, corner: str | None) -> System:
     spec = _read_system_cached(path, version_ns, corner)
     units = {u.name: _build_unit_cached(u.path, _mtime(u.path), spec.corner) for u in spec.units}
     memories = {k: _memory(v) for k, v in spec.memories.items()}
@@ -518,5 +533,6 @@ def _placement(spec: SystemSpec, unit: str, memories: dict[str, MemoryParams], l
 
 
 def clear_caches() -> None:
-    for f in (_read_unit_cached, _build_unit_cached, _read_system_cached, _load_system_cached, _base_chain):
+    for f in (_read_unit_cached, _build_unit_cached, _read_system_cached, _load_system_cached, _base_chain,
+              _unit_refs):
         f.cache_clear()
