@@ -73,5 +73,7 @@ def test_export_csv_and_parquet(tmp_path):
     for got in back.values():
         assert len(got) == 12 and list(got.columns) == list(df.columns)
         assert sorted(got.latency_s.dropna()) == sorted(df.latency_s.dropna())
+        # what each row was computed under: one fingerprint per system (its hardware files differ)
+        assert got.model_fp.notna().all() and got.model_fp.nunique() == got.system.nunique() == 2
     figs = plot_sweep(df, tmp_path / "figs")
     assert {f.name for f in figs} == {"latency_vs_length_gpt2_prefill_b1.png", "energy_vs_length_gpt2_prefill_b1.png"}

@@ -14,7 +14,8 @@ PARAM_COLS = ("model", "phase", "seq_len", "context", "batch", "system", "corner
 def flatten(row: dict[str, Any]) -> dict[str, Any]:
     p = row["params"]
     out: dict[str, Any] = {"spec_hash": row["spec_hash"], "spec_name": row["spec_name"],
-                           "point_key": row["point_key"], "status": row["status"]}
+                           "point_key": row["point_key"], "status": row["status"],
+                           "model_fp": row.get("model_fp")}  # the code + hardware files it was computed under
     out.update({c: p.get(c) for c in PARAM_COLS})
     out["overrides"] = json.dumps(p.get("overrides") or {}, sort_keys=True)
     for k, v in (p.get("overrides") or {}).items():
