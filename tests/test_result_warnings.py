@@ -134,3 +134,18 @@ def test_collecting_is_per_thread():
         barrier.wait()
     t.join()
     assert mine == ["only this thread's compile assumed this"] and seen == [[]]
+
+
+def test_a_system_loaded_before_the_compile_still_gives_its_load_warnings():
+    """lc.load_system(…) in one cell, lc.compile(…, system=obj) in the next: the result still says what the
+    system's units lack at the corner asked for."""
+    from lightcode.core import warn
+    from lightcode.hardware.load import clear_caches, load_system
+    from lightcode.pipeline.compile import run_compile
+
+    clear_caches()
+    warn.reset()
+    sysm = load_system("h100+ddot-b-4bit", corner="aggressive")  # h100-sxm has no aggressive corner
+    assert any("aggressive" in m for m in sysm.load_warnings)
+    res = run_compile("gpt2", system=sysm, seq_len=16, corner="aggressive", objective="latency")
+    assert set(sysm.load_warnings) <= set(res.warnings)

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from lightcode.core.cost import ZERO, CostBreakdown
 from lightcode.core.devices import UnitModel
-from lightcode.core.warn import remembers_warnings
+from lightcode.core.warn import collecting, remembers_warnings
 from lightcode.cost.gpu_power import DEFAULT_REGIME, DEFAULT_WAIT_STATE, REGIMES, WAIT_STATES
 from lightcode.cost.operands import Link, MemoryPath, Placement
 from lightcode.cost.transfer import CrossingParams, LinkParams, MemoryParams, transfer_cost
@@ -443,6 +443,8 @@ class System:
     links: dict[frozenset, LinkParams] = field(default_factory=dict)
     crossing: CrossingParams | None = None
     memories: dict[str, MemoryParams] = field(default_factory=dict)
+    # what loading it warned (core/warn.py): a compile handed this object says them again into its result
+    load_warnings: tuple[str, ...] = ()
 
     @property
     def host(self) -> str:
@@ -485,6 +487,13 @@ def load_system(name_or_path: str | Path, corner: str | None = None) -> System:
 
 @remembers_warnings(64)  # a cache hit still tells the compile what its units lack
 def _load_system_cached(path: Path, version_ns: tuple, corner: str | None) -> System:
+    with collecting() as said:
+        system = _build_system(path, version_ns, corner)
+    system.load_warnings = tuple(said)
+    return system
+
+
+def _build_system(path: Path, version_ns: tuple, corner: str | None) -> System:
     spec = _read_system_cached(path, version_ns, corner)
     units = {u.name: _build_unit_cached(u.path, _mtime(u.path), spec.corner) for u in spec.units}
     memories = {k: _memory(v) for k, v in spec.memories.items()}

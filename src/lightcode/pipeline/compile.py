@@ -27,8 +27,12 @@ from lightcode.stack.stacked import StackedGraph
 HEURISTICS = ("greedy", "path-search")
 
 
-def _load_system(request: CompileRequest, system_obj: SystemModel | None) -> SystemModel:
-    if system_obj is not None:
+def _load_system(request: CompileRequest | None, system_obj: SystemModel | None) -> SystemModel:
+    if system_obj is not None:  # loaded before the compile: what its loading warned still belongs to the result
+        from lightcode.core.warn import warn_once
+
+        for message in getattr(system_obj, "load_warnings", ()):
+            warn_once(message)
         return system_obj
     from lightcode.hardware.load import load_system
     from lightcode.hardware.overrides import system_with_overrides
@@ -205,7 +209,10 @@ def compile_within_area(model, *, system, area_budget_m2: float, corner: str | N
     from lightcode.hardware.load import load_system
 
     with collecting() as said:  # called directly, the system's own load warnings go with the result too
-        sysm = load_system(system, corner=corner) if isinstance(system, (str, Path)) else system
+        if isinstance(system, (str, Path)):
+            sysm = load_system(system, corner=corner)
+        else:
+            sysm = _load_system(None, system)  # a loaded object: its load warnings said again
     check, systems = systems_within_budget(sysm, area_budget_m2)
     if request is not None:  # from run_compile: the request's capture fields
         kw.update(seq_len=request.seq_len, phase=request.phase, context=request.context, batch=request.batch,
