@@ -497,6 +497,10 @@ class CompileResult:
             extra.append(("Latency–energy Pareto front", ["#", "latency", "energy", "EDP"],
                           [[str(k), si(p["latency_s"], "s"), si(p["energy_j"], "J"),
                             si(p["latency_s"] * p["energy_j"], "J·s")] for k, p in enumerate(js["pareto"])]))
+        if "corners" in js:  # --corners all
+            from lightcode.report.tables import CORNERS_TITLE, corners_rows
+
+            extra.append((CORNERS_TITLE, *corners_rows(js["corners"])))
         if "heuristics" in js:
             extra.append(("Heuristics against the optimum", ["objective", "method", "latency", "energy", "loss"],
                           [[obj, name, si(r["latency_s"], "s"), si(r["energy_j"], "J"),

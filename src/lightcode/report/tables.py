@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Console
 from rich.table import Table
 
@@ -147,6 +149,9 @@ def print_compile_result(res, console: Console | None = None) -> None:
                 h.add_row(obj, name, si(r["latency_s"], "s"), si(r["energy_j"], "J"),
                           f"{loss:+.2%}" if loss is not None else "-")
         console.print(h)
+    if "corners" in js:  # --corners all: the same request at every device corner (pipeline/corners.py)
+        console.print(corners_table(js["corners"]))
+        console.print(js["corners"]["assumptions"], highlight=False)
     from lightcode.report.why_not import why_not_lines
 
     why = js["why_not_chosen"]
@@ -158,3 +163,43 @@ def print_compile_result(res, console: Console | None = None) -> None:
     # warnings are printed once, by the CLI, on stderr (`warning: …`)
     tm = res.timing_s
     console.print("time: " + ", ".join(f"{k} {si(v, 's', 3)}" for k, v in tm.items()))
+
+
+CORNERS_TITLE = "At each device corner (a range, not a point; each corner solved exactly)"
+
+
+def corners_rows(block: dict[str, Any]) -> tuple[list[str], list[list[str] | None]]:
+    """`--corners all` (pipeline/corners.py) as (header, rows; None = a section break): per corner, the
+    all-electronic baseline, then each optimum's latency, energy, saving, speedup, ops per unit and status."""
+    rows = block["rows"]
+    first = next(iter(rows.values()))
+    optima = list(first.get("optima") or {first["objective"]: first})
+    out: list[list[str] | None] = [
+        ["all-electronic latency", *[si(r["baseline_latency_s"], "s") for r in rows.values()]],
+        ["all-electronic energy", *[si(r["baseline_energy_j"], "J") for r in rows.values()]]]
+    for name in optima:
+        got = [(r.get("optima") or {}).get(name, r) for r in rows.values()]
+        label = name if name.endswith("optimal") else f"{name}-optimal"
+        out += [None,
+                [f"{label}: latency", *[si(g["latency_s"], "s") for g in got]],
+                ["energy", *[si(g["energy_j"], "J") for g in got]],
+                ["energy saving", *[f"{g['energy_saving']:+.1%}" if g["energy_saving"] is not None else "-"
+                                    for g in got]],
+                ["speedup", *[f"{g['speedup']:.3f}×" if g["speedup"] is not None else "-" for g in got]],
+                ["ops per unit", *[", ".join(f"{u} {n}" for u, n in g["ops_by_unit"].items()) for g in got]],
+                ["solver", *[str(g["status"]) for g in got]]]
+    return ["", *rows], out
+
+
+def corners_table(block: dict[str, Any]) -> Table:
+    header, rows = corners_rows(block)
+    t = Table(title=CORNERS_TITLE)
+    t.add_column(header[0], style="bold")
+    for corner in header[1:]:
+        t.add_column(corner, justify="right")
+    for row in rows:
+        if row is None:
+            t.add_section()
+        else:
+            t.add_row(*row)
+    return t
