@@ -36,7 +36,7 @@ from typing import Callable
 
 from lightcode.core.selection import Assignment, Constraints, Objective, Status
 from lightcode.errors import BadInputError, InfeasibleError
-from lightcode.select import side_chain
+from lightcode.select import chain_dp, side_chain
 from lightcode.select.backend import BlockProblem, get_backend
 from lightcode.select.blockmodel import Grid, block_edges
 from lightcode.select.blocks import Block, split_blocks
@@ -334,27 +334,17 @@ class ChainSolver:
         for b in self.blocks:
             nxt: dict = {}
             for t in self.states(b.exit, U):
-                sp, en, bs, bi_, bj = [], [], [], [], []
-                for si, (s, (cs_, ce)) in enumerate(cur.items()):
-                    for j, bp in enumerate(block_points(b, U, s, t)):
-                        sp.append(cs_ + bp.span)
-                        en.append(ce + bp.objective)
-                        bs.append(np.full(len(cs_), si))
-                        bi_.append(np.arange(len(cs_)))
-                        bj.append(np.full(len(cs_), j))
-                if not sp:
+                sums = chain_dp.combine(cur, lambda s, b=b, t=t: ((bp.span, bp.objective)
+                                                                 for bp in block_points(b, U, s, t)))
+                if sums is None:
                     continue
-                sp, en = np.concatenate(sp), np.concatenate(en)
-                bs, bi_, bj = np.concatenate(bs), np.concatenate(bi_), np.concatenate(bj)
+                sp, en, bs, bi_, bj = sums
                 if keep in ("pareto", "hull"):
-                    order = np.lexsort((en, sp))
-                    e_sorted = en[order]
-                    prev_min = np.concatenate(([np.iinfo(np.int64).max], np.minimum.accumulate(e_sorted)[:-1]))
-                    idx = order[e_sorted < prev_min]
+                    idx = chain_dp.pareto(sp, en)
                     if keep == "hull":
                         idx = idx[_lower_hull(sp[idx].tolist(), en[idx].tolist())]
-                    if len(idx) > MAX_CHAIN_FRONT:  # thin evenly: kept points stay achievable, front partial
-                        idx = idx[np.linspace(0, len(idx) - 1, MAX_CHAIN_FRONT).round().astype(int)]
+                    idx, cut = chain_dp.thin(idx, MAX_CHAIN_FRONT)
+                    if cut:
                         if not self.thinned:
                             self.warnings.append(f"the chain front was thinned to {MAX_CHAIN_FRONT} points")
                         self.thinned = True

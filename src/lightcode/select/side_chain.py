@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 
 from lightcode.core.selection import Assignment, Constraints, Objective, Status
 from lightcode.errors import InfeasibleError
+from lightcode.select import chain_dp
 
 MAX_SIDE_POINTS_PER_BLOCK = 48
 MAX_CHAIN_SET = 4000
@@ -162,29 +163,17 @@ def select_side_chain(cs_factory, stacked, objective: Objective, c: Constraints,
             nxt = {}
             back = {}
             for t in cs.states(b.exit, U):
-                ob, sd, bs, bi_, bj = [], [], [], [], []
-                for si, (s, (co, cside)) in enumerate(cur.items()):
-                    for j, (bp, side) in enumerate(sc.front(b, U, s, t, primary, caps[id(b)])):
-                        ob.append(co + bp.objective)
-                        sd.append(cside + side)
-                        bs.append(np.full(len(co), si))
-                        bi_.append(np.arange(len(co)))
-                        bj.append(np.full(len(co), j))
-                if not ob:
+                sums = chain_dp.combine(cur, lambda s, b=b, t=t, caps=caps: (
+                    (bp.objective, side) for bp, side in sc.front(b, U, s, t, primary, caps[id(b)])))
+                if sums is None:
                     continue
-                ob, sd = np.concatenate(ob), np.concatenate(sd)
-                bs, bi_, bj = np.concatenate(bs), np.concatenate(bi_), np.concatenate(bj)
+                ob, sd, bs, bi_, bj = sums
                 ok = sd + tail[bi + 1] <= budget_int
                 if not ok.any():
                     continue
                 ob, sd, bs, bi_, bj = ob[ok], sd[ok], bs[ok], bi_[ok], bj[ok]
-                order = np.lexsort((sd, ob))  # objective ascending, side ascending: keep strict side drops
-                s_sorted = sd[order]
-                prev_min = np.concatenate(([np.iinfo(np.int64).max], np.minimum.accumulate(s_sorted)[:-1]))
-                idx = order[s_sorted < prev_min]
-                if len(idx) > MAX_CHAIN_SET:  # thin evenly: kept points stay achievable, the set partial
-                    idx = idx[np.linspace(0, len(idx) - 1, MAX_CHAIN_SET).round().astype(int)]
-                    thinned = True
+                idx, cut = chain_dp.thin(chain_dp.pareto(ob, sd), MAX_CHAIN_SET)  # objective first
+                thinned = thinned or cut
                 states = list(cur)
                 nxt[t] = (ob[idx], sd[idx])
                 back[("back", t)] = ([states[k] for k in bs[idx]], bi_[idx], bj[idx])
