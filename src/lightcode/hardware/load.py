@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from lightcode.core.cost import ZERO, CostBreakdown
 from lightcode.core.devices import UnitModel
-from lightcode.core.warn import collecting, remembers_warnings
+from lightcode.core.warn import collecting, remembers_warnings, warn_once
 from lightcode.cost.gpu_power import DEFAULT_REGIME, DEFAULT_WAIT_STATE, REGIMES, WAIT_STATES
 from lightcode.cost.operands import Link, MemoryPath, Placement
 from lightcode.cost.transfer import CrossingParams, LinkParams, MemoryParams, transfer_cost
@@ -482,10 +482,13 @@ class System:
 def load_system(name_or_path: str | Path, corner: str | None = None) -> System:
     """A ready System (cached per file version and corner). corner=None: the file's `corner` field."""
     path = _resolve(name_or_path, "system")
-    return _load_system_cached(path, _version(path), corner)
+    system = _load_system_cached(path, _version(path), corner)
+    for message in system.load_warnings:  # a cache hit still tells the compile what its units lack
+        warn_once(message)
+    return system
 
 
-@remembers_warnings(64)  # a cache hit still tells the compile what its units lack
+@functools.lru_cache(maxsize=64)
 def _load_system_cached(path: Path, version_ns: tuple, corner: str | None) -> System:
     with collecting() as said:
         system = _build_system(path, version_ns, corner)
